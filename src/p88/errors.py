@@ -1,0 +1,84 @@
+"""The exceptions p88 raises, and the exit code each maps to at the command line.
+
+Every error a user can cause is a ``P88Error``; the CLI turns it into one line on
+stderr and its ``exit_code``. Anything else is a bug and keeps its traceback.
+
+    P88Error                      exit 1   a user mistake: bad flag value, bad file, unknown name
+    ├── ConfigError               exit 1   a configuration value that cannot be used
+    ├── StoreError                exit 1   the database refused something
+    │   ├── DatabaseUnavailable   exit 3   cannot reach or log in to PostgreSQL
+    │   └── MigrationError        exit 1   a migration failed or an applied file changed
+    ├── ProtocolError             exit 1   CTP01 input that cannot be understood
+    └── RefusedError              exit 4   a request p88 will not run (e.g. unsafe SQL)
+
+Exit code 2 is reserved for usage errors (unknown option, missing argument), which
+click reports itself; 130 is an interrupt (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_USER = 1
+EXIT_USAGE = 2
+EXIT_DATABASE = 3
+EXIT_REFUSED = 4
+EXIT_INTERRUPTED = 130
+
+
+class P88Error(Exception):
+    """Root of every error a user can cause; ``str(err)`` is the message to show."""
+
+    exit_code: int = EXIT_USER
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class ConfigError(P88Error):
+    """A configuration value is missing, malformed or contradicts another."""
+
+
+class StoreError(P88Error):
+    """The database refused an operation."""
+
+
+class DatabaseUnavailable(StoreError):
+    """PostgreSQL cannot be reached, refused the login, or the database does not exist."""
+
+    exit_code = EXIT_DATABASE
+
+
+class MigrationError(StoreError):
+    """A migration failed, or a file already applied has changed since."""
+
+
+class ProtocolError(P88Error):
+    """A CTP01 line or exchange that cannot be understood.
+
+    ``field`` names the part of the line at fault and ``raw`` keeps the input verbatim.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        raw: bytes = b"",
+        field: str | None = None,
+        line_no: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.raw = raw
+        self.field = field
+        self.line_no = line_no
+
+
+class RefusedError(P88Error):
+    """p88 will not run what was asked; ``rule`` names the rule that refused."""
+
+    exit_code = EXIT_REFUSED
+
+    def __init__(self, message: str, *, rule: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.rule = rule
