@@ -160,8 +160,10 @@ _URL_PASSWORD = re.compile(r"(://[^:/@]*:)([^@]*)(@)")
 
 
 def mask_secret(value: str) -> str:
-    """Mask the password in a URL (or the whole value if it is not a URL)."""
+    """Mask the password in a URL or key=value string (or the whole value otherwise)."""
     if "://" in value:
         masked = _URL_PASSWORD.sub(r"\1****\3", value)
         return re.sub(r"(password=)[^&\s]*", r"\1****", masked)
+    if "=" in value:  # libpq key=value form
+        return re.sub(r"(password\s*=\s*)\S+", r"\1****", value)
     return "****"
