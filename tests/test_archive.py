@@ -104,8 +104,9 @@ def test_archive_while_inserting_loses_and_duplicates_nothing(
             while not stop.is_set() or i < 50:
                 ts = NOW - timedelta(days=45 if i % 2 else 0, seconds=-i)
                 w.execute(
-                    "INSERT INTO timing_reads (session_id, location_name, tag_code, read_time, "
-                    "read_timestamp, reader_id, gator_number) VALUES (%s, 'START', %s, %s, %s, '', 2)",
+                    "INSERT INTO timing_reads (session_id, location_name, tag_code, "
+                    "read_time, read_timestamp, reader_id, gator_number) "
+                    "VALUES (%s, 'START', %s, %s, %s, '', 2)",
                     (session, f"w{i}", ts.time(), ts),
                 )
                 inserted.append(i)
