@@ -1,0 +1,146 @@
+"""CTP01 time fields: parsed exactly as written, resolved to a date only on purpose.
+
+A CTP01 time is the timing system's **local wall clock** (ctp01.md §4.2): ``normal``
+(``14:02:15.31``, hours may pass 24 and even be negative) and ``msecs`` carry no date at
+all; ``iso`` has a date but no zone; ``unix`` is the wall clock read as if it were UTC (S1's
+example). So :func:`parse_time` keeps the text and what it literally says, and the date and
+zone enter only in :func:`local_datetime` / :func:`to_timestamp` / :class:`WallClock`,
+which also handle the midnight rollover of a race that runs past 00:00.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from p88.errors import ConfigError, ProtocolError
+
+__all__ = ["ReadTime", "TimeKind", "WallClock", "local_datetime", "parse_time", "to_timestamp"]
+
+TimeKind = Literal["normal", "iso", "unix", "msecs", "text"]
+_NORMAL = re.compile(r"(-?)(\d{1,3}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?")
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?")
+_UNIX = re.compile(r"(\d{1,12})\.(\d{1,6})")
+_MSECS = re.compile(r"\d{1,9}")
+_EPOCH = datetime(1970, 1, 1)
+_DAY = timedelta(days=1)
+#: A dateless time is moved to the previous/next day only if that lands within this of the
+#: reference (receipt time or the previous read) while its own day does not.
+ROLLOVER_WINDOW = timedelta(hours=6)
+
+
+def _micros(frac: str | None) -> int:
+    return int((frac or "0").ljust(6, "0")[:6])
+
+
+@dataclass(frozen=True)
+class ReadTime:
+    """A time field as the client wrote it.
+
+    ``text`` is verbatim (what ``format_line`` writes back). ``offset`` is the time since
+    day-0 midnight for ``normal``/``msecs``; ``wall`` the naive local datetime for
+    ``iso``/``unix``. ``kind == "text"`` only appears on newlocation lines whose time is
+    meaningless.
+    """
+
+    kind: TimeKind
+    text: str
+    offset: timedelta | None = None
+    wall: datetime | None = None
+
+
+def parse_time(text: str) -> ReadTime:
+    """Recognise any of the four CTP01 time formats by shape; ProtocolError if none fits.
+
+    >>> parse_time("102:12:32.37").offset
+    datetime.timedelta(days=4, seconds=22352, microseconds=370000)
+    """
+    m = _NORMAL.fullmatch(text)
+    if m:
+        sign, hh, mm, ss, frac = m.groups()
+        if int(mm) > 59 or int(ss) > 59:
+            raise ProtocolError(f"time out of range: {text!r}", field="time")
+        off = timedelta(hours=int(hh), minutes=int(mm), seconds=int(ss), microseconds=_micros(frac))
+        return ReadTime("normal", text, offset=-off if sign else off)
+    m = _ISO.fullmatch(text)
+    if m:
+        y, mo, d, hh, mm, ss, frac = m.groups()
+        try:
+            wall = datetime(int(y), int(mo), int(d), int(hh), int(mm), int(ss), _micros(frac))
+        except ValueError as exc:
+            raise ProtocolError(f"bad ISO time {text!r}: {exc}", field="time") from None
+        return ReadTime("iso", text, wall=wall)
+    m = _UNIX.fullmatch(text)
+    if m:
+        secs, frac = m.groups()
+        wall = _EPOCH + timedelta(seconds=int(secs), microseconds=_micros(frac))
+        return ReadTime("unix", text, wall=wall)
+    if _MSECS.fullmatch(text):
+        return ReadTime("msecs", text, offset=timedelta(milliseconds=int(text)))
+    raise ProtocolError(f"unrecognised time: {text!r}", field="time")
+
+
+def local_datetime(t: ReadTime, session_date: date, *, near: datetime | None = None) -> datetime:
+    """The naive local wall-clock datetime of a read time.
+
+    ``iso`` and ``unix`` carry their date. ``normal``/``msecs`` are placed on
+    ``session_date`` (hours >= 24 run into the following days). If ``near`` (a naive local
+    datetime: receipt time, or the previous read) is given, a time of day within 0-24 h
+    rolls to the previous or next day when only that day lies within ``ROLLOVER_WINDOW``
+    of ``near``: 00:00:03 right after 23:59:58 belongs to the next day.
+    """
+    if t.wall is not None:
+        return t.wall
+    if t.offset is None:
+        raise ProtocolError(f"time {t.text!r} has no value", field="time")
+    base = datetime.combine(session_date, datetime.min.time()) + t.offset
+    if near is None or not timedelta(0) <= t.offset < _DAY:
+        return base
+    if abs(base - near) <= ROLLOVER_WINDOW:
+        return base
+    for shifted in (base + _DAY, base - _DAY):
+        if abs(shifted - near) <= ROLLOVER_WINDOW:
+            return shifted
+    return base
+
+
+def zone(name: str | None) -> ZoneInfo | timezone:
+    """The zone for a session's ``timezone`` column (None/'' = this machine's local zone)."""
+    if not name:
+        local = datetime.now().astimezone().tzinfo
+        return local if isinstance(local, timezone) else UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"unknown time zone {name!r}", hint="use an IANA name") from None
+
+
+def to_timestamp(
+    t: ReadTime, session_date: date, tz: str | None, *, near: datetime | None = None
+) -> datetime:
+    """An aware datetime for a read time: :func:`local_datetime` placed in zone ``tz``."""
+    return local_datetime(t, session_date, near=near).replace(tzinfo=zone(tz))
+
+
+class WallClock:
+    """Resolves a stream of read times to naive local datetimes, rolling over midnight.
+
+    The reference for rollover is the receipt time when given (live listener), otherwise
+    the previous resolved read (file import), so an overnight race stays in order.
+    """
+
+    def __init__(self, session_date: date, tz: str | None = None) -> None:
+        self.session_date = session_date
+        self.tz = zone(tz)
+        self._last: datetime | None = None
+
+    def resolve(self, t: ReadTime, received: datetime | None = None) -> datetime:
+        near = self._last
+        if received is not None:
+            near = received.astimezone(self.tz).replace(tzinfo=None)
+        value = local_datetime(t, self.session_date, near=near)
+        self._last = value
+        return value
