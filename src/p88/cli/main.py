@@ -7,11 +7,11 @@ from typing import Optional
 import typer
 
 from p88 import __version__
-from p88.cli import config_cmd, db
-from p88.cli._app import P88Group, State, out
+from p88.cli import config_cmd, db, plugins
+from p88.cli._app import State, out
 
 app = typer.Typer(
-    cls=P88Group,
+    cls=plugins.PluginGroup,  # built-ins, then installed plugins (p88.commands), lazily
     name="p88",
     help="Race-timing toolkit: ChronoTrack listener, replay, results and live displays on "
     "PostgreSQL.\n\nWith no configuration p88 uses an embedded PostgreSQL in your data "
@@ -44,6 +44,7 @@ def root(
 
 app.add_typer(db.app, name="db")
 app.command("config")(config_cmd.show)
+app.command("plugins")(plugins.show)
 
 
 def main() -> None:
