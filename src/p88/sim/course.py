@@ -1,0 +1,141 @@
+"""The shape of a simulated race: its timing points, distance and wave gun times.
+
+A point is written ``NAME`` or ``NAME@DISTANCE``. ``START`` sits at 0 m and ``FINISH``
+at the race distance; any other name that reads as a distance (``5K``, ``10MI``,
+``HALF``, ``21.1K``) sits there. Everything here is parsing and arithmetic, so the CLI
+and the tests build the same ``Course`` from the same strings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from p88.errors import P88Error
+
+MILE_M = 1609.344
+MARATHON_M = 42195.0
+HALF_M = 21097.5
+
+_NAMED = {"MARATHON": MARATHON_M, "MARA": MARATHON_M, "HALF": HALF_M, "HM": HALF_M}
+_DIST = re.compile(r"^(\d+(?:\.\d+)?)\s*(K|KM|M|MI|MILE|MILES)$")
+_LOCATION_OK = re.compile(r"^[A-Za-z0-9_.\-]{1,16}$")
+
+
+@dataclass(frozen=True)
+class Point:
+    """A timing point: its location name (the CTP01 location) and distance from the start."""
+
+    name: str
+    metres: float
+
+
+@dataclass(frozen=True)
+class Course:
+    """Points in distance order, the race distance and the gun time of each wave."""
+
+    points: tuple[Point, ...]
+    distance_m: float
+    waves: tuple[datetime, ...]
+
+    @property
+    def start(self) -> Point:
+        return self.points[0]
+
+
+def parse_distance(text: str) -> float:
+    """Metres for ``5K``, ``10km``, ``13.1mi``, ``half``, ``marathon`` or a bare number of metres.
+
+    >>> parse_distance("5K"), parse_distance("half"), round(parse_distance("1MI"))
+    (5000.0, 21097.5, 1609)
+    """
+    raw = text.strip().upper().replace(" ", "")
+    if raw in _NAMED:
+        return _NAMED[raw]
+    if raw.replace(".", "", 1).isdigit():
+        return float(raw)
+    match = _DIST.match(raw)
+    if not match:
+        raise P88Error(f"not a distance: {text!r}", hint="use e.g. 5K, 10K, 13.1MI, HALF, MARATHON")
+    value, unit = float(match.group(1)), match.group(2)
+    return value * 1000.0 if unit in ("K", "KM") else value * MILE_M
+
+
+def parse_points(spec: str, distance_m: float) -> tuple[Point, ...]:
+    """Points from ``START,5K,FINISH`` (or ``NAME@DIST``), checked and sorted by distance."""
+    points: list[Point] = []
+    for raw in (p.strip() for p in spec.split(",")):
+        if not raw:
+            continue
+        name, _, where = raw.partition("@")
+        if not _LOCATION_OK.match(name):
+            raise P88Error(
+                f"bad timing point name {name!r}",
+                hint="1-16 letters, digits, '_', '-' or '.' (CTP01 location names)",
+            )
+        if where:
+            metres = parse_distance(where)
+        elif name.upper() == "START":
+            metres = 0.0
+        elif name.upper() == "FINISH":
+            metres = distance_m
+        else:
+            metres = parse_distance(name)
+        if not 0.0 <= metres <= distance_m:
+            raise P88Error(f"timing point {name} at {metres:.0f} m is outside the race distance")
+        points.append(Point(name, metres))
+    if len(points) < 2:
+        raise P88Error("a race needs at least two timing points", hint="e.g. START,FINISH")
+    names = [p.name for p in points]
+    if len(set(names)) != len(names):
+        raise P88Error(f"timing point names repeat: {spec}")
+    points.sort(key=lambda p: p.metres)
+    if points[0].metres != 0.0:
+        raise P88Error("the first timing point must be at 0 m (START)")
+    if points[-1].metres <= 0.0:
+        raise P88Error("the last timing point must be past the start")
+    return tuple(points)
+
+
+def parse_clock(text: str) -> time:
+    """``HH:MM`` or ``HH:MM:SS`` as a time of day."""
+    try:
+        return time.fromisoformat(text.strip())
+    except ValueError:
+        raise P88Error(f"not a time of day: {text!r}", hint="use HH:MM or HH:MM:SS") from None
+
+
+def parse_waves(
+    spec: str, race_day: date, first_gun: time, gap_s: float = 300.0
+) -> tuple[datetime, ...]:
+    """Wave gun times from a count (``3``: ``gap_s`` apart) or a list of times (``07:30,07:40``)."""
+    spec = spec.strip()
+    if spec.isdigit():
+        count = int(spec)
+        if not 1 <= count <= 50:
+            raise P88Error(f"--waves {count}: use 1 to 50 waves")
+        gun = datetime.combine(race_day, first_gun)
+        return tuple(gun + timedelta(seconds=gap_s * i) for i in range(count))
+    guns = sorted(datetime.combine(race_day, parse_clock(t)) for t in spec.split(",") if t.strip())
+    if not guns:
+        raise P88Error("--waves needs a count or a list of gun times")
+    return tuple(guns)
+
+
+def build_course(
+    points: str,
+    distance: str,
+    waves: str = "1",
+    race_day: date = date(2026, 6, 7),
+    first_gun: str = "07:30:00",
+) -> Course:
+    """Parse the CLI's strings into a ``Course``."""
+    distance_m = parse_distance(distance)
+    if distance_m < 100:
+        raise P88Error(f"race distance {distance} is too short")
+    return Course(
+        points=parse_points(points, distance_m),
+        distance_m=distance_m,
+        waves=parse_waves(waves, race_day, parse_clock(first_gun)),
+    )
