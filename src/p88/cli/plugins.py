@@ -149,18 +149,31 @@ class PluginGroup(P88Group):
 
     plugins_enabled: bool = True
     _plugins: Plugins | None = None
+    _named: dict[str, Plugins] | None = None
+
+    def _enabled(self) -> bool:
+        return self.plugins_enabled and not plugins_disabled()
 
     def plugins(self, *, warn: bool = True) -> Plugins:
-        """Discover plugins once per group; print one warning line per unusable plugin."""
+        """Discover every plugin once per group; one warning line per unusable plugin."""
         if self._plugins is None:
-            if not self.plugins_enabled or plugins_disabled():
-                self._plugins = Plugins({}, ())
-            else:
-                self._plugins = discover(builtins=self.commands)
-                if warn:
-                    for info in self._plugins.failed:
-                        err.print(info.warning(), markup=False, soft_wrap=True)
+            self._plugins = discover(builtins=self.commands) if self._enabled() else Plugins({}, ())
+            if warn:
+                _warn(self._plugins)
         return self._plugins
+
+    def plugin(self, name: str, *, warn: bool = True) -> Any:
+        """The plugin command called ``name``, importing only the plugins of that name."""
+        if self._plugins is not None:
+            return self._plugins.commands.get(name)
+        if self._named is None:
+            self._named = {}
+        if name not in self._named:
+            eps = [ep for ep in entry_points() if ep.name == name] if self._enabled() else []
+            self._named[name] = discover(builtins=self.commands, eps=eps)
+            if warn:
+                _warn(self._named[name])
+        return self._named[name].commands.get(name)
 
     def list_commands(self, ctx: Any) -> list[str]:
         # Completion parses resiliently; a warning there would garble the shell's line.
@@ -171,7 +184,7 @@ class PluginGroup(P88Group):
         command = super().get_command(ctx, cmd_name)
         if command is not None:
             return command
-        return self.plugins(warn=not ctx.resilient_parsing).commands.get(cmd_name)
+        return self.plugin(cmd_name, warn=not ctx.resilient_parsing)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -179,6 +192,11 @@ class PluginGroup(P88Group):
         except KeyboardInterrupt:
             err.print("Interrupted.")
             raise typer.Exit(EXIT_INTERRUPTED) from None
+
+
+def _warn(plugins: Plugins) -> None:
+    for info in plugins.failed:
+        err.print(info.warning(), markup=False, soft_wrap=True)
 
 
 def report(ctx: typer.Context) -> tuple[PluginInfo, ...]:
