@@ -1,0 +1,84 @@
+"""Modal screens: the session picker and the help."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from p88.store.crossings import SessionInfo
+from p88.tui import fmt
+
+HELP = """\
+[b]p88 tui[/b] — the live leaderboard. Everything updates as reads are committed.
+
+[b]1[/b] crossings   latest reads, newest first: time, point, bib, name, elapsed
+[b]2[/b] standings   per timing point (first crossing per tag) or per race (results)
+[b]/[/b] search      type a bib or part of a name, Enter: every read at every point
+[b]s[/b] session     pick another timing session
+[b]p[/b] point/race  next timing point or race in the standings
+[b]x[/b] sex         next sex filter (places and gaps are within the filter)
+[b]a[/b] age group   next age-group filter
+[b]r[/b] refresh     reload everything from the database
+[b]?[/b] help        this page      [b]q[/b] quit
+
+Elapsed times run from the session's gun, or from the runner's first read when
+there is no gun. The mouse works: click tabs, rows, filters and footer keys.
+p88 tui only reads: it never writes to the database.
+
+Press Esc to close."""
+
+
+class HelpScreen(ModalScreen[None]):
+    """The keys and what the columns mean."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss", "Close"),
+        Binding("question_mark", "dismiss", "Close", show=False),
+        Binding("q", "dismiss", "Close", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box"):
+            yield Static(HELP, id="help-text")
+
+    def on_click(self) -> None:
+        self.dismiss()
+
+
+class SessionPicker(ModalScreen[int | None]):
+    """Choose a timing session; dismisses with its id, or None on Esc."""
+
+    BINDINGS = [Binding("escape", "dismiss", "Cancel")]
+
+    def __init__(self, sessions: list[SessionInfo], current: int | None) -> None:
+        super().__init__()
+        self.sessions = sessions
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        options = [
+            Option(
+                f"#{s.id:<4} {s.name}  {s.event or ''}  [{s.status or '?'}]  "
+                f"{fmt.count(s.total_reads)} reads",
+                id=str(s.id),
+            )
+            for s in self.sessions
+        ]
+        with Vertical(id="picker-box"):
+            yield Label("Timing sessions (Enter to open, Esc to cancel)", id="picker-title")
+            yield OptionList(*options, id="picker-list")
+
+    def on_mount(self) -> None:
+        picker = self.query_one(OptionList)
+        ids = [s.id for s in self.sessions]
+        if self.current in ids:
+            picker.highlighted = ids.index(self.current)
+        picker.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is not None:
+            self.dismiss(int(event.option.id))

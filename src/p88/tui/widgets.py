@@ -1,0 +1,138 @@
+"""The leaderboard's own widgets: the status header, the outage banner, the tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+
+from rich.text import Text
+from textual.widgets import DataTable, Static
+
+from p88.store.crossings import Crossing, HeaderFigures, Standing
+from p88.tui import fmt
+
+CROSSING_COLUMNS = (
+    ("Time", "time"),
+    ("Point", "point"),
+    ("Bib", "bib"),
+    ("Name", "name"),
+    ("Elapsed", "elapsed"),
+)
+SEARCH_COLUMNS = (*CROSSING_COLUMNS, ("Reader", "reader"), ("Ant", "antenna"))
+STANDING_COLUMNS = (
+    ("Place", "place"),
+    ("Bib", "bib"),
+    ("Name", "name"),
+    ("Sex", "sex"),
+    ("AG", "ag"),
+    ("Time", "time"),
+    ("Gap", "gap"),
+)
+
+
+class StatusBar(Static):
+    """Two lines a crew reads at a glance: where we are, and whether the mats are alive."""
+
+    def __init__(self, clock: Callable[[], datetime], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._clock = clock
+        self.db_label = ""
+        self.session = "no session"
+        self.figures: HeaderFigures | None = None
+        self.online = False
+
+    def show(
+        self,
+        *,
+        db_label: str | None = None,
+        session: str | None = None,
+        figures: HeaderFigures | None = None,
+        online: bool | None = None,
+    ) -> None:
+        """Change what the header says; omitted parts stay as they were."""
+        if db_label is not None:
+            self.db_label = db_label
+        if session is not None:
+            self.session = session
+        if figures is not None:
+            self.figures = figures
+        if online is not None:
+            self.online = online
+        self.tick()
+
+    def tick(self) -> None:
+        """Re-render (the "last read … ago" figure moves with the clock)."""
+        top = Text.assemble(
+            ("p88 ", "bold"),
+            ("● " if self.online else "○ ", "green" if self.online else "red"),
+            (self.db_label, ""),
+            ("  session ", "dim"),
+            (self.session, "bold"),
+        )
+        f = self.figures
+        if f is None:
+            bottom = Text("waiting for the database…", style="dim")
+        else:
+            bottom = Text.assemble(
+                ("controllers ", "dim"),
+                (str(f.controllers), "bold green" if f.controllers else "bold red"),
+                ("  reads/min ", "dim"),
+                (fmt.count(f.reads_per_minute), "bold"),
+                ("  reads ", "dim"),
+                (fmt.count(f.total_reads), "bold"),
+                ("  rejects ", "dim"),
+                (fmt.count(f.rejects), "bold yellow" if f.rejects else "bold"),
+                ("  last read ", "dim"),
+                (fmt.ago(f.last_read_at, self._clock()), "bold"),
+            )
+        self.update(Text("\n").join([top, bottom]))
+
+
+class Banner(Static):
+    """Shown only while the database link is down; says what happened and that p88 retries."""
+
+    def report(self, reason: str | None, attempt: int = 0) -> None:
+        """``reason`` None hides the banner."""
+        if reason is None:
+            self.display = False
+            return
+        tries = f" (attempt {attempt})" if attempt > 1 else ""
+        self.update(f"Database connection lost: {reason} — reconnecting{tries}…")
+        self.display = True
+
+
+def setup(table: DataTable[str], columns: Sequence[tuple[str, str]]) -> None:
+    """Give a fresh table its columns (once) and the row cursor."""
+    table.cursor_type = "row"
+    table.zebra_stripes = True
+    for label, key in columns:
+        table.add_column(label, key=key)
+
+
+def crossing_row(c: Crossing) -> tuple[str, ...]:
+    return (fmt.clock(c.at), c.point, c.tag, c.name or "", fmt.elapsed(c.elapsed))
+
+
+def search_row(c: Crossing) -> tuple[str, ...]:
+    return (*crossing_row(c), c.reader, str(c.antenna))
+
+
+def standing_row(s: Standing) -> tuple[str, ...]:
+    return (
+        str(s.place),
+        s.bib,
+        s.name or "",
+        s.sex or "",
+        s.age_group or "",
+        fmt.elapsed(s.time),
+        fmt.gap(s.gap),
+    )
+
+
+def fill(table: DataTable[str], rows: Iterable[tuple[str, ...]]) -> None:
+    """Replace a table's rows, keeping the cursor on the same line number."""
+    row = table.cursor_row
+    table.clear()
+    table.add_rows(rows)
+    if table.row_count:
+        table.move_cursor(row=min(row, table.row_count - 1), scroll=False)
