@@ -1,0 +1,423 @@
+"""The exactly-once batched writer: every read stored once, whatever the input repeats.
+
+``write_batch`` commits a list of ops (:mod:`p88.store.spool`) in ONE transaction: reads
+are COPY'd into a temporary stage and moved with ``INSERT ... ON CONFLICT DO NOTHING`` on
+the read identity (session, location, tag, time, reader, antenna), so a resent line, a
+replayed file or a restarted client stores nothing twice. In the same transaction it
+advances ``client_streams`` (the resume position of each client stream, so a position
+never runs ahead of committed reads), adds the committed and duplicate counts to each
+connection's ``connection_log`` row, stores gun events and rejects, and queues ONE
+``NOTIFY p88_reads`` (:mod:`p88.store.live`). Batches are committed one after another by
+one writer, so read ids grow in commit order, which ``serve``'s catch-up relies on.
+
+``import_lines`` / ``import_reads`` use the same ``write_batch`` for files (``p88 import``);
+:class:`p88.store.ingest_writer.IngestWriter` runs it on a thread for the listener, with
+the spool behind it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+from psycopg.types.json import Jsonb
+
+from p88.errors import ProtocolError
+from p88.protocol.codec import DataLine, GunTime, NewLocation, Read, parse_line
+from p88.protocol.times import WallClock
+from p88.store.live import ReadsCommitted, notify
+from p88.store.spool import ConnectionRow, GunRow, Op, ReadRow, RejectRow, SessionInfo
+
+if TYPE_CHECKING:
+    import psycopg
+
+__all__ = [
+    "BatchResult",
+    "ImportResult",
+    "SessionCache",
+    "import_lines",
+    "import_reads",
+    "write_batch",
+]
+
+StreamKey = tuple[str, str, str]  # (session name, connection id, location)
+
+_STAGE = """
+CREATE TEMP TABLE IF NOT EXISTS p88_stage (
+    ord INTEGER, session_id INTEGER, location_name TEXT, tag_code TEXT,
+    read_timestamp TIMESTAMP, lap_count INTEGER, reader_id TEXT, gator_number INTEGER,
+    sequence_number BIGINT, connection_id TEXT, raw_data TEXT, received_at TIMESTAMPTZ,
+    conn_key TEXT
+) ON COMMIT DELETE ROWS
+"""
+_COPY = (
+    "COPY p88_stage (ord, session_id, location_name, tag_code, read_timestamp, lap_count,"
+    " reader_id, gator_number, sequence_number, connection_id, raw_data, received_at,"
+    " conn_key) FROM STDIN"
+)
+_MOVE = """
+WITH ins AS (
+    INSERT INTO timing_reads (session_id, location_id, sequence_number, location_name, tag_code,
+        read_time, read_date, read_timestamp, lap_count, reader_id, gator_number, raw_data,
+        connection_id, received_at)
+    SELECT s.session_id, l.id, s.sequence_number, s.location_name, s.tag_code,
+        s.read_timestamp::time, s.read_timestamp::date, s.read_timestamp, s.lap_count,
+        s.reader_id, s.gator_number, s.raw_data, s.connection_id, s.received_at
+    FROM p88_stage s
+    LEFT JOIN timing_locations l
+        ON l.session_id = s.session_id AND l.location_name = s.location_name
+    ORDER BY s.ord
+    ON CONFLICT ON CONSTRAINT timing_reads_identity DO NOTHING
+    RETURNING id, session_id, location_name, tag_code, read_timestamp, reader_id, gator_number
+), firsts AS (
+    SELECT DISTINCT ON (session_id, location_name, tag_code, read_timestamp, reader_id,
+        gator_number) *
+    FROM p88_stage
+    ORDER BY session_id, location_name, tag_code, read_timestamp, reader_id, gator_number, ord
+)
+SELECT f.conn_key, f.session_id, f.connection_id, f.location_name, count(*), max(ins.id)
+FROM ins JOIN firsts f USING (session_id, location_name, tag_code, read_timestamp, reader_id,
+    gator_number)
+GROUP BY 1, 2, 3, 4
+"""
+_SESSION = """
+INSERT INTO timing_sessions (session_name, event_name, event_id, event_description,
+    session_date, timezone)
+VALUES (%s, %s, %s, %s, %s, %s)
+ON CONFLICT (session_name) DO UPDATE SET
+    event_name = COALESCE(EXCLUDED.event_name, timing_sessions.event_name),
+    event_id = COALESCE(EXCLUDED.event_id, timing_sessions.event_id),
+    event_description = COALESCE(EXCLUDED.event_description, timing_sessions.event_description),
+    session_date = COALESCE(timing_sessions.session_date, EXCLUDED.session_date),
+    timezone = COALESCE(timing_sessions.timezone, EXCLUDED.timezone),
+    updated_at = now()
+RETURNING id
+"""
+_STREAM = """
+INSERT INTO client_streams (session_id, connection_id, location_name, last_sequence, read_count)
+VALUES (%s, %s, %s, %s, %s)
+ON CONFLICT (session_id, connection_id, location_name) DO UPDATE SET
+    last_sequence = GREATEST(client_streams.last_sequence, EXCLUDED.last_sequence),
+    read_count = client_streams.read_count + EXCLUDED.read_count, updated_at = now()
+"""
+_CONNECTION = """
+INSERT INTO connection_log (conn_key, client_ip, client_port, connected_at, disconnected_at,
+    session_id, greeting, connection_id, session_info, message_count, close_reason)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (conn_key) DO UPDATE SET
+    disconnected_at = COALESCE(EXCLUDED.disconnected_at, connection_log.disconnected_at),
+    session_id = COALESCE(EXCLUDED.session_id, connection_log.session_id),
+    greeting = COALESCE(EXCLUDED.greeting, connection_log.greeting),
+    connection_id = COALESCE(EXCLUDED.connection_id, connection_log.connection_id),
+    session_info = connection_log.session_info || EXCLUDED.session_info,
+    message_count = GREATEST(connection_log.message_count, EXCLUDED.message_count),
+    close_reason = COALESCE(EXCLUDED.close_reason, connection_log.close_reason)
+"""
+_COUNTS = """
+UPDATE connection_log SET read_count = read_count + %s, duplicate_count = duplicate_count + %s,
+    reject_count = reject_count + %s WHERE conn_key = %s
+"""
+_GUN = """
+INSERT INTO timing_gun_events (session_id, location_name, gun_timestamp, reader_id,
+    sequence_number, connection_id, raw_data, received_at)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT ON CONSTRAINT timing_gun_events_identity DO NOTHING
+"""
+_REJECT = """
+INSERT INTO rejected_lines (session_id, connection_log_id, source, line_number, raw_line, reason,
+    received_at)
+VALUES (%s, (SELECT id FROM connection_log WHERE conn_key = %s), %s, %s, %s, %s, %s)
+"""
+_LOCATION = """
+INSERT INTO timing_locations (session_id, location_name, reader_id) VALUES (%s, %s, %s)
+ON CONFLICT DO NOTHING
+"""
+_MARK = """
+INSERT INTO listener_spool_marks (spool_id, drained_upto) VALUES (%s, %s)
+ON CONFLICT (spool_id) DO UPDATE SET drained_upto = EXCLUDED.drained_upto, updated_at = now()
+"""
+
+
+@dataclass
+class SessionCache:
+    """Session ids by name and locations already known: saves a round trip per batch.
+    Only updated after a commit, so a rolled-back batch leaves it truthful."""
+
+    ids: dict[str, int] = field(default_factory=dict)
+    locations: set[tuple[int, str]] = field(default_factory=set)
+
+
+@dataclass
+class BatchResult:
+    """What one committed batch did."""
+
+    reads: int = 0
+    inserted: int = 0
+    gun_events: int = 0
+    rejects: int = 0
+    max_id: int = 0
+    session_ids: tuple[int, ...] = ()
+    positions: dict[StreamKey, int] = field(default_factory=dict)
+    inserted_by_location: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    @property
+    def duplicates(self) -> int:
+        return self.reads - self.inserted
+
+
+def _session_id(
+    conn: psycopg.Connection[Any], cache: SessionCache, new: dict[str, int], info: SessionInfo
+) -> int:
+    known = new.get(info.name) or cache.ids.get(info.name)
+    if known is not None and info == SessionInfo(info.name):
+        return known
+    row = conn.execute(
+        _SESSION,
+        (info.name, info.event_name, info.event_id, info.description, info.session_date,
+         info.timezone),
+    ).fetchone()  # fmt: skip
+    assert row is not None
+    new[info.name] = int(row[0])
+    return int(row[0])
+
+
+def write_batch(
+    conn: psycopg.Connection[Any],
+    ops: list[Op],
+    cache: SessionCache,
+    *,
+    mark: tuple[str, int] | None = None,
+) -> BatchResult:
+    """Commit ``ops`` in one transaction (see the module docstring); return what happened.
+
+    ``mark`` = (spool file id, last ordinal) records a spool drain in the same transaction.
+    The connection must not be in autocommit mode; on error the transaction rolls back and
+    the exception (e.g. ``psycopg.OperationalError`` for an outage) propagates.
+    """
+    batch = _Batch(conn, cache)
+    with conn.transaction():
+        batch.run(ops)
+        if mark is not None:
+            conn.execute(_MARK, mark)
+        result = batch.result
+        if result.inserted:
+            notify(conn, ReadsCommitted(result.session_ids, result.max_id, result.inserted))
+    cache.ids.update(batch.new_ids)
+    cache.locations.update(batch.new_locs)
+    return batch.result
+
+
+class _Batch:
+    """One transaction's work; its caches are merged by ``write_batch`` after the commit."""
+
+    def __init__(self, conn: psycopg.Connection[Any], cache: SessionCache) -> None:
+        self.conn = conn
+        self.cache = cache
+        self.result = BatchResult()
+        self.new_ids: dict[str, int] = {}
+        self.new_locs: set[tuple[int, str]] = set()
+        self.counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # ins, seen, rej
+        self.stream_ins: dict[StreamKey, int] = defaultdict(int)
+
+    def sid(self, name: str) -> int:
+        return _session_id(self.conn, self.cache, self.new_ids, SessionInfo(name))
+
+    def run(self, ops: list[Op]) -> None:
+        conn = self.conn
+        for op in ops:
+            if isinstance(op, SessionInfo):
+                _session_id(conn, self.cache, self.new_ids, op)
+            elif isinstance(op, ConnectionRow):
+                sid = self.sid(op.session) if op.session else None
+                conn.execute(
+                    _CONNECTION,
+                    (op.conn_key, op.peer_ip, op.peer_port, op.connected_at, op.disconnected_at,
+                     sid, op.greeting, op.connection_id, Jsonb(op.info), op.message_count,
+                     op.close_reason),
+                )  # fmt: skip
+        reads = [op for op in ops if isinstance(op, ReadRow)]
+        if reads:
+            self.reads(reads)
+        for op in ops:
+            if isinstance(op, GunRow):
+                cur = conn.execute(
+                    _GUN,
+                    (self.sid(op.session), op.location, op.timestamp, op.reader, op.seq,
+                     op.connection_id, op.raw, op.received_at),
+                )  # fmt: skip
+                self.result.gun_events += cur.rowcount
+                self.position(op.session, op.connection_id, op.location, op.seq)
+            elif isinstance(op, RejectRow):
+                sid = self.sid(op.session) if op.session else None
+                conn.execute(
+                    _REJECT,
+                    (sid, op.conn_key, op.source, op.line_number, op.raw, op.reason,
+                     op.received_at),
+                )  # fmt: skip
+                self.result.rejects += 1
+                if op.conn_key:
+                    self.counts[op.conn_key][2] += 1
+        with conn.cursor() as cur:
+            if self.result.positions:
+                rows = [
+                    (self.sid(s), cid, loc, seq, self.stream_ins.get((s, cid, loc), 0))
+                    for (s, cid, loc), seq in self.result.positions.items()
+                ]
+                cur.executemany(_STREAM, rows)
+            if self.counts:
+                rows2 = [(c[0], c[1] - c[0], c[2], key) for key, c in self.counts.items()]
+                cur.executemany(_COUNTS, rows2)
+
+    def position(self, session: str, connection_id: str | None, loc: str, seq: int | None) -> None:
+        if connection_id and seq is not None:
+            key = (session, connection_id, loc)
+            self.result.positions[key] = max(self.result.positions.get(key, 0), seq)
+
+    def reads(self, reads: list[ReadRow]) -> None:
+        conn, result = self.conn, self.result
+        sids = {r.session: self.sid(r.session) for r in reads}
+        wanted = {(sids[r.session], r.location): r.reader for r in reads}
+        known = self.cache.locations
+        missing = [(s, loc, rd) for (s, loc), rd in wanted.items() if (s, loc) not in known]
+        conn.execute(_STAGE)
+        with conn.cursor() as cur:
+            if missing:
+                cur.executemany(_LOCATION, missing)
+                self.new_locs.update((s, loc) for s, loc, _ in missing)
+            with cur.copy(_COPY) as copy:
+                for i, r in enumerate(reads):
+                    copy.write_row(
+                        (i, sids[r.session], r.location, r.tag, r.timestamp, r.lap, r.reader,
+                         r.gator, r.seq, r.connection_id, r.raw, r.received_at, r.conn_key)
+                    )  # fmt: skip
+            rows = cur.execute(_MOVE).fetchall()
+        names = {v: k for k, v in sids.items()}
+        for conn_key, sid, connection_id, location, n, max_id in rows:
+            result.inserted += n
+            result.max_id = max(result.max_id, max_id)
+            loc_key = (names[sid], location)
+            result.inserted_by_location[loc_key] = result.inserted_by_location.get(loc_key, 0) + n
+            if conn_key:
+                self.counts[conn_key][0] += n
+            if connection_id:
+                self.stream_ins[(names[sid], connection_id, location)] += n
+        result.reads = len(reads)
+        result.session_ids = tuple(sorted(set(sids.values())))
+        for r in reads:
+            if r.conn_key:
+                self.counts[r.conn_key][1] += 1
+            self.position(r.session, r.connection_id, r.location, r.seq)
+
+
+@dataclass
+class ImportResult:
+    """Totals of an import: lines seen, reads stored, duplicates skipped, gun events, rejects."""
+
+    session_id: int = 0
+    lines: int = 0
+    inserted: int = 0
+    duplicates: int = 0
+    gun_events: int = 0
+    rejects: int = 0
+
+    def add(self, batch: BatchResult) -> None:
+        self.inserted += batch.inserted
+        self.duplicates += batch.duplicates
+        self.gun_events += batch.gun_events
+        self.rejects += batch.rejects
+
+
+def _to_op(
+    msg: DataLine, session: str, clock: WallClock, connection_id: str | None, now: datetime
+) -> Op | None:
+    raw = msg.raw.decode("utf-8", "replace")
+    if isinstance(msg, NewLocation):
+        return None
+    when = clock.resolve(msg.time)
+    if isinstance(msg, GunTime):
+        return GunRow(session, msg.location, when, msg.reader, msg.seq, connection_id, raw, now)
+    return ReadRow(
+        session, msg.location, msg.tag, when, msg.lap, msg.reader, msg.gator, msg.seq,
+        connection_id, raw, now,
+    )  # fmt: skip
+
+
+def import_lines(
+    conn: psycopg.Connection[Any],
+    session: SessionInfo,
+    lines: Iterable[bytes | DataLine],
+    *,
+    source: str = "import",
+    connection_id: str | None = None,
+    batch_size: int = 2000,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Store CT01 lines (raw bytes or already parsed) in ``session``, exactly once.
+
+    This is ``p88 import``'s library call (and the one to use for any file load): the same
+    :func:`write_batch` the listener uses, so importing a file twice, or a file the
+    listener already received live, adds nothing. Raw lines that do not parse are stored
+    in ``rejected_lines`` with ``source`` and their 1-based line number; ``newlocation``
+    lines are skipped; gun-time lines become gun events. ``session.session_date`` (default:
+    today) and ``session.timezone`` place dateless times (midnight rollover included).
+    ``progress`` is called with the number of lines consumed after each batch.
+
+    ``conn`` must not be in autocommit mode (each batch is its own transaction).
+    """
+    clock = WallClock(session.session_date or date.today(), session.timezone)
+    cache = SessionCache()
+    result = ImportResult()
+    result.session_id = _ensure_session(conn, cache, session)
+    pending: list[Op] = []
+    now = datetime.now(UTC)
+    for number, item in enumerate(lines, start=1):
+        result.lines += 1
+        op: Op | None
+        if isinstance(item, bytes):
+            try:
+                msg = parse_line(item)
+            except ProtocolError as exc:
+                op = RejectRow(source, exc.raw, exc.message, now, session.name, None, number)
+            else:
+                if isinstance(msg, DataLine):
+                    op = _to_op(msg, session.name, clock, connection_id, now)
+                else:
+                    reason = f"not a data line ({type(msg).__name__})"
+                    raw = item.rstrip(b"\r\n")
+                    op = RejectRow(source, raw, reason, now, session.name, None, number)
+        else:
+            op = _to_op(item, session.name, clock, connection_id, now)
+        if op is not None:
+            pending.append(op)
+        if len(pending) >= batch_size:
+            result.add(write_batch(conn, pending, cache))
+            pending = []
+            if progress:
+                progress(result.lines)
+    if pending:
+        result.add(write_batch(conn, pending, cache))
+    if progress:
+        progress(result.lines)
+    return result
+
+
+def import_reads(
+    conn: psycopg.Connection[Any],
+    session: SessionInfo,
+    reads: Iterable[Read | GunTime | NewLocation],
+    **kwargs: Any,
+) -> ImportResult:
+    """Store already-parsed reads (from :func:`p88.protocol.parse_line`) exactly once;
+    same contract and keywords as :func:`import_lines`."""
+    return import_lines(conn, session, reads, **kwargs)
+
+
+def _ensure_session(conn: psycopg.Connection[Any], cache: SessionCache, info: SessionInfo) -> int:
+    new: dict[str, int] = {}
+    with conn.transaction():
+        sid = _session_id(conn, cache, new, info)
+    cache.ids.update(new)
+    return sid

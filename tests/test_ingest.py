@@ -1,0 +1,85 @@
+"""The exactly-once writer on a real PostgreSQL: file imports, repeats, rejects, gun times."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from p88.protocol import parse_line
+from p88.store.connect import connect
+from p88.store.ingest import import_lines, import_reads
+from p88.store.spool import SessionInfo
+
+DAY = date(2024, 12, 14)
+
+
+def _count(url: str, query: str) -> Any:
+    with connect(url, autocommit=True) as c:
+        row = c.execute(query).fetchone()
+        assert row is not None
+        return row[0]
+
+
+def test_capture_imports_once_whatever_the_repeats(db_url: str, captures_dir: Path) -> None:
+    lines = (captures_dir / "mini11992-2024-12-14.ct33").read_bytes().splitlines()
+    session = SessionInfo("race", session_date=DAY, timezone="America/New_York")
+    with connect(db_url) as conn:
+        first = import_lines(conn, session, lines, source="a.ct33", connection_id="file-a")
+        again = import_lines(conn, session, lines, source="a.ct33")
+        iso = (captures_dir / "mini11992-2024-12-14.iso.ct33").read_bytes().splitlines()
+        parsed = [parse_line(x) for x in iso]
+        third = import_reads(conn, session, parsed)  # type: ignore[arg-type]
+    assert (first.inserted, first.duplicates, first.rejects) == (8859, 0, 0)
+    assert (again.inserted, again.duplicates) == (0, 8859)
+    assert (third.inserted, third.duplicates) == (0, 8859)
+    assert _count(db_url, "SELECT count(*) FROM timing_reads") == 8859
+    assert _count(db_url, "SELECT count(DISTINCT tag_code) FROM timing_reads") == 3376
+    assert _count(db_url, "SELECT last_sequence FROM client_streams") == 8859
+    assert _count(db_url, "SELECT min(read_timestamp)::text FROM timing_reads") == (
+        "2024-12-14 11:05:15.06"
+    )
+    assert _count(db_url, "SELECT count(*) FROM timing_locations") == 1
+    # ids follow the order of the lines
+    with connect(db_url, autocommit=True) as c:
+        seqs = [r[0] for r in c.execute("SELECT sequence_number FROM timing_reads ORDER BY id")]
+    assert seqs == list(range(1, 8860))
+
+
+def test_rejects_and_gun_times(db_url: str) -> None:
+    lines = [
+        b"CT01_33~1~start~guntime~07:45:01.01~0~DF239A~0",
+        b"CT01_33~2~finish~12~08:38:58.97~0~0FA22E~4",
+        b"CT01_33~abc~FINISH~1208~11:05:15.06~1~12057E~4",
+        b"\x00\xff\xfe",
+        b"CT01_33~3~start~GUNTIME~07:45:01.01~0~DF239A~0",
+        b"CT01_33~4~x~newlocation~00:00:00.00~0~0~0",
+    ]
+    with connect(db_url) as conn:
+        result = import_lines(conn, SessionInfo("s", session_date=DAY), lines, source="f.ct33")
+    assert (result.inserted, result.gun_events, result.rejects) == (1, 1, 2)
+    with connect(db_url, autocommit=True) as c:
+        rejects = c.execute(
+            "SELECT line_number, raw_line, source, reason FROM rejected_lines ORDER BY id"
+        ).fetchall()
+        gun = c.execute("SELECT gun_timestamp::text FROM timing_gun_events").fetchall()
+    assert [(r[0], bytes(r[1]), r[2]) for r in rejects] == [
+        (3, b"CT01_33~abc~FINISH~1208~11:05:15.06~1~12057E~4", "f.ct33"),
+        (4, b"\x00\xff\xfe", "f.ct33"),
+    ]
+    assert "seq" in rejects[0][3]
+    assert gun == [("2024-12-14 07:45:01.01",)]
+
+
+def test_one_notify_per_batch(db_url: str, captures_dir: Path) -> None:
+    lines = (captures_dir / "mini11992-2024-12-14.ct33").read_bytes().splitlines()[:2500]
+    with psycopg.connect(db_url, autocommit=True) as listener:
+        listener.execute("LISTEN p88_reads")
+        with connect(db_url) as conn:
+            import_lines(conn, SessionInfo("n", session_date=DAY), lines, batch_size=1000)
+        notes = list(listener.notifies(timeout=1.0, stop_after=10))
+    assert len(notes) == 3
+    assert [n.payload.count('"count"') for n in notes] == [1, 1, 1]
+    assert '"count":500' in notes[-1].payload
