@@ -94,18 +94,16 @@ class Feed:
         self.moments.extend(moments)
         self._seqs.extend(line.seq for line in added)
 
-    def looped(self, passes: int) -> tuple[list[Line], list[datetime]]:
-        """The first ``len(self)`` lines again, renumbered and shifted past the originals.
+    def looped(self, passes: int, span: timedelta) -> tuple[list[Line], list[datetime]]:
+        """The original lines again, renumbered and shifted past the originals (``--loop``).
 
-        Pass ``k`` adds ``k`` times the sequence span to every seq and ``k`` times the time
-        span plus one second to every moment, so each pass is new data to a server that
-        stores every read once.
+        Pass ``k`` adds ``k`` times the highest original seq to every seq and ``k * span``
+        to every moment, so each pass is new data to a server that stores every read once.
         """
         base = self.lines[: self.base_len]
         base_moments = self.moments[: self.base_len]
         seq_span = max(line.seq for line in base) if base else 0
-        first, last = min(base_moments), max(base_moments)
-        shift = (last - first + timedelta(seconds=1)) * passes
+        shift = span * passes
         out: list[Line] = []
         for line, moment in zip(base, base_moments, strict=True):
             new_moment = moment + shift
