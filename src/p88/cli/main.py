@@ -8,6 +8,7 @@ import typer
 
 from p88 import __version__
 from p88.cli import config_cmd, db, plugins
+from p88.cli import tui as tui_cmd
 from p88.cli._app import State, out
 
 app = typer.Typer(
@@ -45,6 +46,7 @@ def root(
 app.add_typer(db.app, name="db")
 app.command("config")(config_cmd.show)
 app.command("plugins")(plugins.show)
+app.command("tui")(tui_cmd.tui)
 
 
 def main() -> None:
