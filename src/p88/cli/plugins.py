@@ -143,8 +143,8 @@ def _describe(exc: BaseException) -> str:
 class PluginGroup(P88Group):
     """The root group: built-in commands first, then installed plugins, loaded on demand.
 
-    It also gives Ctrl-C its documented exit code (130, ``EXIT_INTERRUPTED``) instead of
-    click's "Aborted!" with exit 1.
+    It also makes Ctrl-C print "Interrupted." and exit 130 (``EXIT_INTERRUPTED``) whatever
+    the typer release: recent ones exit 130 silently, older ones print "Aborted!" and exit 1.
     """
 
     plugins_enabled: bool = True
