@@ -1,0 +1,152 @@
+"""``p88 replay``: play capture files into a CTP01 server as ChronoTrack's client would."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.table import Table
+
+from p88.cli._app import is_terminal, out, print_json
+from p88.errors import P88Error
+
+
+def parse_target(target: str) -> tuple[str, int]:
+    """``HOST:PORT`` (or ``:PORT``, or ``PORT``) as a host and port."""
+    host, _, port = target.rpartition(":")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise P88Error(f"--to {target!r}: expected HOST:PORT, e.g. 127.0.0.1:61611")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+async def run_with_progress(clients: Sequence[Any], config: Any, show: bool) -> Any:
+    """Run the replay; with ``show``, one rich progress bar per stream until it ends."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from p88.protocol.replay import replay
+
+    if not show:
+        return await replay(clients, config)
+    feeds = [f for group, _ in clients for f in group]
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=out,
+        transient=False,
+    ) as progress:
+        tasks = [progress.add_task(f"{f.location} ({f.source})", total=len(f)) for f in feeds]
+        job = asyncio.ensure_future(replay(clients, config))
+        while not job.done():
+            await asyncio.wait({job}, timeout=0.1)
+            for task, feed in zip(tasks, feeds, strict=True):
+                progress.update(task, completed=feed.sent_upto, total=len(feed))
+        return job.result()
+
+
+def summary_table(summary: Any) -> Table:
+    table = Table(title=f"Replayed in {summary.elapsed_s:.1f} s ({summary.rate:,.0f} lines/s)")
+    for col in ("location", "file", "lines", "sent", "resent"):
+        table.add_column(col, justify="right" if col in ("lines", "sent", "resent") else "left")
+    for f in summary.feeds:
+        table.add_row(f.location, f.source, f"{len(f):,}", f"{f.sent_upto:,}", f"{f.resent:,}")
+    return table
+
+
+def replay(
+    files: list[Path] = typer.Argument(..., help="CT01 capture files (one or more)."),  # noqa: B008
+    to: str = typer.Option("127.0.0.1:61611", "--to", help="The CTP01 server, HOST:PORT."),
+    speed: str = typer.Option("1", "--speed", help="1, 10, any factor, or max."),
+    loop: bool = typer.Option(False, "--loop", help="Play again and again (new seq and times)."),
+    start: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--from", help="Skip lines before this time of day (HH:MM[:SS])."
+    ),
+    until: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--until", help="Skip lines after this time of day (HH:MM[:SS])."
+    ),
+    day: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--date", help="Date of normal-format times (default today)."
+    ),
+    clients: str = typer.Option(
+        "auto", "--clients", help="auto, one (all files on one link) or per-file."
+    ),
+    client_name: str = typer.Option(
+        "p88-replay", "--client-name", help="Greeting name (some servers want SimpleClient)."
+    ),
+    user: Optional[str] = typer.Option(None, "--user", help="User, if the server asks."),  # noqa: UP045
+    password: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--password", envvar="P88_REPLAY_PASSWORD", help="Password, if the server asks."
+    ),
+    event: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--event", help="Event name to report (default: from the file name)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Replay capture files into a listener at their recorded pace, over real CTP01/TCP.
+
+    Speaks the client side of CTP01: honours the server's request lines (push or pull,
+    formats, gun times, new locations, authentication), answers its commands, and when
+    the server goes away reconnects with the same connection id and resumes where the
+    server asks. Several files are several locations of one client, or one client each.
+
+    Example: p88 replay ../shared/captures/mini11992-2024-12-14.ct33 --to 127.0.0.1:61611 --speed 10
+    """
+    from p88.protocol.replay import ReplayConfig
+    from p88.sim.course import parse_clock
+    from p88.sim.plan import parse_speed, plan_clients
+
+    if clients not in ("auto", "one", "per-file"):
+        raise P88Error(f"--clients {clients!r}: use auto, one or per-file")
+    host, port = parse_target(to)
+    try:
+        day0 = date.fromisoformat(day) if day else date.today()
+    except ValueError:
+        raise P88Error(f"--date {day!r}: use YYYY-MM-DD") from None
+    plan = plan_clients(
+        files,
+        day0=day0,
+        clients=clients,  # type: ignore[arg-type]
+        name=client_name,
+        user=user,
+        password=password,
+        event=event,
+        start=parse_clock(start) if start else None,
+        until=parse_clock(until) if until else None,
+    )
+    config = ReplayConfig(host, port, speed=parse_speed(speed), loop=loop)
+    try:
+        summary = asyncio.run(run_with_progress(plan, config, is_terminal() and not as_json))
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    if as_json:
+        print_json(
+            {
+                "elapsed_s": round(summary.elapsed_s, 3),
+                "lines_per_s": round(summary.rate, 1),
+                "feeds": [
+                    {
+                        "location": f.location,
+                        "file": f.source,
+                        "lines": len(f),
+                        "sent": f.sent_upto,
+                        "resent": f.resent,
+                    }
+                    for f in summary.feeds
+                ],  # fmt: skip
+                "clients": [
+                    {"connections": c.connections, "settings": c.settings, "notes": c.notes}
+                    for c in summary.clients
+                ],
+            }
+        )
+        return
+    out.print(summary_table(summary))
+    for c in summary.clients:
+        out.print(f"{c.name} → {host}:{port}: {c.connections} connection(s), {c.settings}")
+        for note in c.notes[:5]:
+            out.print(f"  note: {note}")
