@@ -1,0 +1,368 @@
+"""The server side of one CTP01 connection as a sans-IO state machine.
+
+Bytes in, events and bytes out, a clock passed in: :class:`ServerConnection` never
+touches a socket, a timer or the database. The asyncio server (:mod:`p88.protocol.tcp`)
+feeds it ``receive(data, now)`` and ``tick(now)``, writes ``data_to_send()`` and reacts
+to the events; a test can drive it line by line.
+
+The dialogue (ctp01.md §7): read the client greeting (field 3 must be ``CTP01``, else
+:class:`Closing`); send p88's greeting and request lines; if authentication is on, check
+``authorize~user~digest`` against a fresh seed; then ask ``getconnectionid``,
+``geteventinfo`` and ``getlocations`` one after another (each answered or given up after
+``command_timeout``). Then :class:`StartNeeded` asks the caller where each location
+should resume (computed from *committed* reads) and :meth:`ServerConnection.start` sends
+``start~loc[~seq]``, once per location; a later ``newlocation`` raises StartNeeded again.
+Data lines are events from the first byte on (a client may send early). ``ping`` goes
+out every ``ping_interval`` and a link that leaves ``max_missed_pings`` unanswered, or
+says nothing for ``idle_timeout``, is closed. A client ``ping`` is answered ``ack~ping``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from p88 import __version__
+from p88.errors import ProtocolError
+from p88.protocol import auth
+from p88.protocol.codec import (
+    Ack,
+    Authorize,
+    Command,
+    Err,
+    Greeting,
+    GunTime,
+    LineFramer,
+    LineTooLong,
+    Message,
+    NewLocation,
+    Read,
+    parse_line,
+)
+
+__all__ = [
+    "Authenticated",
+    "ClientError",
+    "Closing",
+    "Event",
+    "EventInfo",
+    "Greeted",
+    "GunReceived",
+    "Identified",
+    "Ignored",
+    "LineRejected",
+    "LocationAnnounced",
+    "LocationsKnown",
+    "ReadReceived",
+    "ServerConfig",
+    "ServerConnection",
+    "StartNeeded",
+]
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """What p88 asks of every client, and its patience. ``users`` maps user -> password
+    and turns authentication on (``auth_method``)."""
+
+    name: str = "p88"
+    version: str = __version__
+    time_format: str = "iso"
+    users: dict[str, str] | None = None
+    auth_method: str = "hmac-sha1"
+    max_line: int = 4096
+    greeting_timeout: float = 15.0
+    command_timeout: float = 10.0
+    ping_interval: float = 10.0
+    max_missed_pings: int = 3
+    idle_timeout: float = 120.0
+
+    def request_lines(self, seed: str | None) -> list[str]:
+        lines = [
+            "stream-mode=push",
+            "location=multi",
+            "guntimes=true",
+            "newlocations=true",
+            "connection-id=true",
+            "pushmode-ack=true",
+            f"time-format={self.time_format}",
+        ]
+        if seed is not None:
+            lines += [f"authentication={self.auth_method}", f"authentication-seed={seed}"]
+        return lines
+
+
+@dataclass(frozen=True)
+class Greeted:
+    greeting: Greeting
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    user: str
+
+
+@dataclass(frozen=True)
+class Identified:
+    connection_id: str
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    name: str
+    event_id: str
+    description: str
+
+
+@dataclass(frozen=True)
+class LocationsKnown:
+    locations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StartNeeded:
+    """Answer with ``ServerConnection.start({loc: resume_seq or None})``."""
+
+    connection_id: str | None
+    locations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReadReceived:
+    read: Read
+
+
+@dataclass(frozen=True)
+class GunReceived:
+    gun: GunTime
+
+
+@dataclass(frozen=True)
+class LocationAnnounced:
+    location: NewLocation
+
+
+@dataclass(frozen=True)
+class LineRejected:
+    raw: bytes
+    reason: str
+
+
+@dataclass(frozen=True)
+class ClientError:
+    err: Err
+
+
+@dataclass(frozen=True)
+class Ignored:
+    message: Message
+
+
+@dataclass(frozen=True)
+class Closing:
+    """The connection must close once ``data_to_send()`` is flushed."""
+
+    reason: str
+
+
+Event = (
+    Greeted | Authenticated | Identified | EventInfo | LocationsKnown | StartNeeded | ReadReceived
+    | GunReceived | LocationAnnounced | LineRejected | ClientError | Ignored | Closing
+)  # fmt: skip
+
+_OPENING = ("getconnectionid", "geteventinfo", "getlocations")
+
+
+@dataclass
+class ServerConnection:
+    """One client's CTP01 state. Create per accepted connection; see the module docstring."""
+
+    config: ServerConfig
+    now: float
+    seed: str | None = None
+    state: str = "greeting"  # greeting, auth, opening, streaming, closed
+    connection_id: str | None = None
+    locations: list[str] = field(default_factory=list)
+    started: set[str] = field(default_factory=set)
+    _framer: LineFramer = field(init=False)
+    _out: bytearray = field(default_factory=bytearray)
+    _pending: list[str] = field(default_factory=list)  # opening commands still to ask
+    _asked: tuple[str, float] | None = None  # command awaiting its reply, and since when
+    _awaiting_start: set[str] = field(default_factory=set)
+    _last_heard: float = 0.0
+    _last_ping: float = 0.0
+    _missed: int = 0
+
+    def __post_init__(self) -> None:
+        self._framer = LineFramer(self.config.max_line)
+        self._last_heard = self._last_ping = self.now
+        if self.config.users and self.seed is None:
+            self.seed = auth.new_seed()
+
+    # --- I/O facing ---------------------------------------------------------------------
+
+    def data_to_send(self) -> bytes:
+        """Bytes to write to the socket now (and forget)."""
+        data = bytes(self._out)
+        self._out.clear()
+        return data
+
+    def receive(self, data: bytes, now: float) -> list[Event]:
+        """Feed received bytes (any chunking); return what they mean, in order."""
+        events: list[Event] = []
+        if self.state == "closed":
+            return events
+        self._last_heard = now
+        self._missed = 0
+        for frame in self._framer.feed(data):
+            if isinstance(frame, LineTooLong):
+                reason = f"line longer than {self.config.max_line} bytes ({frame.size})"
+                events.append(LineRejected(frame.prefix, reason))
+                continue
+            events.extend(self._line(frame, now))
+            if self.state == "closed":
+                break
+        return events
+
+    def tick(self, now: float) -> list[Event]:
+        """Advance timers: greeting/command timeouts, pings, dead and idle links."""
+        cfg = self.config
+        if self.state == "closed":
+            return []
+        if self.state in ("greeting", "auth") and now - self._last_heard > cfg.greeting_timeout:
+            return [self._close(f"no {self.state} within {cfg.greeting_timeout:g} s")]
+        if now - self._last_heard > cfg.idle_timeout:
+            return [self._close(f"idle for {cfg.idle_timeout:g} s")]
+        events: list[Event] = []
+        if self._asked and now - self._asked[1] > cfg.command_timeout:
+            events += self._next_opening(now)  # the client does not know this command
+        if self.state in ("opening", "streaming") and now - self._last_ping >= cfg.ping_interval:
+            if self._missed >= cfg.max_missed_pings:
+                return [self._close(f"dead link: {self._missed} pings unanswered")]
+            self._send("ping")
+            self._missed += 1
+            self._last_ping = now
+        return events
+
+    def start(self, positions: dict[str, int | None]) -> None:
+        """Send ``start~loc[~seq]`` for locations not started yet on this connection."""
+        for loc, seq in positions.items():
+            self._awaiting_start.discard(loc)
+            if loc in self.started or self.state == "closed":
+                continue
+            self.started.add(loc)
+            self._send("start", loc, *(() if seq is None else (str(seq),)))
+
+    # --- protocol -----------------------------------------------------------------------
+
+    def _send(self, *fields: str) -> None:
+        self._out += "~".join(fields).encode() + b"\r\n"
+
+    def _close(self, reason: str) -> Closing:
+        self.state = "closed"
+        return Closing(reason)
+
+    def _line(self, line: bytes, now: float) -> list[Event]:
+        try:
+            msg = parse_line(line)
+        except ProtocolError as exc:
+            if self.state == "greeting":
+                return [self._close(f"not a CTP01 client greeting: {exc.message}")]
+            return [LineRejected(line, exc.message)]
+        if self.state == "greeting":
+            return self._greeting(msg, line, now)
+        if self.state == "auth":
+            return self._authorize(msg, now)
+        if isinstance(msg, Read):
+            return [ReadReceived(msg)]
+        if isinstance(msg, GunTime):
+            return [GunReceived(msg)]
+        if isinstance(msg, NewLocation):
+            return [LocationAnnounced(msg), *self._new_location(msg.location)]
+        if isinstance(msg, Ack):
+            return self._ack(msg, now)
+        if isinstance(msg, Err):
+            events: list[Event] = [ClientError(msg)]
+            if self._asked and msg.command == self._asked[0]:
+                events += self._next_opening(now)
+            return events
+        if isinstance(msg, Command) and msg.name == "ping":
+            self._send("ack", "ping")
+            return []
+        return [Ignored(msg)]
+
+    def _greeting(self, msg: Message, raw: bytes, now: float) -> list[Event]:
+        if not isinstance(msg, Greeting) or msg.protocol != "CTP01":
+            shown = raw[:80].decode("utf-8", "replace")
+            return [self._close(f"not a CTP01 client greeting: {shown!r}")]
+        requests = self.config.request_lines(self.seed)
+        self._send(self.config.name, self.config.version, str(len(requests)))
+        for line in requests:
+            self._out += line.encode() + b"\r\n"
+        events: list[Event] = [Greeted(msg, raw)]
+        if self.seed is not None:
+            self.state = "auth"
+            return events
+        return events + self._open(now)
+
+    def _authorize(self, msg: Message, now: float) -> list[Event]:
+        users = self.config.users or {}
+        if not isinstance(msg, Authorize):
+            self._send("err", "authorize", "authorization required")
+            return [self._close(f"expected authorize, got {type(msg).__name__}")]
+        password = users.get(msg.user)
+        assert self.seed is not None
+        if password is None or not auth.verify(
+            self.config.auth_method, self.seed, password, msg.digest
+        ):
+            self._send("err", "authorize", "invalid password")
+            return [self._close(f"authentication failed for user {msg.user!r}")]
+        self._send("ack", "authorize")
+        return [Authenticated(msg.user), *self._open(now)]
+
+    def _open(self, now: float) -> list[Event]:
+        self.state = "opening"
+        self._pending = list(_OPENING)
+        return self._next_opening(now)
+
+    def _next_opening(self, now: float) -> list[Event]:
+        self._asked = None
+        if self._pending:
+            command = self._pending.pop(0)
+            self._send(command)
+            self._asked = (command, now)
+            return []
+        self.state = "streaming"
+        if not self.locations:
+            return []
+        self._awaiting_start.update(self.locations)
+        return [StartNeeded(self.connection_id, tuple(self.locations))]
+
+    def _ack(self, msg: Ack, now: float) -> list[Event]:
+        events: list[Event] = []
+        if msg.command == "getconnectionid" and msg.args and msg.args[0]:
+            self.connection_id = msg.args[0]
+            events.append(Identified(msg.args[0]))
+        elif msg.command == "geteventinfo":
+            name, event_id, description = (list(msg.args) + ["", "", ""])[:3]
+            events.append(EventInfo(name, event_id, description))
+        elif msg.command == "getlocations":
+            for loc in msg.args:
+                if loc and loc not in self.locations:
+                    self.locations.append(loc)
+            events.append(LocationsKnown(tuple(self.locations)))
+        elif msg.command in ("ping", "start", "stop"):
+            return events
+        else:
+            events.append(Ignored(msg))
+        if self._asked and msg.command == self._asked[0]:
+            events += self._next_opening(now)
+        return events
+
+    def _new_location(self, loc: str) -> list[Event]:
+        if loc not in self.locations:
+            self.locations.append(loc)
+        if self.state != "streaming" or loc in self.started or loc in self._awaiting_start:
+            return []  # the opening's StartNeeded will include it
+        self._awaiting_start.add(loc)
+        return [StartNeeded(self.connection_id, (loc,))]
