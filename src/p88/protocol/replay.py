@@ -11,8 +11,11 @@ a sleep is never negative. ``speed=None`` is ``--speed max``: everything is visi
 
 When the server goes away the client reconnects with the same connection id; the new
 protocol instance answers the server's ``start~<loc>~<seq>`` (or ``getdata`` with a seq),
-so the server gets what it had not committed. After the last line a client lingers for
-``linger_s`` so a server that drops the link just then can still ask again.
+so the server gets what it had not committed. CTP01 acknowledges no read, so "sent" is
+not "stored": after the last line a client keeps the link open for ``linger_s`` and
+closes it itself; if the server drops it first, the client reconnects once more so the
+server can ask for what it lacks (a server that hangs up twice after the last line is
+taken to have everything).
 """
 
 from __future__ import annotations
@@ -139,6 +142,7 @@ class Client:
         completed a handshake, for ``give_up_s`` in a row.
         """
         failing_since: float | None = None
+        losses_when_complete = 0
         while True:
             ready = False
             try:
@@ -159,6 +163,14 @@ class Client:
                 if done:
                     return self.report
                 problem = "the server closed the connection"
+                if ready and self._finished():
+                    # Everything went out, but the link died before our linger ended: the
+                    # server may not have stored the tail. Reconnect so it can ask again;
+                    # a server that keeps hanging up after that has what it wants.
+                    losses_when_complete += 1
+                    if losses_when_complete >= 2:
+                        self.report.notes.append("the server hung up after the last line")
+                        return self.report
             now = time.monotonic()
             failing_since = None if ready else (failing_since or now)
             if failing_since is not None and now - failing_since > self.config.give_up_s:
@@ -202,8 +214,7 @@ class Client:
                     with contextlib.suppress(OSError, ConnectionError):
                         data = reading.result()
                     if not data:
-                        finished = self._finished() and proto.caught_up()
-                        return finished, proto.phase == "ready"
+                        return False, proto.phase == "ready"
                     last_activity = time.monotonic()
                     for event in proto.receive(data):
                         self._note(event)
