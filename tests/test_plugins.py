@@ -391,3 +391,12 @@ def test_plugin_connect_uses_the_configured_database(p88_env: str) -> None:
         row = conn.execute("SELECT current_database()").fetchone()
     assert row is not None and row[0] == conninfo_to_dict(p88_env)["dbname"]
     assert p88.plugin.database_url() == p88_env
+
+
+def test_importing_the_plugin_api_is_light() -> None:
+    """p88 imports every plugin to list its commands; p88.plugin must not pull in the store."""
+    code = "import sys, p88.plugin; print(sorted(m for m in sys.modules if m.startswith('p88.')))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    assert "p88.store" not in loaded and "psycopg" not in loaded, loaded

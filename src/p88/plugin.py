@@ -66,22 +66,41 @@ from p88.errors import (
     RefusedError,
     StoreError,
 )
-from p88.store.reads import (
-    Crossing,
-    SessionSummary,
-    Stats,
-    current_session_id,
-    first_crossings,
-    format_read_time,
-    locations,
-    reads_after,
-    recent_reads,
-    sessions,
-    stats,
-)
 
 if TYPE_CHECKING:
     import psycopg
+
+    from p88.store.reads import (
+        Crossing,
+        SessionSummary,
+        Stats,
+        current_session_id,
+        first_crossings,
+        format_read_time,
+        locations,
+        reads_after,
+        recent_reads,
+        sessions,
+        stats,
+    )
+
+# Re-exported from p88.store.reads on first use (PEP 562), so that importing this module,
+# which p88 does for every plugin when it lists its commands, does not import the store.
+_FROM_READS = frozenset(
+    {
+        "Crossing",
+        "SessionSummary",
+        "Stats",
+        "current_session_id",
+        "first_crossings",
+        "format_read_time",
+        "locations",
+        "reads_after",
+        "recent_reads",
+        "sessions",
+        "stats",
+    }
+)
 
 __all__ = [
     "EXIT_DATABASE",
@@ -113,6 +132,16 @@ __all__ = [
     "settings",
     "stats",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_READS:
+        from p88.store import reads
+
+        value = getattr(reads, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def settings(ctx: typer.Context | None = None) -> config.Settings:
