@@ -352,6 +352,16 @@ def session_partner(conn: psycopg.Connection[Any], session_id: int) -> tuple[boo
     return (row is not None, row[0] if row else None)
 
 
+def session_partners(
+    conn: psycopg.Connection[Any], session_ids: Sequence[int]
+) -> dict[int, int | None]:
+    """``session id -> partner id`` for the sessions that exist (a tenant filter for live reads)."""
+    rows = conn.execute(
+        "SELECT id, partner_id FROM timing_sessions WHERE id = ANY(%s)", (list(session_ids),)
+    ).fetchall()
+    return {int(r[0]): (int(r[1]) if r[1] is not None else None) for r in rows}
+
+
 def first_crossings(
     conn: psycopg.Connection[Any],
     session_id: int,

@@ -1,0 +1,64 @@
+"""``p88 serve``: the timing HTTP API with live updates and a display page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from p88.cli._app import err, state
+
+
+def serve(
+    ctx: typer.Context,
+    host: Optional[str] = typer.Option(  # noqa: UP045 - typer needs Optional here
+        None, "--host", help="Address to bind (default: serve_host, 127.0.0.1).", show_default=False
+    ),
+    port: Optional[int] = typer.Option(  # noqa: UP045
+        None, "--port", help="TCP port (default: serve_port, 8088).", show_default=False
+    ),
+    token_file: Optional[Path] = typer.Option(  # noqa: B008, UP045
+        None,
+        "--token-file",
+        help="Access tokens, one '<token> <partner-code|id|*>' per line. Required to bind "
+        "anything but 127.0.0.1.",
+        show_default=False,
+    ),
+    log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
+) -> None:
+    """Serve the timing HTTP API: the seed's /api/timing endpoints, live reads as
+    Server-Sent Events (/api/timing/stream), a leaderboard, /health, /docs, and a live
+    display page at /. Reads PostgreSQL only, so it can run beside the listener or on
+    another machine.
+
+    Binds 127.0.0.1 unless --host says otherwise; any other address needs --token-file.
+
+    Example: p88 serve --port 8088
+    """
+    from p88.serve import ServeOptions, check_binding, run
+    from p88.store import connect, describe, status
+
+    settings = state(ctx).settings()
+    bind = host or settings.get("serve_host") or "127.0.0.1"
+    chosen_port = port if port is not None else settings.get_int("serve_port")
+    check_binding(bind, token_file)  # refuse before touching the database
+    url = state(ctx).database_url()
+    with connect(url, autocommit=True) as conn:
+        pending = status(conn).pending
+    if pending:
+        err.print(
+            f"warning: {len(pending)} migration(s) pending on {describe(url)}; "
+            "run 'p88 db migrate'",
+            markup=False,
+        )
+    err.print(f"p88 serve: http://{bind}:{chosen_port}/ on {describe(url)}", markup=False)
+    run(
+        ServeOptions(
+            database_url=url,
+            host=bind,
+            port=chosen_port,
+            token_file=token_file,
+            log_level=log_level,
+        )
+    )

@@ -1,0 +1,106 @@
+"""Access tokens: who may read what.
+
+On 127.0.0.1 with no token file the server is open (the timing laptop's own display).
+Anywhere else ``--token-file`` is required. Each non-comment line of the file is::
+
+    <token> <partner>
+
+where ``<partner>`` is a timing partner's code (``timing_partners.code``), its numeric id,
+or ``*`` for every partner (the hub operator). A partner's token sees only the sessions
+whose ``timing_sessions.partner_id`` is that partner. Tokens travel as
+``Authorization: Bearer <token>`` or, for ``EventSource`` (which cannot set headers),
+as ``?token=<token>``; they are compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from p88.errors import ConfigError
+
+MIN_TOKEN_LENGTH = 16
+_LINE = re.compile(r"^(\S+)\s+(\S+)$")
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What one token may see: every partner (``partner`` is ``None``) or one partner."""
+
+    partner: str | int | None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The tenant filter of a request: ``partner_id`` ``None`` means every partner."""
+
+    partner_id: int | None
+
+
+EVERYONE = Scope(None)
+
+
+def load_tokens(path: Path) -> dict[str, Grant]:
+    """Parse a token file; a malformed one is a ``ConfigError`` naming the line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read token file {path}: {exc.strerror}") from None
+    tokens: dict[str, Grant] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        match = _LINE.match(line)
+        if not match:
+            raise ConfigError(
+                f"{path}:{number}: expected '<token> <partner>'",
+                hint="partner is a partner code, a numeric id or *",
+            )
+        token, partner = match.groups()
+        if len(token) < MIN_TOKEN_LENGTH:
+            raise ConfigError(
+                f"{path}:{number}: token shorter than {MIN_TOKEN_LENGTH} characters",
+                hint="make one: python -c 'import secrets; print(secrets.token_urlsafe())'",
+            )
+        if token in tokens:
+            raise ConfigError(f"{path}:{number}: the same token appears twice")
+        grant: str | int | None = None if partner == "*" else partner
+        if isinstance(grant, str) and grant.isdigit():
+            grant = int(grant)
+        tokens[token] = Grant(grant)
+    if not tokens:
+        raise ConfigError(f"token file {path} holds no token")
+    return tokens
+
+
+def find_grant(tokens: dict[str, Grant], presented: str) -> Grant | None:
+    """The grant of ``presented``, comparing against every token in constant time."""
+    found: Grant | None = None
+    for token, grant in tokens.items():
+        if hmac.compare_digest(token.encode(), presented.encode()):
+            found = grant
+    return found
+
+
+def presented_token(headers: Any, query: Any) -> str | None:
+    """The token a request carries: the Bearer header first, then ``?token=``."""
+    auth = headers.get("authorization")
+    if auth:
+        scheme, _, value = auth.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return str(value.strip())
+    token = query.get("token")
+    return str(token) if token else None
+
+
+def resolve_partner(conn: Any, partner: str | int) -> int | None:
+    """A partner code or id to the partner's id (``None`` if no such partner)."""
+    if isinstance(partner, int):
+        row = conn.execute("SELECT id FROM timing_partners WHERE id = %s", (partner,)).fetchone()
+    else:
+        row = conn.execute("SELECT id FROM timing_partners WHERE code = %s", (partner,)).fetchone()
+    return int(row[0]) if row else None

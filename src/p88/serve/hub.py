@@ -1,0 +1,195 @@
+"""Live fan-out: one LISTEN connection for the whole server, every read to every client.
+
+The listener sends one NOTIFY on ``p88.store.live.CHANNEL`` per committed batch. The hub
+wakes on it (no polling), fetches the reads it has not delivered yet (``id`` above a floor)
+ONCE, renders each as an SSE event ONCE, and puts the batch on every subscriber's queue.
+
+Ids come from a sequence, so concurrent writers can commit them out of order (id 100 may
+become visible after id 105). The hub therefore re-reads ids in a window of ``LOOKBACK``
+below the highest it has seen and remembers which of those it already delivered: a late
+commit is still delivered, and none twice. A subscriber whose queue fills up (a client that
+stopped reading) is dropped; its EventSource reconnects with ``Last-Event-ID`` and catches up
+from the database, so nothing is lost and a slow client never holds up the others.
+
+If the LISTEN connection fails the hub reconnects with backoff; on reconnect it fetches
+everything above its floor, so reads committed during the outage are delivered too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+from p88.serve.db import Database, DatabaseGone
+from p88.serve.render import read_json
+from p88.store import reads
+from p88.store.live import CHANNEL
+
+log = logging.getLogger("p88.serve")
+
+LOOKBACK = 5_000
+QUEUE_BATCHES = 1_000
+FETCH_CHUNK = 1_000
+LIVENESS_S = 5.0
+
+
+@dataclass(frozen=True)
+class Event:
+    """One read, rendered once for every client: its id, session, location and SSE text."""
+
+    id: int
+    session_id: int
+    location_name: str
+    partner_id: int | None
+    text: str
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One connected stream: its filters and its queue of event batches."""
+
+    accepts: Callable[[Event], bool]
+    queue: asyncio.Queue[list[Event] | None] = field(
+        default_factory=lambda: asyncio.Queue(QUEUE_BATCHES)
+    )
+    dropped: bool = False
+
+
+def sse_text(row: dict[str, Any]) -> str:
+    """A read as one SSE message: ``id`` is the read id, ``data`` the read as JSON."""
+    return f"id: {row['id']}\ndata: {json.dumps(read_json(row), separators=(',', ':'))}\n\n"
+
+
+class Hub:
+    """The server's single LISTEN connection and the set of connected streams."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.subscribers: set[Subscriber] = set()
+        self.listening = False
+        self.floor: int | None = None
+        self._max_seen = 0
+        self._delivered: set[int] = set()
+        self._partners: dict[int, int | None] = {}
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._listen(), name="p88-hub-listen"),
+            asyncio.create_task(self._deliver(), name="p88-hub-deliver"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        for sub in list(self.subscribers):
+            self._drop(sub)
+
+    def subscribe(self, accepts: Callable[[Event], bool]) -> Subscriber:
+        sub = Subscriber(accepts)
+        self.subscribers.add(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscriber) -> None:
+        self.subscribers.discard(sub)
+
+    def _drop(self, sub: Subscriber) -> None:
+        """End a stream: it reconnects and catches up from the database by itself."""
+        self.subscribers.discard(sub)
+        sub.dropped = True
+        with contextlib.suppress(asyncio.QueueFull):
+            sub.queue.put_nowait(None)
+
+    async def _listen(self) -> None:
+        backoff = 0.2
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                    self.db.url,
+                    autocommit=True,
+                    connect_timeout=3,
+                    application_name="p88 serve listen",
+                ) as conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    self.listening = True
+                    backoff = 0.2
+                    self._wake.set()  # catch up on whatever committed while we were away
+                    while True:
+                        async for _ in conn.notifies(timeout=LIVENESS_S):
+                            self._wake.set()
+                        await conn.execute("SELECT 1")  # a dead server shows up here
+            except asyncio.CancelledError:
+                raise
+            except psycopg.Error as exc:
+                if self.listening:
+                    log.warning("live updates paused: %s", str(exc).splitlines()[0])
+                self.listening = False
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    async def _deliver(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                events = await self.db.run(self._fetch)
+            except DatabaseGone:
+                await asyncio.sleep(0.5)
+                self._wake.set()
+                continue
+            if events:
+                self._publish(events)
+
+    def _publish(self, events: list[Event]) -> None:
+        for sub in list(self.subscribers):
+            mine = [e for e in events if sub.accepts(e)]
+            if not mine:
+                continue
+            try:
+                sub.queue.put_nowait(mine)
+            except asyncio.QueueFull:
+                self._drop(sub)
+
+    def _fetch(self, conn: psycopg.Connection[Any]) -> list[Event]:
+        """Runs in a worker thread: the reads not yet delivered, rendered once."""
+        if self.floor is None:
+            self.floor = reads.max_read_id(conn)  # history belongs to catch-up, not to live
+            self._max_seen = self.floor
+            return []
+        ids = reads.read_ids_after(conn, self.floor)
+        new = [i for i in ids if i not in self._delivered]
+        events: list[Event] = []
+        for start in range(0, len(new), FETCH_CHUNK):
+            rows = reads.reads_by_ids(conn, new[start : start + FETCH_CHUNK])
+            unknown = {r["session_id"] for r in rows} - self._partners.keys()
+            if unknown:
+                self._partners.update(reads.session_partners(conn, sorted(unknown)))
+            events.extend(
+                Event(
+                    r["id"],
+                    r["session_id"],
+                    r["location_name"],
+                    self._partners.get(r["session_id"]),
+                    sse_text(r),
+                )
+                for r in rows
+            )
+        self._delivered.update(new)
+        if ids:
+            self._max_seen = max(self._max_seen, ids[-1])
+        floor = max(self.floor, self._max_seen - LOOKBACK)
+        if floor != self.floor:
+            self.floor = floor
+            self._delivered = {i for i in self._delivered if i > floor}
+        return events

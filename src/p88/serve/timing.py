@@ -1,0 +1,124 @@
+"""The seed's four timing endpoints, same field names and shapes, plus the leaderboard."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from p88.serve.db import DatabaseGone
+from p88.serve.deps import DbDep, LocationParam, ScopeDep, SessionParam, TagParam
+from p88.serve.errors import failure, not_found
+from p88.serve.leaderboard import leaderboard_json
+from p88.serve.render import read_json, value_json
+from p88.store import reads
+
+router = APIRouter(tags=["timing"])
+
+LimitParam = Annotated[
+    int,
+    Query(
+        ge=1, le=10**9, description=f"how many reads, newest first (capped at {reads.MAX_LIMIT})"
+    ),
+]
+
+
+def _now() -> str:
+    return datetime.now().isoformat()
+
+
+@router.get("/api/timing/database-status", summary="Is the database reachable")
+async def database_status(scope: ScopeDep, db: DbDep) -> Any:
+    """The seed's status document; 503 with ``connected: false`` and the reason when down."""
+    try:
+        status = await db.run(reads.database_status, partner_id=scope.partner_id)
+    except DatabaseGone as exc:
+        return failure(
+            503,
+            exc.message,
+            database_enabled=True,
+            connected=False,
+            current_session=None,
+            database_version=None,
+        )
+    return {
+        "database_enabled": True,
+        "connected": status.connected,
+        "current_session": status.current_session,
+        "database_version": status.database_version,
+        "error": status.error,
+    }
+
+
+@router.get("/api/timing/stats", summary="Read totals, overall and per location")
+async def stats(
+    scope: ScopeDep,
+    db: DbDep,
+    session_id: SessionParam = None,
+) -> dict[str, Any]:
+    """Total reads, unique tags, locations, first and last read; then the same per location."""
+    result = await db.run(reads.stats, session_id=session_id, partner_id=scope.partner_id)
+    return {
+        "success": True,
+        "overall": {k: value_json(v) for k, v in asdict(result.overall).items()},
+        "by_location": [
+            {k: value_json(v) for k, v in asdict(loc).items()} for loc in result.by_location
+        ],
+        "generated_at": _now(),
+    }
+
+
+@router.get("/api/timing/recent-reads", summary="The newest reads")
+async def recent_reads(
+    scope: ScopeDep,
+    db: DbDep,
+    limit: LimitParam = reads.DEFAULT_LIMIT,
+    session_id: SessionParam = None,
+    location: LocationParam = None,
+    tag: TagParam = None,
+) -> dict[str, Any]:
+    """Every column of each read plus location_description, session_name and seconds_ago;
+    ``read_time`` to the hundredth (HH:MM:SS.hh)."""
+    rows = await db.run(
+        reads.recent_reads,
+        limit=limit,
+        session_id=session_id,
+        location=location,
+        tag=tag,
+        partner_id=scope.partner_id,
+    )
+    return {"success": True, "reads": [read_json(r) for r in rows], "timestamp": _now()}
+
+
+@router.get("/api/timing/sessions", summary="Timing sessions with their read counts")
+async def sessions(scope: ScopeDep, db: DbDep) -> dict[str, Any]:
+    """Every session the caller may see, newest first."""
+    rows = await db.run(reads.sessions, partner_id=scope.partner_id)
+    return {
+        "success": True,
+        "sessions": [{k: value_json(v) for k, v in asdict(s).items()} for s in rows],
+    }
+
+
+@router.get("/api/timing/leaderboard", summary="Standings at a timing point")
+async def leaderboard(
+    scope: ScopeDep,
+    db: DbDep,
+    session_id: SessionParam = None,
+    location: LocationParam = None,
+    limit: LimitParam = reads.DEFAULT_LIMIT,
+) -> dict[str, Any]:
+    """Provisional standings: each tag's first crossing of the point, earliest first.
+    Without ``session_id`` the current session; without ``location`` its finish."""
+    board = await db.run(
+        leaderboard_json,
+        session_id=session_id,
+        location=location,
+        limit=limit,
+        partner_id=scope.partner_id,
+    )
+    if board is None:
+        raise not_found("no such session" if session_id is not None else "no active session")
+    return board
