@@ -1,0 +1,183 @@
+"""``p88 listen``: the ChronoTrack (CTP01) listener; the work is ``p88.listener.Listener``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from p88.cli._app import err, is_terminal, state
+from p88.errors import ConfigError
+
+__all__ = ["listen"]
+
+
+class _JsonFormatter(logging.Formatter):
+    """One JSON object per line, for journald/systemd and log shippers."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return json.dumps(
+            {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname,
+             "logger": record.name, "message": record.getMessage()},
+            separators=(",", ":"),
+        )  # fmt: skip
+
+
+def _setup_logging(fmt: str, live: bool) -> None:
+    root = logging.getLogger("p88")
+    root.setLevel(logging.INFO)
+    root.handlers.clear()
+    handler: logging.Handler
+    if fmt == "json":
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_JsonFormatter())
+    elif live:
+        from rich.logging import RichHandler
+
+        handler = RichHandler(console=err, show_path=False, markup=False)
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    root.addHandler(handler)
+    root.propagate = False
+
+
+def _render(listener: Any) -> Any:
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    st = listener.status()
+    w = st.writer
+    head = Text.assemble(
+        ("p88 listen ", "bold"), f"{st.host}:{st.port}  session {st.default_session}  ",
+        ("db up" if w.db_up else f"DB DOWN ({w.last_error})", "green" if w.db_up else "bold red"),
+        f"  spool backlog {st.backlog}  queued {st.queued}\n",
+        f"received {st.received}  committed {w.committed}  duplicates {w.duplicates}  "
+        f"rejects {st.rejected}  gun times {w.gun_events}  {st.reads_per_s:.0f} reads/s\n",
+        f"last read: {st.last_read or '-'}",
+    )  # fmt: skip
+    conns = Table("peer", "connection id", "session", "reads", "rejects", "since", title=None)
+    for c in st.connections:
+        cid = str(c["connection_id"] or "-")
+        conns.add_row(str(c["peer"]), cid[:16], str(c["session"]), str(c["reads"]),
+                      str(c["rejects"]), str(c["since"])[11:19])  # fmt: skip
+    locs = Table("session", "location", "reads stored")
+    for (session, loc), n in sorted(w.by_location.items()):
+        locs.add_row(session, loc, str(n))
+    return Group(head, conns, locs)
+
+
+async def _serve(listener: Any, live: bool) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    ready = asyncio.Event()
+    task = asyncio.create_task(listener.run(stop, ready=ready))
+    if not live:
+        await task
+        return
+    from rich.live import Live
+
+    await asyncio.wait({task, asyncio.create_task(ready.wait())}, return_when="FIRST_COMPLETED")
+    with Live(_render(listener), console=err, refresh_per_second=4, transient=False) as view:
+        while not task.done():
+            await asyncio.wait({task}, timeout=0.5)
+            if not task.done():
+                view.update(_render(listener))
+    await task
+
+
+def listen(
+    ctx: typer.Context,
+    host: Optional[str] = typer.Option(  # noqa: UP045 - typer needs Optional here
+        None,
+        "--host",
+        help="Address to bind (default 127.0.0.1; --host 0.0.0.0 opens it to "
+        "the LAN: use --auth-file then).",
+        show_default=False,
+    ),  # fmt: skip
+    port: Optional[int] = typer.Option(  # noqa: UP045
+        None, "--port", help="TCP port (default 61611, ChronoTrack's).", show_default=False
+    ),
+    session: Optional[str] = typer.Option(  # noqa: UP045
+        None,
+        "--session",
+        help="Store every read in this session (default: the client's event "
+        "name, else Session_YYYYMMDD_HHMMSS, continued after a restart).",
+        show_default=False,
+    ),  # fmt: skip
+    timezone: Optional[str] = typer.Option(  # noqa: UP045
+        None,
+        "--timezone",
+        help="IANA zone of the timing system's clock (default: this machine's, or P88_TIMEZONE).",
+        show_default=False,
+    ),  # fmt: skip
+    auth_file: Optional[Path] = typer.Option(  # noqa: UP045
+        None,
+        "--auth-file",
+        help="user:password lines; clients must authenticate.",
+        show_default=False,
+    ),  # fmt: skip
+    auth_method: str = typer.Option(
+        "hmac-sha1",
+        "--auth-method",
+        help="plaintext, hmac-sha1, hmac-md5, seed-sha1 or seed-md5.",
+    ),  # fmt: skip
+    time_format: str = typer.Option("iso", "--time-format", help="Time format to request."),
+    spool_dir: Optional[Path] = typer.Option(  # noqa: UP045
+        None,
+        "--spool-dir",
+        help="Where reads wait during a database outage (default: <data_dir>/spool).",
+        show_default=False,
+    ),  # fmt: skip
+    max_connections: int = typer.Option(256, "--max-connections", help="Client limit."),
+    log_format: str = typer.Option("text", "--log-format", help="text or json (for systemd)."),
+) -> None:
+    """Receive ChronoTrack reads (CTP01) and store each exactly once.
+
+    Binds 127.0.0.1:61611 by default: ChronoTrack's client usually runs on the same laptop.
+    Point SimpleClient's Direct Socket Out (protocol CTP01) at this host and port. During a
+    database outage reads go to a local spool and drain when it returns. Ctrl-C or SIGTERM
+    stops accepting, flushes and exits 0.
+
+    Example: p88 listen --host 0.0.0.0 --auth-file ~/.config/p88/ctp-users --session "City 10K"
+    """
+    from p88.listener import Listener, ListenOptions, load_auth_file
+    from p88.protocol import AUTH_METHODS
+    from p88.store import connect, migrate
+
+    if log_format not in ("text", "json"):
+        raise ConfigError(f"--log-format must be text or json, not {log_format!r}")
+    if auth_method not in AUTH_METHODS:
+        raise ConfigError(f"--auth-method must be one of {', '.join(AUTH_METHODS)}")
+    if time_format not in ("normal", "iso", "unix", "msecs"):
+        raise ConfigError("--time-format must be normal, iso, unix or msecs")
+    settings = state(ctx).settings()
+    url = state(ctx).database_url()
+    with connect(url, autocommit=True) as conn:
+        migrate(conn)
+    options = ListenOptions(
+        spool_dir=spool_dir or settings.data_dir / "spool",
+        host=host or settings.require("listen_host"),
+        port=port if port is not None else settings.get_int("listen_port"),
+        session=session,
+        timezone=timezone or settings.get("timezone"),
+        users=load_auth_file(auth_file) if auth_file else None,
+        auth_method=auth_method,
+        time_format=time_format,
+        max_connections=max_connections,
+    )
+    live = log_format == "text" and is_terminal()
+    _setup_logging(log_format, live)
+    if options.open_to_network and not options.users:
+        err.print(f"Warning: listening on {options.host} without --auth-file: anyone on the "
+                  "network can send reads.", markup=False)  # fmt: skip
+    asyncio.run(_serve(Listener(url, options), live))
