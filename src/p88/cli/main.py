@@ -8,6 +8,7 @@ import typer
 
 from p88 import __version__
 from p88.cli import config_cmd, db, import_cmd, plugins, replay, simulate
+from p88.cli import listen as listen_cmd
 from p88.cli import serve as serve_cmd
 from p88.cli import tui as tui_cmd
 from p88.cli._app import State, out
@@ -48,6 +49,7 @@ app.add_typer(db.app, name="db")
 app.command("config")(config_cmd.show)
 app.command("plugins")(plugins.show)
 app.command("tui")(tui_cmd.tui)
+app.command("listen")(listen_cmd.listen)
 app.command("serve")(serve_cmd.serve)
 app.command("replay")(replay.replay)
 app.command("simulate")(simulate.simulate)
