@@ -136,6 +136,8 @@ def broken_site(tmp_path: Path) -> Path:
     make_dist(site, "p88-collide", {"db": f"{good}:app"}, {})
     make_dist(site, "p88-not-typer", {"not-typer": f"{notapp}:app"}, {notapp: "app = 'a str'\n"})
     make_dist(site, "p88-zz-duplicate", {"good": f"{good}:app"}, {})
+    exits = f"p88x_exits_{uid}"
+    make_dist(site, "p88-exits", {"exits": f"{exits}:app"}, {exits: "raise SystemExit(3)\n"})
     return site
 
 
@@ -145,6 +147,7 @@ EXPECTED_REASONS = {
     "db": "its name collides with the built-in command 'db'",
     "not-typer": "is not a typer app (it is str)",
     "good": "its name is already taken by the plugin from package p88-good",
+    "exits": "import failed: SystemExit: 3",
 }
 
 
@@ -272,6 +275,7 @@ def test_discovery_reports_every_kind_of_failure(
         ("db", "p88-collide"),
         ("not-typer", "p88-not-typer"),
         ("good", "p88-zz-duplicate"),
+        ("exits", "p88-exits"),
     }
     for (name, _), info in failed.items():
         assert info.status == FAILED
@@ -286,7 +290,7 @@ def test_broken_plugins_warn_once_and_everything_else_works(
     assert helped.exit_code == 0
     assert "good" in helped.stdout and "not-typer" not in helped.stdout
     warnings = warning_lines(helped.stderr)
-    assert len(warnings) == 4 and len(helped.stderr.splitlines()) == 4
+    assert len(warnings) == 5 and len(helped.stderr.splitlines()) == 5
     for name, reason in EXPECTED_REASONS.items():
         assert sum(f"plugin {name!r} " in w and w.endswith(reason) for w in warnings) == 1
 
@@ -349,7 +353,7 @@ def test_plugin_errors_map_to_documented_exit_codes(
 def test_broken_plugins_in_a_real_process(broken_site: Path) -> None:
     helped = run_p88("--help", pythonpath=broken_site)
     assert helped.returncode == 0
-    assert len(warning_lines(helped.stderr)) == 4 == len(helped.stderr.splitlines())
+    assert len(warning_lines(helped.stderr)) == 5 == len(helped.stderr.splitlines())
     assert "good" in helped.stdout
     assert run_p88("good", "hi", pythonpath=broken_site).stdout == "hi from good\n"
     version = run_p88("--version", pythonpath=broken_site)

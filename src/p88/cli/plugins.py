@@ -114,7 +114,7 @@ def load(ep: EntryPoint) -> tuple[Any, str | None]:
     """
     try:
         obj = ep.load()
-    except Exception as exc:  # third-party code: any import failure is reported, never raised
+    except (Exception, SystemExit) as exc:  # third-party code: reported, never raised
         return None, f"import failed: {_describe(exc)}"
     if not isinstance(obj, typer.Typer):
         return None, f"{ep.value} is not a typer app (it is {type(obj).__name__})"
