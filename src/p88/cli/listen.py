@@ -120,7 +120,7 @@ def listen(
         help="IANA zone of the timing system's clock (default: this machine's, or P88_TIMEZONE).",
         show_default=False,
     ),  # fmt: skip
-    auth_file: Optional[Path] = typer.Option(  # noqa: UP045
+    auth_file: Optional[Path] = typer.Option(  # noqa: UP045, B008
         None,
         "--auth-file",
         help="user:password lines; clients must authenticate.",
@@ -132,7 +132,7 @@ def listen(
         help="plaintext, hmac-sha1, hmac-md5, seed-sha1 or seed-md5.",
     ),  # fmt: skip
     time_format: str = typer.Option("iso", "--time-format", help="Time format to request."),
-    spool_dir: Optional[Path] = typer.Option(  # noqa: UP045
+    spool_dir: Optional[Path] = typer.Option(  # noqa: UP045, B008
         None,
         "--spool-dir",
         help="Where reads wait during a database outage (default: <data_dir>/spool).",

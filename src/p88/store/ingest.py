@@ -35,11 +35,13 @@ if TYPE_CHECKING:
     import psycopg
 
 __all__ = [
+    "FIELD_LIMITS",
     "BatchResult",
     "ImportResult",
     "SessionCache",
     "import_lines",
     "import_reads",
+    "oversize_field",
     "write_batch",
 ]
 
@@ -330,6 +332,19 @@ class ImportResult:
         self.rejects += batch.rejects
 
 
+#: Column widths of timing_reads: a longer field is a reject, never a failed batch.
+FIELD_LIMITS = {"location": 100, "tag": 16, "reader": 16}
+
+
+def oversize_field(msg: DataLine) -> str | None:
+    """Why a parsed line cannot be stored (a field wider than its column), or None."""
+    for name, limit in FIELD_LIMITS.items():
+        value = getattr(msg, name)
+        if len(value) > limit:
+            return f"{name} longer than {limit} characters: {value[:40]!r}"
+    return None
+
+
 def _to_op(
     msg: DataLine, session: str, clock: WallClock, connection_id: str | None, now: datetime
 ) -> Op | None:
@@ -382,8 +397,13 @@ def import_lines(
             except ProtocolError as exc:
                 op = RejectRow(source, exc.raw, exc.message, now, session.name, None, number)
             else:
-                if isinstance(msg, DataLine):
+                too_wide = oversize_field(msg) if isinstance(msg, DataLine) else None
+                if isinstance(msg, DataLine) and too_wide is None:
                     op = _to_op(msg, session.name, clock, connection_id, now)
+                elif too_wide is not None:
+                    op = RejectRow(
+                        source, item.rstrip(b"\r\n"), too_wide, now, session.name, None, number
+                    )
                 else:
                     reason = f"not a data line ({type(msg).__name__})"
                     raw = item.rstrip(b"\r\n")

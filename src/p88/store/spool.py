@@ -156,8 +156,9 @@ class Spool:
     Only the single writer thread touches a spool; ``append`` returns after fsync.
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, prefix: str = "spool") -> None:
         self.directory = directory
+        self.prefix = prefix
         self._current: Path | None = None
         self._next = 1
         self._backlog = sum(self._count(p) for p in self.files())
@@ -171,7 +172,7 @@ class Spool:
         """Spool files, oldest first."""
         if not self.directory.is_dir():
             return []
-        return sorted(self.directory.glob("spool-*.jsonl"))
+        return sorted(self.directory.glob(f"{self.prefix}-*.jsonl"))
 
     def append(self, ops: list[Op]) -> None:
         """Write ops durably (flush + fsync) to the current file, starting one if needed."""
@@ -179,7 +180,7 @@ class Spool:
             return
         if self._current is None:
             self.directory.mkdir(parents=True, exist_ok=True)
-            name = f"spool-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.jsonl"
+            name = f"{self.prefix}-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.jsonl"
             self._current = self.directory / name
             self._next = 1
         lines = []

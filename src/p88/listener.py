@@ -1,0 +1,329 @@
+"""``p88 listen`` as a library: the CTP01 server (protocol) feeding the ingest writer (store).
+
+This is the one place the two packages meet; ``protocol`` never imports ``store``. Each
+connection's events become store ops: reads and gun times with their local wall-clock
+time resolved on the session's date and time zone, rejects with the peer, one
+``connection_log`` row per connection (greeting, connection id, event, locations, counts,
+start, end). Resume positions come from the writer, i.e. from what is committed (or
+durably spooled), never from what was merely received.
+
+Sessions: ``--session NAME`` wins; otherwise the client's event name from
+``geteventinfo``; otherwise the default session, ``Session_%Y%m%d_%H%M%S``, which a
+restarted listener continues (the newest active one of today).
+
+>>> # asyncio.run(Listener(url, ListenOptions(spool_dir=Path("spool"))).run(stop_event))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import psycopg
+
+from p88.errors import ConfigError
+from p88.protocol.server import (
+    ClientError,
+    Closing,
+    Event,
+    EventInfo,
+    Greeted,
+    GunReceived,
+    Identified,
+    Ignored,
+    LineRejected,
+    LocationsKnown,
+    ReadReceived,
+    ServerConfig,
+    StartNeeded,
+)
+from p88.protocol.tcp import CtpServer, Link
+from p88.protocol.times import WallClock, zone
+from p88.store.ingest import oversize_field
+from p88.store.ingest_writer import IngestWriter, WriterStats
+from p88.store.spool import ConnectionRow, GunRow, ReadRow, RejectRow, SessionInfo
+
+__all__ = ["ListenOptions", "Listener", "ListenerStatus", "default_session", "load_auth_file"]
+
+log = logging.getLogger("p88.listen")
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+_LOGGED_REJECTS = 10  # per connection, then one line every 1000
+
+
+@dataclass(frozen=True)
+class ListenOptions:
+    """Everything ``p88 listen`` can be told; the defaults are race-day defaults."""
+
+    spool_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 61611
+    session: str | None = None
+    timezone: str | None = None
+    users: dict[str, str] | None = None
+    auth_method: str = "hmac-sha1"
+    time_format: str = "iso"
+    batch_size: int = 1000
+    linger: float = 0.005
+    max_connections: int = 256
+    max_line: int = 4096
+    max_queued: int = 200_000
+    idle_timeout: float = 120.0
+    ping_interval: float = 10.0
+    greeting_timeout: float = 15.0
+    retry_interval: float = 1.0
+    tick_interval: float = 1.0
+
+    def server_config(self) -> ServerConfig:
+        return ServerConfig(
+            time_format=self.time_format, users=self.users, auth_method=self.auth_method,
+            max_line=self.max_line, greeting_timeout=self.greeting_timeout,
+            ping_interval=self.ping_interval, idle_timeout=self.idle_timeout,
+        )  # fmt: skip
+
+    @property
+    def open_to_network(self) -> bool:
+        return self.host not in LOOPBACK
+
+
+def load_auth_file(path: Path) -> dict[str, str]:
+    """Users and passwords for CTP01 authentication: ``user:password`` per line, ``#`` comments.
+
+    CTP01 digests need the plaintext password, so keep this file ``chmod 600``.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read auth file {path}: {exc.strerror}") from None
+    users: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        user, sep, password = line.partition(":")
+        if not sep or not user or not password or "~" in user + password:
+            raise ConfigError(f"{path}:{number}: expected user:password (no '~')")
+        users[user.strip()] = password.strip()
+    if not users:
+        raise ConfigError(f"auth file {path} lists no user")
+    return users
+
+
+def default_session(url: str, tz: str | None, *, now: datetime | None = None) -> str:
+    """The newest active ``Session_…`` of today (a restarted listener continues it), else a
+    new ``Session_%Y%m%d_%H%M%S`` name. With the database down, always a new name."""
+    local = (now or datetime.now(UTC)).astimezone(zone(tz))
+    try:
+        with psycopg.connect(url, connect_timeout=3) as conn:
+            row = conn.execute(
+                "SELECT session_name FROM timing_sessions WHERE status = 'active'"
+                " AND session_name LIKE %s ORDER BY id DESC LIMIT 1",
+                (local.strftime("Session_%Y%m%d_%%"),),
+            ).fetchone()
+    except psycopg.OperationalError:
+        row = None
+    return str(row[0]) if row else local.strftime("Session_%Y%m%d_%H%M%S")
+
+
+@dataclass
+class ListenerStatus:
+    """A snapshot for the live display and ``--json`` summaries."""
+
+    host: str
+    port: int
+    default_session: str
+    connections: list[dict[str, object]]
+    received: int
+    rejected: int
+    reads_per_s: float
+    writer: WriterStats
+    backlog: int
+    queued: int
+    last_read: str
+
+
+@dataclass
+class _LinkState:
+    session: str
+    clock: WallClock
+    greeting: str | None = None
+    connection_id: str | None = None
+    reads: int = 0
+    rejects: int = 0
+    lines: int = 0
+    info: dict[str, object] = field(default_factory=dict)
+
+
+class Listener:
+    """The running listener: owns the writer and the server, implements ``App``."""
+
+    def __init__(self, url: str, options: ListenOptions) -> None:
+        self.url = url
+        self.options = options
+        self.writer = IngestWriter(
+            url, options.spool_dir, batch_size=options.batch_size, linger=options.linger,
+            retry_interval=options.retry_interval,
+        )  # fmt: skip
+        self.session = options.session or ""
+        self.server: CtpServer | None = None
+        self.received = 0
+        self.rejected = 0
+        self.last_read = ""
+        self._rate: deque[tuple[float, int]] = deque(maxlen=20)
+        self._state: dict[str, _LinkState] = {}
+
+    async def run(self, stop: asyncio.Event, *, ready: asyncio.Event | None = None) -> None:
+        """Drain any old spool, bind, serve until ``stop`` is set, then close every client,
+        flush the writer and return (graceful SIGTERM/SIGINT is the caller setting ``stop``)."""
+        opts = self.options
+        if not self.session:
+            self.session = await asyncio.to_thread(default_session, self.url, opts.timezone)
+        await asyncio.to_thread(self.writer.start)
+        self.writer.submit(SessionInfo(self.session, session_date=self._today(),
+                                       timezone=opts.timezone))  # fmt: skip
+        self.server = CtpServer(
+            opts.server_config(), self, host=opts.host, port=opts.port,
+            max_connections=opts.max_connections, tick_interval=opts.tick_interval,
+        )  # fmt: skip
+        await self.server.start()
+        if opts.open_to_network and not opts.users:
+            log.warning("listening on %s without --auth-file: anyone on the network can send "
+                        "reads", opts.host)  # fmt: skip
+        log.info("listening on %s:%d, session %s", opts.host, self.server.bound_port, self.session)
+        if ready is not None:
+            ready.set()
+        try:
+            await stop.wait()
+        finally:
+            log.info("stopping: closing %d connections, flushing", len(self.server.links))
+            await self.server.close()
+            await asyncio.to_thread(self.writer.stop)
+            log.info("stopped; %d reads committed this run", self.writer.stats.committed)
+
+    def _today(self) -> date:
+        return datetime.now(UTC).astimezone(zone(self.options.timezone)).date()
+
+    # --- App -----------------------------------------------------------------------------
+
+    def opened(self, link: Link) -> None:
+        self._state[link.key] = _LinkState(
+            self.session, WallClock(self._today(), self.options.timezone)
+        )
+        self.writer.submit(self._row(link))
+
+    def _row(
+        self, link: Link, ended: datetime | None = None, reason: str | None = None
+    ) -> ConnectionRow:
+        st = self._state[link.key]
+        return ConnectionRow(
+            link.key, link.peer_ip, link.peer_port, link.connected_at, st.session, st.greeting,
+            st.connection_id, dict(st.info), st.lines, ended, reason,
+        )  # fmt: skip
+
+    def handle(self, link: Link, event: Event) -> None:
+        st = self._state[link.key]
+        now = datetime.now(UTC)
+        if isinstance(event, ReadReceived | GunReceived):
+            msg = event.read if isinstance(event, ReadReceived) else event.gun
+            st.lines += 1
+            problem = oversize_field(msg)
+            if problem:
+                self._reject(link, st, msg.raw, problem, now)
+                return
+            when = st.clock.resolve(msg.time, now)
+            raw = msg.raw.decode("utf-8", "replace")
+            if isinstance(event, GunReceived):
+                self.writer.submit(GunRow(st.session, msg.location, when, msg.reader, msg.seq,
+                                          st.connection_id, raw, now, link.key))  # fmt: skip
+                log.info("gun time %s at %s from %s", msg.time.text, msg.location, link.peer)
+                return
+            st.reads += 1
+            self.received += 1
+            self.last_read = f"{msg.location} tag {msg.tag} at {msg.time.text} ({link.peer})"
+            self.writer.submit(ReadRow(
+                st.session, msg.location, msg.tag, when, msg.lap, msg.reader, msg.gator, msg.seq,
+                st.connection_id, raw, now, link.key,
+            ))  # fmt: skip
+        elif isinstance(event, LineRejected):
+            st.lines += 1
+            self._reject(link, st, event.raw, event.reason, now)
+        elif isinstance(event, Greeted):
+            st.greeting = event.raw.decode("utf-8", "replace")
+            self.writer.submit(self._row(link))
+        elif isinstance(event, Identified):
+            st.connection_id = event.connection_id[:128]
+            self.writer.submit(self._row(link))
+        elif isinstance(event, EventInfo):
+            self._event_info(link, st, event)
+        elif isinstance(event, LocationsKnown):
+            st.info["locations"] = list(event.locations)
+            self.writer.submit(self._row(link))
+        elif isinstance(event, ClientError):
+            log.warning("%s replied err~%s~%s", link.peer, event.err.command, event.err.message)
+        elif isinstance(event, Closing):
+            log.warning("closing %s: %s", link.peer, event.reason)
+        elif isinstance(event, Ignored):
+            log.debug("%s: ignored %r", link.peer, event.message)
+
+    def _event_info(self, link: Link, st: _LinkState, event: EventInfo) -> None:
+        st.info["event"] = {"name": event.name, "id": event.event_id,
+                            "description": event.description}  # fmt: skip
+        if not self.options.session and event.name.strip():
+            st.session = event.name.strip()[:255]
+            self.writer.submit(SessionInfo(
+                st.session, event.name, event.event_id or None, event.description or None,
+                self._today(), self.options.timezone,
+            ))  # fmt: skip
+        self.writer.submit(self._row(link))
+
+    def _reject(self, link: Link, st: _LinkState, raw: bytes, reason: str, now: datetime) -> None:
+        st.rejects += 1
+        self.rejected += 1
+        if st.rejects <= _LOGGED_REJECTS or st.rejects % 1000 == 0:
+            log.warning("rejected line #%d from %s: %s", st.rejects, link.peer, reason)
+        self.writer.submit(RejectRow(link.peer, raw, reason, now, st.session, link.key, st.lines))
+
+    async def positions(self, link: Link, need: StartNeeded) -> dict[str, int | None]:
+        st = self._state[link.key]
+        found: dict[str, int] = {}
+        if need.connection_id:
+            future = self.writer.positions(st.session, need.connection_id[:128])
+            found = await asyncio.wrap_future(future)
+        resume = {loc: (found[loc] + 1 if loc in found else None) for loc in need.locations}
+        for loc, seq in resume.items():
+            if seq is not None:
+                log.info("%s: resuming %s from seq %d", link.peer, loc, seq)
+        return resume
+
+    def closed(self, link: Link, reason: str) -> None:
+        if link.key not in self._state:
+            return
+        self.writer.submit(self._row(link, datetime.now(UTC), reason))
+        del self._state[link.key]
+
+    def overloaded(self) -> bool:
+        return self.writer.queued > self.options.max_queued
+
+    # --- status --------------------------------------------------------------------------
+
+    def status(self) -> ListenerStatus:
+        loop_now = asyncio.get_running_loop().time()
+        self._rate.append((loop_now, self.received))
+        t0, n0 = self._rate[0]
+        rate = (self.received - n0) / (loop_now - t0) if loop_now > t0 else 0.0
+        links = self.server.links if self.server else set()
+        conns: list[dict[str, object]] = []
+        for link in sorted(links, key=lambda x: x.connected_at):
+            st = self._state.get(link.key)
+            if st is not None:
+                conns.append({"peer": link.peer, "connection_id": st.connection_id,
+                              "session": st.session, "reads": st.reads, "rejects": st.rejects,
+                              "since": link.connected_at.isoformat()})  # fmt: skip
+        port = self.server.bound_port if self.server else self.options.port
+        return ListenerStatus(
+            self.options.host, port, self.session, conns, self.received, self.rejected, rate,
+            self.writer.stats, self.writer.backlog, self.writer.queued, self.last_read,
+        )  # fmt: skip
