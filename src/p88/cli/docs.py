@@ -111,6 +111,7 @@ def render() -> str:
     for code, name, meaning, classes in exit_codes():
         raised = ", ".join(f"`{c}`" for c in classes)
         lines.append(f"| {code} | `{name}` | {meaning} | {raised} |")
+    lines += ["", "## Writing a plugin (`p88.plugin`)", "", *_plugin_api_lines()]
     for command, ctx in entries:
         lines += ["", *_command_section(command, ctx)]
     text = "\n".join(lines).strip() + "\n"
@@ -151,6 +152,33 @@ def _help_lines(text: str) -> list[str]:
             lines += ["", "```console", f"$ {example}", "```"]
         else:
             lines.append(line.strip())
+    return lines
+
+
+def _plugin_api_lines() -> list[str]:
+    """The plugin API's module docstring (its one documentation) as Markdown."""
+    import p88.plugin
+
+    source = (p88.plugin.__doc__ or "").replace("``", "`").strip().splitlines()
+    lines: list[str] = []
+    i = 0
+    while i < len(source):
+        line = source[i]
+        block = []
+        j = i + 1
+        while j < len(source) and (source[j].startswith("    ") or not source[j].strip()):
+            block.append(source[j][4:])
+            j += 1
+        while block and not block[-1].strip():
+            block.pop()
+        if line.endswith("::"):  # reST literal block
+            lines += [line[:-1], "", "```toml", *[b for b in block if b.strip()], "```", ""]
+        elif block and line.strip():  # reST definition list: term, indented text
+            lines += [f"- **{line.strip()}**: " + " ".join(b.strip() for b in block), ""]
+        else:
+            lines += [line, *block]
+            j = i + 1 if not block else j
+        i = j
     return lines
 
 
