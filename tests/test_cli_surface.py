@@ -167,7 +167,7 @@ def test_install_completion_writes_the_shell_script(tmp_path: Path) -> None:
 
 
 def test_completion_offers_commands_and_options() -> None:
-    env = {"_P88_COMPLETE": "complete_bash", "COMP_WORDS": "p88 d", "COMP_CWORD": "1"}
-    assert run_p88(**env).stdout.split() == ["db"]
+    env = {"_P88_COMPLETE": "complete_bash", "COMP_WORDS": "p88 pl", "COMP_CWORD": "1"}
+    assert run_p88(**env).stdout.split() == ["plugins"]
     env = {"_P88_COMPLETE": "complete_bash", "COMP_WORDS": "p88 db ", "COMP_CWORD": "2"}
     assert {"migrate", "status", "archive"} <= set(run_p88(**env).stdout.split())
