@@ -405,3 +405,13 @@ def test_importing_the_plugin_api_is_light() -> None:
     ).stdout.split()
     assert "p88.plugin" in loaded
     assert "p88.store" not in loaded and "psycopg" not in loaded
+
+
+def test_shell_completion_offers_plugin_commands(hello_dir: Path, broken_site: Path) -> None:
+    """Plugins complete like built-ins, and broken ones do not garble the shell's line."""
+    both = f"{hello_dir}{os.pathsep}{broken_site}"
+    env = {"_P88_COMPLETE": "complete_bash", "COMP_WORDS": "p88 hel", "COMP_CWORD": "1"}
+    result = run_p88(pythonpath=Path(both), **env)
+    assert (result.stdout.split(), result.stderr) == (["hello-results"], "")
+    env = {"_P88_COMPLETE": "complete_bash", "COMP_WORDS": "p88 hello-results ", "COMP_CWORD": "2"}
+    assert run_p88(pythonpath=hello_dir, **env).stdout.split() == ["latest"]
