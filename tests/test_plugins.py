@@ -415,3 +415,18 @@ def test_shell_completion_offers_plugin_commands(hello_dir: Path, broken_site: P
     assert (result.stdout.split(), result.stderr) == (["hello-results"], "")
     env = {"_P88_COMPLETE": "complete_bash", "COMP_WORDS": "p88 hello-results ", "COMP_CWORD": "2"}
     assert run_p88(pythonpath=hello_dir, **env).stdout.split() == ["latest"]
+
+
+def test_example_follows_the_help_rules(hello: Path) -> None:
+    """The example is what plugin authors copy: help and an Example line on every command."""
+    import typer
+
+    from p88.cli.docs import walk
+
+    root = typer.main.get_command(app)
+    ctx = typer.Context(root, info_name="p88")
+    group = root.get_command(ctx, "hello-results")  # type: ignore[attr-defined]
+    seen = list(walk(group, typer.Context(group, info_name="hello-results", parent=ctx)))
+    assert [c.command_path for _, c in seen] == ["p88 hello-results", "p88 hello-results latest"]
+    for command, _ in seen:
+        assert "\nExample: p88 hello-results" in command.help
