@@ -184,10 +184,7 @@ def _defined_names(root: exp.Expr) -> set[str]:
         if isinstance(node, exp.Alias):
             names.add(node.alias.lower())
         elif isinstance(node, exp.TableAlias):
-            names.add(node.name.lower())
             names.update(c.name.lower() for c in node.columns)
-        elif isinstance(node, exp.Table):
-            names.add(node.name.lower())
     return names
 
 
@@ -234,17 +231,20 @@ def _check_limits(root: exp.Query, policy: Policy) -> int:
 
 
 def _rewrite_tables(root: exp.Expr, policy: Policy, partner_id: int | None) -> None:
-    """Replace table references by subqueries: projected to allowed columns, tenant-filtered.
+    """Replace table references by subqueries: tenant-filtered, and projected to the allowed
+    columns when the query has a ``*`` (named columns were checked one by one; a whole-row
+    reference such as ``SELECT p FROM ct_participants p`` is an unknown column).
 
     Runs after every check, over every scope and UNION branch; the subqueries it inserts
     are built here and never revisited.
     """
+    star = any(not isinstance(s.parent, exp.Count) for s in root.find_all(exp.Star))
     for table in list(root.find_all(exp.Table)):
         name = _table_name(table)
         if not table.text("db"):
             continue  # a CTE reference
         tenant = policy.tenant_filters.get(name) if partner_id is not None else None
-        columns = policy.projections.get(name)
+        columns = policy.projections.get(name) if star else None
         if tenant is None and columns is None:
             continue
         alias = table.args.get("alias") or exp.TableAlias(this=exp.to_identifier(name))

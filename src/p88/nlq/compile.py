@@ -1,0 +1,338 @@
+"""Frame -> sqlglot expression tree over the fixed join graph, rendered as PostgreSQL.
+
+The graph is partners -> events -> races -> results -> participants; every join goes from
+results to one row of its parent (many-to-one), so no join can fan out and double count.
+Event, year, distance, partner and place filters are resolved through the catalog into the
+list of race ids they mean (``r.race_id IN (...)``), which the results index serves
+directly. Values enter the tree only as ``exp.Literal`` nodes: nothing is pasted as text.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from p88.nlq.frame import Frame
+
+R, RA, E, P, B, T = "r", "ra", "e", "p", "b", "tr"
+MEASURE_COLUMN = {"chip": "chip_time", "gun": "gun_time", "pace": "pace"}
+BUCKET_S = {42195: 1800, 21098: 900, 10000: 300, 5000: 300}
+OPS = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
+
+
+def col(table: str, name: str) -> exp.Column:
+    return exp.column(name, table=table)
+
+
+def num(value: float) -> exp.Expr:
+    return exp.Literal.number(int(value) if float(value).is_integer() else value)
+
+
+def text(value: str) -> exp.Literal:
+    return exp.Literal.string(value)
+
+
+def interval(seconds: float) -> exp.Expr:
+    whole = int(seconds)
+    frac = round(seconds - whole, 2)
+    body = f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+    if frac:
+        body += f"{frac:.2f}"[1:]
+    return exp.cast(text(body), exp.DataType.build("interval"))
+
+
+def alias(node: exp.Expr, name: str) -> exp.Expr:
+    return exp.alias_(node, name)
+
+
+def year_of(table: str = E) -> exp.Expr:
+    year = exp.Extract(this=exp.var("YEAR"), expression=col(table, "event_date"))
+    return exp.cast(year, exp.DataType.build("int"))
+
+
+def _table(name: str, short: str) -> exp.Table:
+    return exp.table_(name, alias=short)
+
+
+class Builder:
+    """Collects the joins and conditions one results query needs."""
+
+    def __init__(self, frame: Frame, race_ids: list[int] | None) -> None:
+        self.frame = frame
+        self.race_ids = race_ids
+        self.joins: list[str] = []
+
+    def need(self, short: str) -> None:
+        if short not in self.joins:
+            self.joins.append(short)
+
+    def measure(self) -> exp.Column:
+        return col(R, MEASURE_COLUMN[self.frame.measure])
+
+    def where(self, *, numerator: bool = True) -> list[exp.Expr]:
+        f = self.frame
+        conds: list[exp.Expr] = []
+        if self.race_ids is not None:
+            conds.append(col(R, "race_id").isin(*(num(i) for i in self.race_ids or [-1])))
+        if f.status != "entered":
+            conds.append(col(R, "status").eq(text(f.status)))
+        if f.participant_ids:
+            conds.append(col(R, "participant_id").isin(*(num(i) for i in f.participant_ids)))
+        if numerator:
+            conds.extend(self.numerator())
+        return conds
+
+    def numerator(self) -> list[exp.Expr]:
+        f = self.frame
+        conds: list[exp.Expr] = []
+        if f.sex:
+            conds.append(col(R, "sex").eq(text(f.sex)))
+        if f.age_min is not None:
+            conds.append(exp.GTE(this=col(R, "age"), expression=num(f.age_min)))
+        if f.age_max is not None:
+            conds.append(exp.LTE(this=col(R, "age"), expression=num(f.age_max)))
+        for c in f.conditions:
+            column = col(R, MEASURE_COLUMN[c.measure])
+            conds.append(OPS[c.op](this=column, expression=interval(c.seconds)))
+        if f.home_state:
+            self.need(P)
+            conds.append(col(P, "state").eq(text(f.home_state)))
+        if f.home_city:
+            self.need(P)
+            conds.append(exp.Lower(this=col(P, "city")).eq(text(f.home_city.lower())))
+        return conds
+
+    def group_columns(self) -> list[tuple[exp.Expr, str]]:
+        out: list[tuple[exp.Expr, str]] = []
+        for g in self.frame.group_by:
+            if g == "sex":
+                out.append((col(R, "sex"), "sex"))
+            elif g == "age_group":
+                out.append((col(R, "age_group"), "age_group"))
+            elif g == "year":
+                self.need(E)
+                out.append((year_of(), "year"))
+            elif g == "event":
+                self.need(E)
+                out.append((col(E, "name"), "event"))
+            elif g == "state":
+                self.need(P)
+                out.append((col(P, "state"), "state"))
+            elif g == "distance":
+                self.need(RA)
+                out.append((col(RA, "name"), "race"))
+        return out
+
+    def source(self, select: exp.Select) -> exp.Select:
+        select = select.from_(_table("ct_results", R))
+        targets = {
+            RA: ("ct_races", col(RA, "id").eq(col(R, "race_id"))),
+            E: ("ct_events", col(E, "id").eq(col(R, "event_id"))),
+            P: ("ct_participants", col(P, "id").eq(col(R, "participant_id"))),
+        }
+        for short in (RA, E, P):
+            if short in self.joins:
+                name, on = targets[short]
+                select = select.join(_table(name, short), on=on)
+        if B in self.joins:
+            select = select.join(_table("bq_standards", B), on=bq_join(self.frame))
+        return select
+
+
+def bq_join(frame: Frame) -> exp.Expr:
+    division = exp.Case(
+        ifs=[exp.If(this=col(R, "sex").eq(text("M")), true=text("M"))], default=text("F")
+    )
+    return exp.and_(
+        col(B, "boston_year").eq(num(frame.bq_year or 0)),
+        col(B, "sex").eq(division),
+        exp.Between(this=col(R, "age"), low=col(B, "age_min"), high=col(B, "age_max")),
+    )
+
+
+def compile_frame(frame: Frame, race_ids: list[int] | None, limit: int = 100) -> exp.Select:
+    """The SELECT that answers ``frame``; ``race_ids`` is the catalog's resolution of its
+    event/year/distance/partner filters (None: no such filter)."""
+    if frame.subject == "reads":
+        return _reads(frame, limit)
+    if frame.subject == "events":
+        return _events(frame, limit)
+    b = Builder(frame, race_ids)
+    m = frame.metric
+    if m == "bq":
+        b.need(B)
+    if m in ("list", "top", "pr") or (m == "repeat" and frame.top_n is not None):
+        return _rows(b, limit)
+    if m == "repeat":
+        return _repeat(b)
+    groups = b.group_columns()
+    selects: list[exp.Expr] = [alias(g, name) for g, name in groups]
+    conds = b.where(numerator=m != "percent")
+    if m == "bq":
+        conds.append(exp.LTE(this=col(R, "chip_time"), expression=col(B, "standard")))
+    measure = b.measure()
+    if m in ("count", "bq"):
+        counted = (
+            exp.Count(this=exp.Distinct(expressions=[col(R, "participant_id")]))
+            if frame.people
+            else exp.Count(this=exp.Star())
+        )
+        name = "people" if frame.people else ("qualifiers" if m == "bq" else "results")
+        selects.append(alias(counted, name))
+    elif m == "percent":
+        num_cond = exp.and_(*b.numerator()) if b.numerator() else exp.true()
+        matching = exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=num_cond))
+        ratio = exp.Div(
+            this=exp.Mul(this=num(100.0), expression=matching.copy()),
+            expression=exp.Nullif(this=exp.Count(this=exp.Star()), expression=num(0)),
+        )
+        selects += [
+            alias(exp.Round(this=ratio, decimals=num(1)), "percent"),
+            alias(matching, "matching"),
+            alias(exp.Count(this=exp.Star()), "total"),
+        ]
+    elif m == "distribution":
+        width = BUCKET_S.get(frame.distance or 0, 600)
+        epoch = exp.Extract(this=exp.var("EPOCH"), expression=measure)
+        bucket = exp.Mul(
+            this=exp.Floor(this=exp.Div(this=epoch, expression=num(width))),
+            expression=interval(width),
+        )
+        selects = [alias(bucket, "from_time"), alias(exp.Count(this=exp.Star()), "results")]
+        groups = [(bucket, "from_time")]
+    else:
+        agg: exp.Expr
+        if m == "avg":
+            agg = exp.Avg(this=measure)
+        elif m == "median":
+            agg = exp.WithinGroup(
+                this=exp.PercentileCont(this=num(0.5)), expression=exp.Order(expressions=[measure])
+            )
+        elif m == "min":
+            agg = exp.Min(this=measure)
+        else:
+            agg = exp.Max(this=measure)
+        selects.append(alias(agg, f"{m}_{MEASURE_COLUMN[frame.measure]}"))
+        selects.append(alias(exp.Count(this=exp.Star()), "results"))
+    select = b.source(exp.select(*selects))
+    if conds:
+        select = select.where(exp.and_(*conds))
+    if groups:
+        select = select.group_by(*(g for g, _ in groups))
+        select = select.order_by(*(exp.column(name) for _, name in groups))
+    return select.limit(num(limit))
+
+
+def _rows(b: Builder, limit: int) -> exp.Select:
+    frame = b.frame
+    b.need(P)
+    b.need(E)
+    b.need(RA)
+    measure = b.measure()
+    conds = b.where()
+    if frame.metric == "bq":
+        conds.append(exp.LTE(this=col(R, "chip_time"), expression=col(B, "standard")))
+    fields: list[exp.Expr] = [
+        alias(col(P, "first_name"), "first_name"),
+        alias(col(P, "last_name"), "last_name"),
+        alias(col(R, "sex"), "sex"),
+        alias(col(R, "age"), "age"),
+        alias(col(E, "name"), "event"),
+        alias(col(E, "event_date"), "date"),
+        alias(col(RA, "name"), "race"),
+        alias(measure, MEASURE_COLUMN[frame.measure]),
+    ]
+    if frame.metric == "top":
+        place = "sex_place" if frame.sex else "overall_place"
+        fields.insert(0, alias(col(R, place), place))
+    order = [exp.Ordered(this=measure.copy(), desc=frame.slowest), exp.Ordered(this=col(R, "id"))]
+    if frame.metric == "pr":
+        rank = exp.Window(
+            this=exp.RowNumber(),
+            partition_by=[col(R, "participant_id"), col(RA, "distance_m")],
+            order=exp.Order(expressions=[exp.Ordered(this=measure.copy()), col(R, "id")]),
+        )
+        fields += [alias(col(RA, "distance_m"), "distance_m"), alias(rank, "n")]
+        inner = b.source(exp.select(*fields)).where(exp.and_(*conds))
+        outer_fields = [exp.column(a.alias) for a in fields if a.alias not in ("n",)]
+        outer_fields = [c for c in outer_fields if c.name != "distance_m"]
+        return (
+            exp.select(*outer_fields)
+            .from_(inner.subquery("t"))
+            .where(exp.column("n").eq(num(1)))
+            .order_by(exp.column("distance_m", table="t"), exp.column("last_name"))
+            .limit(num(limit))
+        )
+    select = b.source(exp.select(*fields))
+    if conds:
+        select = select.where(exp.and_(*conds))
+    top = frame.top_n or limit
+    return select.order_by(*order).limit(num(min(top, limit)))
+
+
+def _repeat(b: Builder) -> exp.Select:
+    inner = exp.select(col(R, "participant_id"))
+    inner = b.source(inner).where(exp.and_(*b.where())) if b.where() else b.source(inner)
+    inner = inner.group_by(col(R, "participant_id")).having(
+        exp.GTE(this=exp.Count(this=exp.Star()), expression=num(b.frame.min_results))
+    )
+    return (
+        exp.select(alias(exp.Count(this=exp.Star()), "repeat_runners"))
+        .from_(inner.subquery("t"))
+        .limit(num(1))
+    )
+
+
+def _events(frame: Frame, limit: int) -> exp.Select:
+    conds: list[exp.Expr] = []
+    if frame.event_ids:
+        conds.append(col(E, "id").isin(*(num(i) for i in frame.event_ids)))
+    if frame.metric == "count":
+        select = exp.select(alias(exp.Count(this=exp.Star()), "events"))
+        select = select.from_(_table("ct_events", E))
+        return (select.where(exp.and_(*conds)) if conds else select).limit(num(1))
+    select = exp.select(
+        alias(col(E, "name"), "event"),
+        alias(col(E, "event_date"), "date"),
+        alias(col(E, "city"), "city"),
+        alias(col(E, "state"), "state"),
+    ).from_(_table("ct_events", E))
+    if conds:
+        select = select.where(exp.and_(*conds))
+    return select.order_by(col(E, "event_date"), col(E, "id")).limit(num(limit))
+
+
+def _reads(frame: Frame, limit: int) -> exp.Select:
+    conds: list[exp.Expr] = []
+    if frame.session_id is not None:
+        conds.append(col(T, "session_id").eq(num(frame.session_id)))
+    if frame.location:
+        conds.append(col(T, "location_name").eq(text(frame.location)))
+    if frame.minutes_back is not None:
+        now = exp.cast(exp.CurrentTimestamp(), exp.DataType.build("timestamp"))
+        since = exp.Sub(this=now, expression=interval(frame.minutes_back * 60))
+        conds.append(exp.GTE(this=col(T, "read_timestamp"), expression=since))
+    source = _table("timing_reads", T)
+    if frame.metric == "list":
+        select = exp.select(
+            *(col(T, c) for c in ("read_timestamp", "location_name", "tag_code", "reader_id"))
+        ).from_(source)
+        select = select.where(exp.and_(*conds)) if conds else select
+        order = exp.Ordered(this=col(T, "read_timestamp"), desc=True)
+        return select.order_by(order, exp.Ordered(this=col(T, "id"), desc=True)).limit(num(limit))
+    fields: list[exp.Expr] = []
+    if "location" in frame.group_by:
+        fields.append(alias(col(T, "location_name"), "location"))
+    fields += [
+        alias(exp.Count(this=exp.Star()), "reads"),
+        alias(exp.Count(this=exp.Distinct(expressions=[col(T, "tag_code")])), "tags"),
+        alias(exp.Max(this=col(T, "read_timestamp")), "latest_read"),
+    ]
+    select = exp.select(*fields).from_(source)
+    select = select.where(exp.and_(*conds)) if conds else select
+    if "location" in frame.group_by:
+        select = select.group_by(col(T, "location_name")).order_by(exp.column("location"))
+    return select.limit(num(limit))
+
+
+def render(tree: exp.Expr, *, pretty: bool = False) -> str:
+    return tree.sql(dialect="postgres", pretty=pretty)

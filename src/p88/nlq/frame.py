@@ -1,0 +1,111 @@
+"""The meaning of a question: a small typed frame, not SQL.
+
+``understand`` fills a ``Frame``; ``compile`` turns it into SQL; ``answer`` states it back
+in one line. The defaults a frame applies are documented here and stated in every answer:
+
+* chip time for thresholds, averages and PRs; gun time for placings (top N, winners);
+* "under" is strict, "or better" inclusive, "between" inclusive at both ends;
+* "finished" (and "ran", "finishers") means status 'finished': DNF, DNS and DQ excluded;
+* "masters" is 40 and over, "over 50" is 50 and over (the age on race day);
+* a count counts results (one per runner per race); "people", "unique" or "different"
+  counts each person once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from p88.errors import P88Error
+
+Metric = Literal[
+    "count", "percent", "list", "top", "min", "max", "avg", "median", "distribution",
+    "pr", "repeat", "bq", "events", "reads",
+]  # fmt: skip
+Measure = Literal["chip", "gun", "pace"]
+Group = Literal["sex", "age_group", "year", "event", "state", "distance", "location"]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A time or pace condition on the measure ``measure``: ``op`` is < <= > >=."""
+
+    measure: Measure
+    op: str
+    seconds: float
+
+
+@dataclass
+class Frame:
+    """What a question asks. Everything ``compile`` needs, nothing it must guess."""
+
+    metric: Metric = "count"
+    measure: Measure = "chip"
+    subject: Literal["results", "events", "reads"] = "results"
+    status: Literal["finished", "entered", "DNF", "DNS", "DQ"] = "finished"
+    people: bool = False
+    series: str | None = None
+    event_ids: tuple[int, ...] = ()
+    distance: int | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    sex: str | None = None
+    age_min: int | None = None
+    age_max: int | None = None
+    conditions: list[Condition] = field(default_factory=list)
+    percent_of_sex: bool = False
+    home_state: str | None = None
+    home_city: str | None = None
+    event_state: str | None = None
+    participant_ids: tuple[int, ...] = ()
+    participant_name: str | None = None
+    partner_id: int | None = None
+    group_by: list[Group] = field(default_factory=list)
+    top_n: int | None = None
+    slowest: bool = False
+    bq_year: int | None = None
+    min_results: int = 2
+    session_id: int | None = None
+    location: str | None = None
+    minutes_back: int | None = None
+    unique_tags: bool = False
+    recent_days: int | None = None
+    notes: list[str] = field(default_factory=list)
+    confidence: float = 1.0
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["conditions"] = [asdict(c) for c in self.conditions]
+        return data
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    """One reading of an ambiguous question, and the flags that pin it."""
+
+    description: str
+    flags: str
+    frame: Frame
+
+
+class NotUnderstood(P88Error):
+    """The question uses words p88 does not know; the message names them."""
+
+    def __init__(self, message: str, *, words: list[str], suggestions: list[str]) -> None:
+        hint = "did you mean " + " or ".join(suggestions) + "?" if suggestions else None
+        super().__init__(message, hint=hint)
+        self.words = words
+        self.suggestions = suggestions
+
+
+class Ambiguous(P88Error):
+    """More than one reading fits; ``interpretations`` lists them with pinning flags."""
+
+    def __init__(self, message: str, interpretations: list[Interpretation]) -> None:
+        flags = sorted({i.flags.split("=")[0] for i in interpretations})
+        super().__init__(message, hint="pin one with " + ", ".join(flags))
+        self.interpretations = interpretations
+
+
+class NotYours(P88Error):
+    """A partner asked about an event it does not time."""

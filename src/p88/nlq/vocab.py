@@ -1,0 +1,88 @@
+"""Words ``p88 ask`` understands without the catalog: function words and the keywords that
+choose a metric, a grouping or a status. A word outside this list, the entities and the
+catalog makes the question "not understood" (precision over recall)."""
+
+from __future__ import annotations
+
+import re
+
+VOCAB = frozenset(
+    """
+    a about across all along also am an and any are as at average averages avg be been best
+    between breakdown by can count counts could did do does done each entered entrants entries
+    ever every fast faster fastest female finish finished finisher finishers finishing
+    finish-time find first for from gave get give had has have held how i in is it its
+    just last least list many me mean median men more most much my names name number of on
+    one or other our over overall own people per percent percentage person persons please
+    participants participant participated race races racer racers ran result results run
+    runner runners running show slow slower slowest so than that the their them there these
+    they this those time times timed to top total tell under us was we were what when where
+    which who whom whose with women year years you your chip gun pace paces median typical
+    distribution histogram spread pr prs pb pbs personal record records repeat returning
+    again once more twice multiple than back came come boston qualifier qualifiers qualify
+    qualified qualifying bq bqs dnf dnfs dns dq dqs disqualified not start started starters
+    registered signed up entrant events event age group groups sex gender state states
+    location locations reads read tags tag live current session sessions data timing count
+    latest recent recently crossed crossings mat mats active our ours held host hosted
+    course share proportion fraction out quickest longest did didn't t complete completed
+    completing finishing place placed places placing winner winners won win podium vs versus
+    compared compare trend over years yearly annual annually ranked rank rankings ranking
+    home live lived living based hometown ages old older younger aged grand masters master
+    it's what's who's how's there's whats hows whos finishes since before after year's
+    """.split()
+)
+
+PR = re.compile(
+    r"\b(?:prs?|pbs?|personal (?:best|record)s?|best (?:time|times) ever|lifetime best)\b"
+)
+REPEAT = re.compile(
+    r"\b(?:repeat|returning)\b"
+    r"|\bran (?:it |the race )?(?:more than once|again|twice|multiple times)"
+    r"|\bcame back\b"
+)
+PERCENT = re.compile(r"\b(?:percent(?:age)?|share|proportion|fraction)\b|%")
+AVG = re.compile(r"\b(?:average|mean|avg)\b")
+MEDIAN = re.compile(r"\b(?:median|typical)\b")
+DISTRIBUTION = re.compile(r"\b(?:distribution|histogram|spread)\b")
+MIN = re.compile(r"\b(?:fastest|best|quickest) (?:finish(?:ing)? )?times?\b|\bcourse record\b")
+MAX = re.compile(r"\b(?:slowest|longest) (?:finish(?:ing)? )?times?\b")
+TOP_WORDS = re.compile(r"\b(?:fastest|quickest|slowest)\b")
+COUNT = re.compile(r"\b(?:how many|number of|count|total)\b")
+LIST = re.compile(r"\b(?:list|show|who|which runners|find|names?|give me)\b")
+BQ = re.compile(r"\bboston[- ]qualif\w*|\bbqs?\b|\bqualif\w* for (?:the )?boston\b")
+EVENTS = re.compile(
+    r"\b(?:how many|number of|count)\s+(?:(?:of|did)\s+)?(?:our\s+|active\s+|different\s+)*"
+    r"(?:events|races)\b(?!\s+(?:did|has|have)\s+\w+\s+(?:run|ran))"
+    r"|\b(?:list|show|which|what)\b(?:\s+me)?(?:\s+all)?(?:\s+of)?(?:\s+our|\s+the|\s+my)?"
+    r"(?:\s+active|\s+recent)?\s+events\b"
+)
+PEOPLE = re.compile(r"\b(?:people|persons|unique|different|distinct|individual)\b")
+ALL_YEARS = re.compile(
+    r"\b(?:ever|all[- ]time|all years|every year|in total|overall|history|each year|per year"
+    r"|by year|year over year|over the years)\b"
+)
+STATUS = [
+    (re.compile(r"\bdnfs?\b|\bdid(?: not|n't) finish\b"), "DNF"),
+    (re.compile(r"\bdns\b|\bdid(?: not|n't) start\b"), "DNS"),
+    (re.compile(r"\bdqs?\b|\bdisqualified\b"), "DQ"),
+    (
+        re.compile(r"\b(?:entered|registered|entrants?|entries|signed up|participants?)\b"),
+        "entered",
+    ),
+]
+GROUPS = [
+    (re.compile(r"\bby (?:sex|gender)\b|\bmen (?:vs|versus|and|compared to) women\b"), "sex"),
+    (re.compile(r"\b(?:by|per|each|every|across) age(?: groups?)?\b|\bby ag\b"), "age_group"),
+    (re.compile(r"\b(?:by|per|each|every) year\b|\byear over year\b|\btrend\b|\bover the years\b"
+                r"|\byearly\b|\bannual(?:ly)?\b"), "year"),
+    (re.compile(r"\b(?:by|per|each|every) (?:event|race)\b"), "event"),
+    (re.compile(r"\b(?:by|per|each|every) (?:state|home state)\b"), "state"),
+    (re.compile(r"\b(?:by|per|each|every) distance\b"), "distance"),
+    (re.compile(r"\b(?:by|per|each|every) (?:location|timing point|point|mat)\b"), "location"),
+]  # fmt: skip
+LIVE = re.compile(
+    r"\b(?:reads?|read count|tags?|timing data|live|crossings?|crossed|mats?)\b|\bsession \d+"
+)
+GUN = re.compile(r"\bgun(?: time)?\b")
+CHIP = re.compile(r"\bchip(?: time)?\b|\bnet time\b")
+RECENT = re.compile(r"\b(?:active|recent|upcoming)\b")
