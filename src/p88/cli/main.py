@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from p88 import __version__
+from p88.cli import ask as ask_cmd
 from p88.cli import config_cmd, db, demo, import_cmd, plugins, replay, simulate
 from p88.cli import listen as listen_cmd
 from p88.cli import serve as serve_cmd
@@ -55,6 +56,7 @@ app.command("serve")(serve_cmd.serve)
 app.command("replay")(replay.replay)
 app.command("simulate")(simulate.simulate)
 app.command("import")(import_cmd.import_file)
+app.command("ask")(ask_cmd.ask)
 
 
 def main() -> None:
