@@ -69,6 +69,7 @@ class Database:
     def __init__(self, url: str, *, max_size: int = 8) -> None:
         self.url = url
         self.pool = make_pool(url, max_size=max_size)
+        self._down = False  # set by a failure; cleared by a probe that connects
 
     def open(self) -> None:
         self.pool.open(wait=False)
@@ -77,13 +78,26 @@ class Database:
         self.pool.close(timeout=2)
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run ``fn(conn, *args, **kwargs)`` on a pooled connection, in this thread."""
+        """Run ``fn(conn, *args, **kwargs)`` on a pooled connection, in this thread.
+
+        After a failure, each call first probes with a direct connection: while the
+        database is down that fails at once (no waiting on the pool), and the first
+        probe that connects sends the pool back to work.
+        """
+        if self._down:
+            why = self._probe()
+            if why is not None:
+                raise DatabaseGone(why)
+            self._down = False
+            self.pool.check()
         try:
             with self.pool.connection() as conn:
                 return fn(conn, *args, **kwargs)
         except PoolTimeout:
-            raise DatabaseGone(self._why()) from None
+            self._down = True
+            raise DatabaseGone(self._probe() or "every connection of the pool is busy") from None
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            self._down = True
             raise DatabaseGone(unavailable(self.url, exc).message) from None
         except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn):
             raise DatabaseGone(
@@ -96,10 +110,11 @@ class Database:
         """``call`` in the thread pool, so the event loop never waits on PostgreSQL."""
         return await run_in_threadpool(self.call, fn, *args, **kwargs)
 
-    def _why(self) -> str:
+    def _probe(self) -> str | None:
+        """``None`` if PostgreSQL accepts a connection now, else why not (one line)."""
         try:
             with psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT_S) as conn:
                 conn.execute("SELECT 1")
         except psycopg.Error as exc:
             return unavailable(self.url, exc).message
-        return "PostgreSQL is reachable but every connection of the pool is busy"
+        return None
