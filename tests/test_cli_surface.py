@@ -7,6 +7,7 @@ anyone are held to the same rules without editing this file.
 from __future__ import annotations
 
 import ast
+import difflib
 import importlib
 import os
 import pkgutil
@@ -45,10 +46,19 @@ def run_p88(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_cli_reference_is_current() -> None:
-    current = (REPO / "docs" / "cli.md").read_text() if (REPO / "docs" / "cli.md").exists() else ""
-    assert current == docs.render(), (
-        f"docs/cli.md is stale: regenerate it with `{docs.REGENERATE}` and commit it"
-    )
+    path = REPO / "docs" / "cli.md"
+    current = path.read_text() if path.exists() else ""
+    wanted = docs.render()
+    if current != wanted:
+        diff = difflib.unified_diff(
+            current.splitlines(), wanted.splitlines(), "docs/cli.md", "generated", lineterm=""
+        )
+        shown = "\n".join(list(diff)[:40])
+        pytest.fail(
+            f"docs/cli.md is stale: regenerate it with `{docs.REGENERATE}` and commit it.\n"
+            + shown,
+            pytrace=False,
+        )
 
 
 COMMANDS = docs.commands()
