@@ -12,10 +12,11 @@ a sleep is never negative. ``speed=None`` is ``--speed max``: everything is visi
 When the server goes away the client reconnects with the same connection id; the new
 protocol instance answers the server's ``start~<loc>~<seq>`` (or ``getdata`` with a seq),
 so the server gets what it had not committed. CTP01 acknowledges no read, so "sent" is
-not "stored": after the last line a client keeps the link open for ``linger_s`` and
-closes it itself; if the server drops it first, the client reconnects once more so the
-server can ask for what it lacks (a server that hangs up twice after the last line is
-taken to have everything).
+not "stored": after the last line a client keeps the link open for ``linger_s``, then
+half-closes it and reads until the server closes its side (so the server reads every
+line before the end); if the server drops the link first, the client reconnects once
+more so the server can ask for what it lacks (a server that hangs up twice after the
+last line is taken to have everything).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class ReplayConfig:
     give_up_s: float = 30.0
     retry_delay_s: float = 0.2
     stall_s: float = 15.0
+    close_timeout_s: float = 10.0
     loop: bool = False
 
 
@@ -198,6 +200,7 @@ class Client:
                     idle_since = idle_since or now
                     timeout = self.config.linger_s - (now - idle_since)
                     if timeout <= 0:
+                        await self._hang_up(reader, writer, reading)
                         return True, True
                 else:
                     idle_since = None
@@ -237,6 +240,33 @@ class Client:
             self.report.lines_written += proto.sent
             reading.cancel()
             waking.cancel()
+
+    async def _hang_up(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        reading: asyncio.Task[bytes],
+    ) -> None:
+        """Close gracefully: FIN first, then read until the server closes too.
+
+        Closing a socket that still has unread input sends a RST, and a RST makes the
+        server's kernel discard what it had received but not yet read: the tail of the
+        replay. Half-closing and draining lets the server read every line first.
+        """
+        if writer.can_write_eof():
+            writer.write_eof()
+        deadline = time.monotonic() + self.config.close_timeout_s
+        while (left := deadline - time.monotonic()) > 0:
+            done, _ = await asyncio.wait({reading}, timeout=left)
+            if not done:
+                break
+            data = b""
+            with contextlib.suppress(OSError, ConnectionError):
+                data = reading.result()
+            if not data:
+                return
+            reading = asyncio.create_task(reader.read(READ_CHUNK))
+        reading.cancel()
 
     def _stalled(self, proto: ClientProtocol) -> None:
         for feed in self.feeds:

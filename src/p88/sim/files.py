@@ -16,7 +16,7 @@ from pathlib import Path
 
 from p88.errors import P88Error
 from p88.protocol.codec import GunTime, Read, format_line
-from p88.protocol.times import ReadTime
+from p88.protocol.times import parse_time
 from p88.sim.course import Course
 from p88.sim.feed import Feed, render_time
 from p88.sim.race import Runner, simulate_runners
@@ -62,7 +62,7 @@ def to_message(line: SimLine, time_format: str, day0: date) -> Read | GunTime:
     text = render_time(line.when, time_format, day0)
     kind = GunTime if line.tag == GUN_TAG else Read
     return kind(
-        line.seq, line.location, line.tag, ReadTime("text", text), line.lap, line.reader, line.gator
+        line.seq, line.location, line.tag, parse_time(text), line.lap, line.reader, line.gator
     )
 
 
