@@ -65,7 +65,12 @@ def create_app(
     app.include_router(timing.router)
     app.include_router(stream.router)
 
-    @app.get("/health", tags=["service"], summary="Liveness and database reachability")
+    @app.get(
+        "/health",
+        tags=["service"],
+        summary="Liveness and database reachability",
+        responses={503: {"description": "the database cannot answer (body says why)"}},
+    )
     async def health(db: DbDep, hub: HubDep) -> Any:
         """200 when PostgreSQL answers, 503 (with the reason) when it does not."""
         body: dict[str, Any] = {

@@ -12,11 +12,31 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from p88.serve.db import BadQueryValue, DatabaseGone
 
 RETRY_AFTER_S = 2
+
+
+class ErrorBody(BaseModel):
+    """Every error response: ``success`` false, what went wrong, and details when useful."""
+
+    success: bool = False
+    error: str
+    detail: Any = None
+
+
+def documented(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the error codes a route can answer with."""
+    what = {
+        400: "a parameter PostgreSQL cannot use",
+        401: "a valid access token is required (when the server has a token file)",
+        404: "no such session (or not yours)",
+        503: "the database cannot answer right now; retry after Retry-After seconds",
+    }
+    return {code: {"model": ErrorBody, "description": what[code]} for code in codes}
 
 
 def bad_request(message: str) -> HTTPException:

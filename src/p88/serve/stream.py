@@ -22,7 +22,7 @@ from fastapi.responses import StreamingResponse
 from p88.serve.auth import Scope
 from p88.serve.db import Database, DatabaseGone
 from p88.serve.deps import DbDep, HubDep, LocationParam, ScopeDep, SessionParam
-from p88.serve.errors import bad_request
+from p88.serve.errors import bad_request, documented
 from p88.serve.hub import LOOKBACK, Event, Hub, Subscriber, sse_text
 from p88.store import reads
 
@@ -60,7 +60,10 @@ def _resume_id(header: str | None, query: int | None) -> int | None:
     "/api/timing/stream",
     summary="Live reads as Server-Sent Events",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "an SSE stream"}},
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "an SSE stream"},
+        **documented(400, 401, 503),
+    },
 )
 async def stream(
     scope: ScopeDep,

@@ -10,12 +10,12 @@ from fastapi import APIRouter, Query
 
 from p88.serve.db import DatabaseGone
 from p88.serve.deps import DbDep, LocationParam, ScopeDep, SessionParam, TagParam
-from p88.serve.errors import failure, not_found
+from p88.serve.errors import documented, failure, not_found
 from p88.serve.leaderboard import leaderboard_json
 from p88.serve.render import read_json, value_json
 from p88.store import reads
 
-router = APIRouter(tags=["timing"])
+router = APIRouter(tags=["timing"], responses=documented(400, 401, 503))
 
 LimitParam = Annotated[
     int,
@@ -102,7 +102,9 @@ async def sessions(scope: ScopeDep, db: DbDep) -> dict[str, Any]:
     }
 
 
-@router.get("/api/timing/leaderboard", summary="Standings at a timing point")
+@router.get(
+    "/api/timing/leaderboard", summary="Standings at a timing point", responses=documented(404)
+)
 async def leaderboard(
     scope: ScopeDep,
     db: DbDep,
