@@ -1,0 +1,339 @@
+"""Scoring a race from the reads of a timing session, incrementally.
+
+``score_race`` runs in one transaction under a per-race advisory lock, so the CLI, the TUI
+and the HTTP server can all call it during a race without stepping on each other. The
+first run (or ``full=True``, or a change of points or of the session's gun events) scores
+every read; later runs take only reads that have no verdict yet, re-time the runners those
+reads belong to, and re-place the race when a result changed. Each run is recorded in
+``ct_scoring_runs`` and announced with ``NOTIFY p88_results`` (payload: the race id).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from p88.errors import P88Error
+from p88.store.results import points as pts
+from p88.store.results.agegroups import AgeGroups
+from p88.store.results.crossings import AMBIGUOUS_TAG, UNKNOWN_TAG, Read, Timing, time_entry
+from p88.store.results.entries import Entry, load_entries, outcome, write_entries
+from p88.store.results.places import update_places
+
+if TYPE_CHECKING:
+    import psycopg
+
+LOCK_KEY = 8_861_162  # advisory lock namespace: one scorer per race at a time
+NOTIFY_CHANNEL = "p88_results"
+GUN_MATCH = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class ScoreOptions:
+    """How to score: points (None = as saved, or inferred), overrides, and the finish line.
+
+    ``final`` turns runners with reads but no finish into DNF and those with none into
+    DNS (use it once the course is closed); otherwise they stay without a status.
+    """
+
+    points: Sequence[pts.PointRule] | None = None
+    dead_time: timedelta | None = None
+    min_elapsed: timedelta | None = None
+    age_groups: AgeGroups = field(default_factory=AgeGroups)
+    final: bool = False
+    full: bool = False
+
+
+@dataclass(frozen=True)
+class ScoreSummary:
+    """What one scoring run did."""
+
+    race_id: int
+    session_id: int
+    full: bool
+    reads_scored: int
+    new_reads: int
+    verdicts: dict[str, int]
+    results_changed: int
+    places_changed: int
+    finished: int
+    gun: datetime | None
+    gun_source: str
+    points: list[pts.PointRule]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _Race:
+    id: int
+    distance_m: int
+    start_time: datetime | None
+    session_id: int | None
+    event_date: Any
+
+
+def score_race(
+    conn: psycopg.Connection[Any],
+    race_id: int,
+    session_id: int | None = None,
+    options: ScoreOptions | None = None,
+) -> ScoreSummary:
+    """Score ``race_id`` from ``session_id``'s reads (default: the race's own session)."""
+    opts = options or ScoreOptions()
+    t0 = time.perf_counter()
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_KEY, race_id))
+        race = _load_race(conn, race_id)
+        session = session_id if session_id is not None else race.session_id
+        if session is None:
+            raise P88Error(f"race {race_id} has no timing session", hint="pass --session")
+        if not conn.execute("SELECT 1 FROM timing_sessions WHERE id = %s", (session,)).fetchone():
+            raise P88Error(f"no timing session {session}")
+        if race.session_id != session:
+            conn.execute("UPDATE ct_races SET session_id = %s WHERE id = %s", (session, race_id))
+        rules, rules_changed = _rules(conn, race, session, opts)
+        gun, gun_source = race_gun(conn, session, race.start_time)
+        waves = dict(
+            conn.execute(
+                "SELECT wave, start_time FROM ct_race_waves WHERE race_id = %s "
+                "AND start_time IS NOT NULL",
+                (race_id,),
+            ).fetchall()
+        )
+        full = opts.full or opts.final or rules_changed or _gun_news(conn, race_id, session)
+        entries = load_entries(conn, race_id, race.event_date)
+        by_tag: dict[str, list[Entry]] = defaultdict(list)
+        for e in entries:
+            by_tag[e.tag].append(e)
+        locations = [r.location for r in rules]
+        reads, new_reads = _reads(conn, race_id, session, locations, full)
+        grouped: dict[str, dict[str, list[Read]]] = defaultdict(lambda: defaultdict(list))
+        for rid, loc, tag, ts in reads:
+            grouped[tag][loc].append(Read(ts, rid, loc))
+
+        verdicts: list[tuple[int, int | None, str, str, str, str]] = []
+        timed: dict[int, Timing] = {}
+        for tag, at in grouped.items():
+            owners = by_tag.get(tag, [])
+            if len(owners) != 1:
+                code = UNKNOWN_TAG if not owners else AMBIGUOUS_TAG
+                why = (
+                    "no entry of this race has this tag"
+                    if not owners
+                    else "tag of bibs " + ", ".join(sorted(o.bib for o in owners))
+                )
+                verdicts += [
+                    (r.id, None, r.location, tag, code, why) for rs in at.values() for r in rs
+                ]
+                continue
+            entry = owners[0]
+            t = time_entry(at, rules, waves.get(entry.wave, gun) if entry.wave else gun)
+            timed[entry.id] = t
+            verdicts += [(rid, entry.id, loc, tag, v, why) for rid, loc, v, why in t.verdicts]
+
+        changed: list[Entry] = []
+        finish_rule = rules[-1]
+        for e in entries:
+            got = timed.get(e.id)
+            if got is None and not full:
+                relabel = opts.age_groups.label(e.age)
+                if relabel != e.age_group:
+                    changed.append(replace(e, age_group=relabel))
+                continue
+            e_gun = waves.get(e.wave, gun) if e.wave else gun
+            new = outcome(
+                e,
+                got or Timing(),
+                e_gun,
+                finish_rule.distance_m or race.distance_m,
+                opts.age_groups,
+                final=opts.final,
+            )
+            if new.timing_columns() != e.timing_columns():
+                changed.append(new)
+        write_entries(conn, changed)
+        _write_splits(conn, timed, rules, {e.id: e for e in entries}, waves, gun, full, race_id)
+        _write_verdicts(conn, race_id, verdicts, [r[0] for r in reads], full)
+        places = update_places(conn, race_id) if changed or full else 0
+        finished = conn.execute(
+            "SELECT count(*) FROM ct_results WHERE race_id = %s AND status = 'finished'",
+            (race_id,),
+        ).fetchone()
+        conn.execute(
+            "INSERT INTO ct_scoring_runs (race_id, session_id, new_reads, changed_results, final, "
+            "finished_at) VALUES (%s, %s, %s, %s, %s, clock_timestamp())",
+            (race_id, session, new_reads, len(changed), opts.final),
+        )
+        conn.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, str(race_id)))
+    return ScoreSummary(
+        race_id=race_id,
+        session_id=session,
+        full=full,
+        reads_scored=len(reads),
+        new_reads=new_reads,
+        verdicts=dict(Counter(v[4] for v in verdicts)),
+        results_changed=len(changed),
+        places_changed=places,
+        finished=int(finished[0]) if finished else 0,
+        gun=gun,
+        gun_source=gun_source,
+        points=rules,
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def race_gun(
+    conn: psycopg.Connection[Any], session_id: int, scheduled: datetime | None
+) -> tuple[datetime | None, str]:
+    """The race's gun: the session's gun event (the one nearest the race's start time,
+    within an hour, when the race has one), else the race's start time."""
+    guns = [
+        r[0]
+        for r in conn.execute(
+            "SELECT gun_timestamp FROM timing_gun_events WHERE session_id = %s "
+            "ORDER BY gun_timestamp",
+            (session_id,),
+        ).fetchall()
+    ]
+    if guns and scheduled is None:
+        return guns[0], "first gun event of the session"
+    if guns and scheduled is not None:
+        nearest = min(guns, key=lambda g: abs(g - scheduled))
+        if abs(nearest - scheduled) <= GUN_MATCH:
+            return nearest, "gun event nearest the race's start time"
+    if scheduled is not None:
+        return scheduled, "the race's start time"
+    return None, "none: chip times need start reads"
+
+
+def _load_race(conn: psycopg.Connection[Any], race_id: int) -> _Race:
+    row = conn.execute(
+        "SELECT r.id, r.distance_m, r.start_time, r.session_id, e.event_date "
+        "FROM ct_races r JOIN ct_events e ON e.id = r.event_id WHERE r.id = %s",
+        (race_id,),
+    ).fetchone()
+    if row is None:
+        raise P88Error(f"no race {race_id}", hint="list races with p88 results races")
+    return _Race(*row)
+
+
+def _rules(
+    conn: psycopg.Connection[Any], race: _Race, session: int, opts: ScoreOptions
+) -> tuple[list[pts.PointRule], bool]:
+    rules = list(opts.points) if opts.points else pts.load(conn, race.id)
+    if not rules:
+        rules = pts.infer(conn, session, race.distance_m)
+    rules = pts.with_defaults(rules, dead_time=opts.dead_time, min_elapsed=opts.min_elapsed)
+    changed = pts.save(conn, race.id, rules)
+    return pts.validate(rules), changed
+
+
+def _gun_news(conn: psycopg.Connection[Any], race_id: int, session: int) -> bool:
+    """True when the race was never scored, or gun events arrived since its last run."""
+    row = conn.execute(
+        "SELECT max(started_at) FROM ct_scoring_runs WHERE race_id = %s AND session_id = %s",
+        (race_id, session),
+    ).fetchone()
+    if row is None or row[0] is None:
+        return True
+    news = conn.execute(
+        "SELECT 1 FROM timing_gun_events WHERE session_id = %s AND received_at >= %s LIMIT 1",
+        (session, row[0]),
+    ).fetchone()
+    return news is not None
+
+
+def _reads(
+    conn: psycopg.Connection[Any], race_id: int, session: int, locations: list[str], full: bool
+) -> tuple[list[tuple[int, str, str, datetime]], int]:
+    """The reads to (re)score and how many of them are new.
+
+    Full: every read at the race's points. Otherwise the reads without a verdict, and all
+    reads of their tags (a new read can change which read of a tag counts).
+    """
+    if full:
+        rows = conn.execute(
+            "SELECT id, location_name, tag_code, read_timestamp FROM timing_reads "
+            "WHERE session_id = %s AND location_name = ANY(%s)",
+            (session, locations),
+        ).fetchall()
+        return rows, len(rows)
+    new = conn.execute(
+        "SELECT DISTINCT r.tag_code, count(*) OVER () FROM timing_reads r "
+        "WHERE r.session_id = %s AND r.location_name = ANY(%s) AND NOT EXISTS "
+        "(SELECT 1 FROM ct_read_verdicts v WHERE v.race_id = %s AND v.read_id = r.id)",
+        (session, locations, race_id),
+    ).fetchall()
+    if not new:
+        return [], 0
+    rows = conn.execute(
+        "SELECT id, location_name, tag_code, read_timestamp FROM timing_reads "
+        "WHERE session_id = %s AND location_name = ANY(%s) AND tag_code = ANY(%s)",
+        (session, locations, [t for t, _ in new]),
+    ).fetchall()
+    return rows, int(new[0][1])
+
+
+def _write_verdicts(
+    conn: psycopg.Connection[Any],
+    race_id: int,
+    verdicts: list[tuple[int, int | None, str, str, str, str]],
+    read_ids: list[int],
+    full: bool,
+) -> None:
+    if full:
+        conn.execute("DELETE FROM ct_read_verdicts WHERE race_id = %s", (race_id,))
+    elif read_ids:
+        conn.execute(
+            "DELETE FROM ct_read_verdicts WHERE race_id = %s AND read_id = ANY(%s)",
+            (race_id, read_ids),
+        )
+    with (
+        conn.cursor() as cur,
+        cur.copy(
+            "COPY ct_read_verdicts (race_id, read_id, result_id, location_name, tag_code, verdict, "
+            "reason) FROM STDIN"
+        ) as copy,
+    ):
+        for v in verdicts:
+            copy.write_row((race_id, *v))
+
+
+def _write_splits(
+    conn: psycopg.Connection[Any],
+    timed: dict[int, Timing],
+    rules: list[pts.PointRule],
+    entries: dict[int, Entry],
+    waves: dict[str, datetime],
+    gun: datetime | None,
+    full: bool,
+    race_id: int,
+) -> None:
+    """Replace the splits (every point after the start) of the runners just timed."""
+    if full:
+        conn.execute("DELETE FROM ct_splits WHERE race_id = %s", (race_id,))
+    elif timed:
+        conn.execute("DELETE FROM ct_splits WHERE result_id = ANY(%s)", (list(timed),))
+    distance = {r.location: r.distance_m for r in rules}
+    partner = conn.execute("SELECT partner_id FROM ct_races WHERE id = %s", (race_id,)).fetchone()
+    assert partner is not None
+    with (
+        conn.cursor() as cur,
+        cur.copy(
+            "COPY ct_splits (result_id, race_id, partner_id, point, distance_m, crossing_time, "
+            "elapsed, read_id) FROM STDIN"
+        ) as copy,
+    ):
+        for rid, t in timed.items():
+            e = entries[rid]
+            ref = t.start or (waves.get(e.wave, gun) if e.wave else gun)
+            if ref is None:
+                continue
+            for loc, (ts, read_id) in t.splits.items():
+                copy.write_row(
+                    (rid, race_id, partner[0], loc, distance[loc], ts, ts - ref, read_id)
+                )
