@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -53,6 +54,7 @@ class LeaderboardApp(App[None]):
         Binding("r", "reload", "Refresh", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
+        Binding("escape", "leave_input", "Back", show=False),
     ]
 
     def __init__(
@@ -239,9 +241,11 @@ class LeaderboardApp(App[None]):
         w.fill(self.query_one("#search-table", DataTable), map(w.search_row, rows))
         tags = len({r.tag for r in rows})
         self.query_one("#search-summary", Static).update(
-            f"{len(rows)} read(s) of {tags} runner(s) matching {self.search_text!r}"
-            if rows
-            else f"nothing matches {self.search_text!r} in this session"
+            Text(
+                f"{len(rows)} read(s) of {tags} runner(s) matching {self.search_text!r}"
+                if rows
+                else f"nothing matches {self.search_text!r} in this session"
+            )
         )
 
     # -- messages ------------------------------------------------------------------------
@@ -294,6 +298,11 @@ class LeaderboardApp(App[None]):
             current = self.filters[name]
             nxt = values[(values.index(current) + 1) % len(values)] if current in values else ALL
             self.query_one(f"#{name}", Select).value = nxt
+
+    def action_leave_input(self) -> None:
+        """Esc in the search box hands the keys back to the app (and the results table)."""
+        if isinstance(self.focused, Input):
+            self.query_one("#search-table", DataTable).focus()
 
     def action_reload(self) -> None:
         self._mark("session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -60,10 +61,17 @@ class SessionPicker(ModalScreen[int | None]):
         self.current = current
 
     def compose(self) -> ComposeResult:
+        width = max(len(s.name) for s in self.sessions)
+        event_width = max(len(s.event or "") for s in self.sessions)
         options = [
             Option(
-                f"#{s.id:<4} {s.name}  {s.event or ''}  [{s.status or '?'}]  "
-                f"{fmt.count(s.total_reads)} reads",
+                Text.assemble(
+                    (f"#{s.id:<5}", "dim"),
+                    (s.name.ljust(width + 2), "bold"),
+                    (s.event or "").ljust(event_width + 2),
+                    ((s.status or "?").ljust(8), "green" if s.status == "active" else "dim"),
+                    f"{fmt.count(s.total_reads):>9} reads",
+                ),
                 id=str(s.id),
             )
             for s in self.sessions

@@ -5,28 +5,30 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
+from rich.markup import escape
 from rich.text import Text
 from textual.widgets import DataTable, Static
 
 from p88.store.crossings import Crossing, HeaderFigures, Standing
 from p88.tui import fmt
 
+# (label, key, width): fixed widths, so columns do not jump about as rows come and go
 CROSSING_COLUMNS = (
-    ("Time", "time"),
-    ("Point", "point"),
-    ("Bib", "bib"),
-    ("Name", "name"),
-    ("Elapsed", "elapsed"),
+    ("Time", "time", 11),
+    ("Point", "point", 12),
+    ("Bib", "bib", 8),
+    ("Name", "name", 24),
+    ("Elapsed", "elapsed", 10),
 )
-SEARCH_COLUMNS = (*CROSSING_COLUMNS, ("Reader", "reader"), ("Ant", "antenna"))
+SEARCH_COLUMNS = (*CROSSING_COLUMNS, ("Reader", "reader", 8), ("Ant", "antenna", 3))
 STANDING_COLUMNS = (
-    ("Place", "place"),
-    ("Bib", "bib"),
-    ("Name", "name"),
-    ("Sex", "sex"),
-    ("AG", "ag"),
-    ("Time", "time"),
-    ("Gap", "gap"),
+    ("Place", "place", 5),
+    ("Bib", "bib", 8),
+    ("Name", "name", 24),
+    ("Sex", "sex", 3),
+    ("AG", "ag", 7),
+    ("Time", "time", 10),
+    ("Gap", "gap", 10),
 )
 
 
@@ -97,33 +99,40 @@ class Banner(Static):
             self.display = False
             return
         tries = f" (attempt {attempt})" if attempt > 1 else ""
-        self.update(f"Database connection lost: {reason} — reconnecting{tries}…")
+        self.update(Text(f"Database connection lost: {reason} — reconnecting{tries}…"))
         self.display = True
 
 
-def setup(table: DataTable[str], columns: Sequence[tuple[str, str]]) -> None:
+def setup(table: DataTable[str], columns: Sequence[tuple[str, str, int]]) -> None:
     """Give a fresh table its columns (once) and the row cursor."""
     table.cursor_type = "row"
     table.zebra_stripes = True
-    for label, key in columns:
-        table.add_column(label, key=key)
+    for label, key, width in columns:
+        table.add_column(label, key=key, width=width)
+
+
+def plain(value: str | None) -> str:
+    """Database text for a DataTable cell, which would otherwise read ``[...]`` as markup."""
+    if not value:
+        return ""
+    return escape(value) if "[" in value else value
 
 
 def crossing_row(c: Crossing) -> tuple[str, ...]:
-    return (fmt.clock(c.at), c.point, c.tag, c.name or "", fmt.elapsed(c.elapsed))
+    return (fmt.clock(c.at), plain(c.point), plain(c.tag), plain(c.name), fmt.elapsed(c.elapsed))
 
 
 def search_row(c: Crossing) -> tuple[str, ...]:
-    return (*crossing_row(c), c.reader, str(c.antenna))
+    return (*crossing_row(c), plain(c.reader), str(c.antenna))
 
 
 def standing_row(s: Standing) -> tuple[str, ...]:
     return (
         str(s.place),
-        s.bib,
-        s.name or "",
-        s.sex or "",
-        s.age_group or "",
+        plain(s.bib),
+        plain(s.name),
+        plain(s.sex),
+        plain(s.age_group),
         fmt.elapsed(s.time),
         fmt.gap(s.gap),
     )
