@@ -2,6 +2,11 @@
 
 One migrated template database per test session; each test gets a fresh copy
 (``CREATE DATABASE ... TEMPLATE``), which takes milliseconds instead of a migrate.
+
+Test databases are dropped at the end of the session, not after each test: DROP DATABASE
+waits for every backend on the server to absorb a signal barrier, and a backend in the
+middle of a long COPY does not, so per-test drops stalled whole runs. The embedded test
+server also runs without fsync: its data is disposable and checkpoints stay cheap.
 """
 
 from __future__ import annotations
@@ -29,7 +34,12 @@ def _server_url() -> str:
     from p88.store.embedded import _server_uri
 
     data_dir = Path(os.environ.get("P88_TEST_DATA_DIR", Path(tempfile.gettempdir()) / "p88-test"))
-    return _server_uri(data_dir / "pgdata")
+    url = _server_uri(data_dir / "pgdata")
+    with psycopg.connect(url, autocommit=True) as conn:
+        for setting in ("fsync", "full_page_writes", "synchronous_commit"):
+            conn.execute(sql.SQL("ALTER SYSTEM SET {} = off").format(sql.Identifier(setting)))
+        conn.execute("SELECT pg_reload_conf()")
+    return url
 
 
 def create_database(admin_url: str, name: str, template: str | None = None) -> str:
@@ -50,39 +60,43 @@ def drop_database(admin_url: str, name: str) -> None:
         )
 
 
-@pytest.fixture(scope="session")
-def pg_admin_url() -> str:
-    """URL of the test server's maintenance database."""
-    return _server_url()
+_CREATED: list[str] = []
 
 
 @pytest.fixture(scope="session")
-def template_db(pg_admin_url: str) -> Iterator[str]:
+def pg_admin_url() -> Iterator[str]:
+    """URL of the test server's maintenance database; drops this session's databases at exit."""
+    url = _server_url()
+    yield url
+    for name in reversed(_CREATED):
+        drop_database(url, name)
+
+
+@pytest.fixture(scope="session")
+def template_db(pg_admin_url: str) -> str:
     """A migrated template database, made once per test session."""
     name = f"p88_tpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    _CREATED.append(name)
     url = create_database(pg_admin_url, name)
     with connect(url, autocommit=True) as conn:
         migrate(conn)
-    yield name
-    drop_database(pg_admin_url, name)
+    return name
 
 
 @pytest.fixture
-def empty_db_url(pg_admin_url: str) -> Iterator[str]:
+def empty_db_url(pg_admin_url: str) -> str:
     """A fresh database with nothing in it (not even migrations)."""
     name = f"p88_t_{uuid.uuid4().hex[:12]}"
-    url = create_database(pg_admin_url, name)
-    yield url
-    drop_database(pg_admin_url, name)
+    _CREATED.append(name)
+    return create_database(pg_admin_url, name)
 
 
 @pytest.fixture
-def db_url(pg_admin_url: str, template_db: str) -> Iterator[str]:
+def db_url(pg_admin_url: str, template_db: str) -> str:
     """A fresh, fully migrated database for one test."""
     name = f"p88_t_{uuid.uuid4().hex[:12]}"
-    url = create_database(pg_admin_url, name, template=template_db)
-    yield url
-    drop_database(pg_admin_url, name)
+    _CREATED.append(name)
+    return create_database(pg_admin_url, name, template=template_db)
 
 
 @pytest.fixture
