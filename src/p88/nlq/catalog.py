@@ -168,13 +168,13 @@ def match_series(
         keys = distinctive(name)
         exact, typo, spans = 0, 0, []
         for key in keys:
-            for word, start, end in tokens:
-                hit = _word_hits(word, key)
-                if hit:
-                    exact += hit == "exact"
-                    typo += hit == "typo"
-                    spans.append((start, end, word))
-                    break
+            hits = [(_word_hits(word, key), start, end, word) for word, start, end in tokens]
+            best = [h for h in hits if h[0] == "exact"] or [h for h in hits if h[0] == "typo"]
+            if best:
+                hit, start, end, word = best[0]
+                exact += hit == "exact"
+                typo += hit == "typo"
+                spans.append((start, end, word))
         if exact:
             score = (exact + 0.5 * typo) / len(keys)
             span = (min(s for s, _, _ in spans), max(e for _, e, _ in spans))

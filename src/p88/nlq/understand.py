@@ -71,7 +71,7 @@ def understand(
     _distance(ent, frame, catalog, series)
     if conn is not None:
         _runner(ent, frame, conn, partner_id)
-    _leftovers(ent, catalog)
+    _leftovers(ent, catalog, series)
     return frame
 
 
@@ -85,7 +85,7 @@ def _live(ent: Entities, catalog: Catalog, frame: Frame) -> Frame:
         if m:
             frame.location = name
             break
-    if re.search(r"\b(?:latest|recent|last|list|show)\b", text) and "count" not in text:
+    if re.search(r"\b(?:latest|most recent|list|show)\b", text) and "count" not in text:
         frame.metric = "list"
     if re.search(r"\b(?:by|per|each) (?:location|point|mat)\b|timing data", text):
         frame.group_by = ["location"]
@@ -128,7 +128,7 @@ def _places(ent: Entities, catalog: Catalog, frame: Frame) -> None:
 def _partner_named(ent: Entities, catalog: Catalog, frame: Frame, partner_id: int | None) -> None:
     for pid, (name, code) in catalog.partners.items():
         key = " ".join(name.lower().split()[:2])
-        stop = r"(?=,|$| show| how| list| what| our| events)"
+        stop = r"(?=[,:]|$| show| how| list| what| our| events)"
         names = rf"\b(?:{re.escape(key)}|{re.escape(code.lower())})\b"
         m = re.search(names + r"[\w .]*?" + stop, ent.text)
         if not m:
@@ -365,11 +365,19 @@ def _runner(
             ent.spans.append((a[1], b[2]))
 
 
-def _leftovers(ent: Entities, catalog: Catalog) -> None:
+def _leftovers(ent: Entities, catalog: Catalog, series: str | None) -> None:
+    name_words = series.lower().split() if series else []
+
+    def in_name(word: str) -> bool:
+        return any(w == word or (len(word) >= 3 and w.startswith(word)) for w in name_words)
+
     unknown = [
         w
         for w, s, e in words(ent.text)
-        if not ent.used(s, e) and w not in vocab.VOCAB and not re.fullmatch(r"[\d.:+-]+", w)
+        if not ent.used(s, e)
+        and w not in vocab.VOCAB
+        and not re.fullmatch(r"[\d.:+-]+", w)
+        and not in_name(w)
     ]
     if unknown:
         near = closest(unknown[0], list(catalog.series))

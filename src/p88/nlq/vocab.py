@@ -29,6 +29,10 @@ VOCAB = frozenset(
     compared compare trend over years yearly annual annually ranked rank rankings ranking
     home live lived living based hometown ages old older younger aged grand masters master
     it's what's who's how's there's whats hows whos finishes since before after year's
+    took take taking among different distinct unique individual i'm im i've ive from
+    between within across kind sort anyone anybody someone runners' runner's got get
+    getting came finishing totals overall athletes athlete competitors competitor field
+    division divisions category categories class entries race's event's marathoners
     """.split()
 )
 
@@ -37,15 +41,15 @@ PR = re.compile(
 )
 REPEAT = re.compile(
     r"\b(?:repeat|returning)\b"
-    r"|\bran (?:it |the race )?(?:more than once|again|twice|multiple times)"
+    r"|\b(?:more than once|multiple times|twice or more|again)\b"
     r"|\bcame back\b"
 )
 PERCENT = re.compile(r"\b(?:percent(?:age)?|share|proportion|fraction)\b|%")
 AVG = re.compile(r"\b(?:average|mean|avg)\b")
 MEDIAN = re.compile(r"\b(?:median|typical)\b")
 DISTRIBUTION = re.compile(r"\b(?:distribution|histogram|spread)\b")
-MIN = re.compile(r"\b(?:fastest|best|quickest) (?:finish(?:ing)? )?times?\b|\bcourse record\b")
-MAX = re.compile(r"\b(?:slowest|longest) (?:finish(?:ing)? )?times?\b")
+MIN = re.compile(r"\b(?:fastest|best|quickest) (?:[\w-]+ ){0,2}times?\b|\bcourse record\b")
+MAX = re.compile(r"\b(?:slowest|longest) (?:[\w-]+ ){0,2}times?\b")
 TOP_WORDS = re.compile(r"\b(?:fastest|quickest|slowest)\b")
 COUNT = re.compile(r"\b(?:how many|number of|count|total)\b")
 LIST = re.compile(r"\b(?:list|show|who|which runners|find|names?|give me)\b")
