@@ -117,3 +117,64 @@ def _stream(race: object, to: str, speed: str, quiet: bool) -> None:
     summary = asyncio.run(run_with_progress(clients, config, is_terminal() and not quiet))
     if not quiet:
         out.print(summary_table(summary))
+
+
+def show_demo(ctx: typer.Context, *, runners: int, speed: str, as_json: bool) -> None:
+    """Bare ``p88 demo``: run :func:`p88.sim.demo.run_demo` with a progress bar and say
+    what was stored and what to try next."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from p88.cli._app import err, state
+    from p88.sim.demo import run_demo
+    from p88.sim.plan import parse_speed
+    from p88.store import describe
+
+    pace = parse_speed(speed)
+    url = state(ctx).database_url()
+    if is_terminal() and not as_json:
+        out.print(f"p88 demo on {describe(url)}: a {runners:,}-runner 10K, START/5K/FINISH, ")
+        out.print("replayed over CTP01/TCP into a listener on loopback…")
+        with Progress(
+            "replaying", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+        ) as bar:
+            task = bar.add_task("replay", total=None)
+            result = run_demo(
+                url, runners=runners, speed=pace,
+                progress=lambda sent, total: bar.update(task, completed=sent, total=total),
+            )  # fmt: skip
+    else:
+        result = run_demo(url, runners=runners, speed=pace)
+    ask = f"how many reads in session {result.session_id}"
+    if as_json:
+        print_json(
+            {"database": describe(url), "session": result.session,
+             "session_id": result.session_id, "runners": result.runners,
+             "lines_sent": result.lines_sent, "reads_stored": result.reads_stored,
+             "gun_events": result.gun_events, "finishers": result.finishers,
+             "replay_s": round(result.replay_s, 2), "total_s": round(result.total_s, 2),
+             "by_location": [{"location": loc, "reads": n, "tags": t}
+                             for loc, n, t in result.by_location]}
+        )  # fmt: skip
+        return
+    table = Table(title=f"Session {result.session!r} (id {result.session_id})")
+    for col in ("timing point", "reads stored", "distinct tags"):
+        table.add_column(col, justify="left" if col == "timing point" else "right")
+    for loc, n, tags in result.by_location:
+        table.add_row(loc, f"{n:,}", f"{tags:,}")
+    out.print(table)
+    out.print(
+        f"{result.lines_sent:,} lines went over CTP01 to 127.0.0.1:{result.port} in "
+        f"{result.replay_s:.1f} s ({result.rate:,.0f}/s); {result.reads_stored:,} reads and "
+        f"{result.gun_events} gun times stored exactly once; {result.finishers:,} runners "
+        f"reached the finish. Total {result.total_s:.1f} s."
+    )
+    out.print("\nNext, try:")
+    steps = Table.grid(padding=(0, 3))
+    steps.add_row(f"p88 tui --session {result.session_id}", "live leaderboard of this race")
+    steps.add_row("p88 serve", "HTTP API + display, 127.0.0.1:8088")
+    steps.add_row(f'p88 ask "{ask}"', "English in, SQL answers out")
+    steps.add_row("p88 demo history", "results history to ask about")
+    steps.add_row("p88 simulate --out race/", "your own race, as capture files")
+    steps.add_row("p88 listen", "then, in a second terminal:")
+    steps.add_row("p88 replay race/*.ct33 --speed 10", "a rehearsal")
+    out.print(steps)

@@ -27,9 +27,10 @@ DEFAULT_NAME = "p88-replay"
 
 def parse_speed(text: str) -> float | None:
     """``1``, ``10``, ``2.5``, ``10x`` or ``max`` (None: as fast as the server takes it)."""
-    raw = text.strip().lower().removesuffix("x")
+    raw = text.strip().lower()
     if raw in ("max", "maximum", "inf"):
         return None
+    raw = raw.removesuffix("x")
     try:
         speed = float(raw)
     except ValueError:
