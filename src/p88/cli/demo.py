@@ -14,13 +14,27 @@ app = typer.Typer(
 
 
 @app.callback(invoke_without_command=True)
-def demo(ctx: typer.Context) -> None:
-    """Show p88 working on this machine.
+def demo(
+    ctx: typer.Context,
+    runners: int = typer.Option(
+        3000, "--runners", min=10, max=50_000, help="Runners in the simulated race."
+    ),
+    speed: str = typer.Option("max", "--speed", help="Replay speed: max, or a factor (100)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """Show p88 working on this machine: a race simulated, replayed and stored.
 
-    Example: p88 demo history --results 100000
+    With no subcommand: migrate the database (the embedded one unless configured),
+    start a listener on a free loopback port, simulate a 10K of a few thousand runners
+    and replay it into the listener over real CTP01/TCP at full speed, then show what
+    was stored and the commands to try next. Each run is its own session.
+
+    Example: p88 demo
     """
     if ctx.invoked_subcommand is None:
-        out.print(ctx.get_help(), markup=False, highlight=False)
+        from p88.cli.simulate import show_demo
+
+        show_demo(ctx, runners=runners, speed=speed, as_json=as_json)
 
 
 @app.command()
