@@ -270,3 +270,11 @@ def test_fragmented_server_bytes() -> None:
     assert proto.receive(b"tlocat") == []
     proto.receive(b"ions\r\n")
     assert _sent(proto) == ["ack~getlocations~finish"]
+
+
+def test_single_location_server_and_a_multi_location_client() -> None:
+    proto = _client(_feed("start", 1), _feed("finish", 1))
+    events = _server(proto, "p88~0.1.0~2", "stream-mode=push", "location=single")
+    assert isinstance(events[-1], Fatal) and "--clients per-file" in events[-1].reason
+    alone = _client(_feed("finish", 1))
+    assert isinstance(_server(alone, "p88~0.1.0~1", "location=single")[-1], Ready)

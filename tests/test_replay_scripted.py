@@ -168,3 +168,36 @@ def test_unreachable_server_gives_up_with_one_line(captures_dir: Path, tmp_path:
     config = ReplayConfig("127.0.0.1", 9, speed=None, give_up_s=0.5, retry_delay_s=0.1)
     with pytest.raises(ReplayError, match="cannot replay to 127.0.0.1:9"):
         asyncio.run(replay(plan, config))
+
+
+def test_loop_plays_again_with_new_sequence_numbers_and_times(
+    captures_dir: Path, tmp_path: Path
+) -> None:
+    path = _slice(captures_dir, tmp_path, 50)  # 11:05:15.06 .. 11:06:xx, seq 1..50
+    got: list[list[str]] = []
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _line(reader)
+        _send(writer, "p88~1~2", "stream-mode=push", "time-format=normal", "start")
+        await writer.drain()
+        while len(got) < 130:
+            got.append((await _line(reader)).split("~"))
+        writer.transport.abort()
+
+    async def main() -> None:
+        server = await asyncio.start_server(script, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        plan = plan_clients([path], day0=DAY)
+        config = ReplayConfig("127.0.0.1", port, speed=None, loop=True, give_up_s=0.5)
+        task = asyncio.create_task(replay(plan, config))
+        while len(got) < 130:
+            await asyncio.sleep(0.01)
+        task.cancel()
+        server.close()
+
+    asyncio.run(main())
+    seqs = [int(fields[1]) for fields in got]
+    assert seqs[:130] == list(range(1, 131))  # pass 2 continues at 51, pass 3 at 101
+    first, again = got[0], got[50]
+    assert first[3] == again[3] and first[7] == again[7]  # same tag, same antenna
+    assert first[4] == "11:05:15.06" and again[4] > first[4]  # later: a new read, not a resend

@@ -20,7 +20,6 @@ CTP01, asks for a format the client cannot write, or refuses the login ends it
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -141,6 +140,7 @@ class ClientProtocol:
         self.sent = 0
         self._pending_requests = 0
         self._held_newlocations = False
+        self._sep: str | None = None
         self._framer = LineFramer(max_line=4096)
         self._out = bytearray(format_line(Greeting(options.name, options.version, "CTP01")))
 
@@ -261,6 +261,13 @@ class ClientProtocol:
     def _ready(self) -> list[Event]:
         self.phase = "ready"
         s = self.settings
+        if s.location == "single" and len(self.feeds) > 1:
+            return [
+                self._fatal(
+                    f"the server takes one location per connection (location=single), this "
+                    f"client has {len(self.feeds)}: replay with --clients per-file"
+                )
+            ]
         if s.stream_mode == "push" and s.location == "multi" and s.newlocations:
             if s.connection_id:
                 self._held_newlocations = True  # S1 rev 7: wait for getconnectionid
@@ -288,9 +295,8 @@ class ClientProtocol:
             )
 
     def offered(self) -> list[Feed]:
-        """The feeds this connection serves: all of them, or the first in single mode."""
-        feeds = list(self.feeds.values())
-        return feeds[:1] if self.settings.location == "single" else feeds
+        """The feeds this connection serves (one only, in single mode: see ``_ready``)."""
+        return list(self.feeds.values())
 
     # -- commands ---------------------------------------------------------------------
     def _command(self, cmd: Command) -> list[Event]:
@@ -378,15 +384,23 @@ class ClientProtocol:
 
     # -- data -------------------------------------------------------------------------
     def _render(self, feed: Feed, index: int) -> bytes:
-        """Line ``index`` of ``feed`` in the negotiated formats (verbatim when they match)."""
+        """Line ``index`` of ``feed`` in the negotiated formats (verbatim when they match).
+
+        Otherwise the fields are joined with the separator the codec derives from the
+        indicator — the same layout as ``format_line``, without building a new message
+        per line (this is the replay's hot loop).
+        """
         line: Line = feed.lines[index]
         s = self.settings
-        if line.fmt == s.tagevent_format and line.time.kind == s.time_format and line.raw:
-            return line.raw + b"\r\n"
+        fmt = s.tagevent_format
+        if line.fmt == fmt and line.time.kind == s.time_format:
+            return line.raw + b"\r\n" if line.raw else format_line(line)
+        if self._sep is None:
+            self._sep = indicator_separator(fmt)
         text = render_time(feed.moments[index], s.time_format, feed.day0)
-        return format_line(
-            dataclasses.replace(line, fmt=s.tagevent_format, time=ReadTime("text", text))
-        )
+        fields = (fmt, str(line.seq), line.location, line.tag, text, str(line.lap), line.reader,
+                  str(line.gator))  # fmt: skip
+        return (self._sep.join(fields) + "\r\n").encode("utf-8", "surrogateescape")
 
     @staticmethod
     def _advanced(feed: Feed, new: int, old: int) -> None:
