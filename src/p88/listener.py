@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -26,6 +27,7 @@ from pathlib import Path
 import psycopg
 
 from p88.errors import ConfigError
+from p88.protocol.codec import DataLine
 from p88.protocol.server import (
     ClientError,
     Closing,
@@ -171,7 +173,9 @@ class Listener:
         self.server: CtpServer | None = None
         self.received = 0
         self.rejected = 0
-        self.last_read = ""
+        self._last: tuple[DataLine, str] | None = None
+        self._now_at = 0.0
+        self._now_cached = datetime.now(UTC)
         self._rate: deque[tuple[float, int]] = deque(maxlen=20)
         self._state: dict[str, _LinkState] = {}
 
@@ -203,6 +207,21 @@ class Listener:
             await asyncio.to_thread(self.writer.stop)
             log.info("stopped; %d reads committed this run", self.writer.stats.committed)
 
+    def _now(self) -> datetime:
+        """Receipt time, read from the clock at most once per millisecond (hot path)."""
+        mono = time.monotonic()
+        if mono - self._now_at > 0.001:
+            self._now_cached = datetime.now(UTC)
+            self._now_at = mono
+        return self._now_cached
+
+    @property
+    def last_read(self) -> str:
+        if self._last is None:
+            return ""
+        msg, peer = self._last
+        return f"{msg.location} tag {msg.tag} at {msg.time.text} ({peer})"
+
     def _today(self) -> date:
         return datetime.now(UTC).astimezone(zone(self.options.timezone)).date()
 
@@ -225,11 +244,13 @@ class Listener:
 
     def handle(self, link: Link, event: Event) -> None:
         st = self._state[link.key]
-        now = datetime.now(UTC)
+        now = self._now()
         if isinstance(event, ReadReceived | GunReceived):
             msg = event.read if isinstance(event, ReadReceived) else event.gun
             st.lines += 1
-            problem = oversize_field(msg)
+            problem = None
+            if len(msg.tag) > 16 or len(msg.reader) > 16 or len(msg.location) > 100:
+                problem = oversize_field(msg)
             if problem:
                 self._reject(link, st, msg.raw, problem, now)
                 return
@@ -242,7 +263,7 @@ class Listener:
                 return
             st.reads += 1
             self.received += 1
-            self.last_read = f"{msg.location} tag {msg.tag} at {msg.time.text} ({link.peer})"
+            self._last = (msg, link.peer)
             self.writer.submit(ReadRow(
                 st.session, msg.location, msg.tag, when, msg.lap, msg.reader, msg.gator, msg.seq,
                 st.connection_id, raw, now, link.key,

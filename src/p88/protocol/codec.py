@@ -207,12 +207,50 @@ def _name_field(value: str, name: str, raw: bytes) -> str:
     return value
 
 
+_SEP_CACHE: dict[str, str] = {}
+_DIGITS = frozenset("0123456789")
+
+
+def _fast_data(text: str, raw: bytes) -> Read | None:
+    """The common case (a well-formed tag read) without per-field checks; None = look closer.
+
+    The listener's throughput is bounded by Python time per line, so the usual line takes
+    one split, a few set checks and the time fast path; anything unusual goes the slow,
+    precise way (which also produces the error message).
+    """
+    indicator = text[:7]
+    sep = _SEP_CACHE.get(indicator)
+    if sep is None or text[7:8] != sep or not text.isprintable():
+        return None
+    fields = text.split(sep)
+    if len(fields) != 8:
+        return None
+    _, seq_s, location, tag, time_s, lap_s, reader, gator_s = fields
+    if not (
+        location and tag and reader and 0 < len(seq_s) <= 9 and 0 < len(lap_s) <= 9
+        and 0 < len(gator_s) <= 9 and _DIGITS.issuperset(seq_s + lap_s + gator_s)
+        and _FORBIDDEN_IN_NAME.isdisjoint(location + tag + reader)
+    ):  # fmt: skip
+        return None
+    if tag.lower() in ("guntime", "newlocation"):
+        return None
+    try:
+        when = parse_time(time_s)
+    except ProtocolError:
+        return None
+    return Read(int(seq_s), location, tag, when, int(lap_s), reader, int(gator_s), raw, indicator)
+
+
 def _parse_data(text: str, raw: bytes) -> Read | GunTime | NewLocation:
+    fast = _fast_data(text, raw)
+    if fast is not None:
+        return fast
     indicator = text[:7]
     try:
         sep = indicator_separator(indicator)
     except ProtocolError as exc:
         raise ProtocolError(exc.message, raw=raw, field="format") from None
+    _SEP_CACHE[indicator] = sep
     if text[7:8] != sep:
         raise ProtocolError(f"{indicator} line must continue with {sep!r}", raw=raw, field="format")
     fields = text.split(sep)

@@ -27,6 +27,7 @@ _UNIX = re.compile(r"(\d{1,12})\.(\d{1,6})")
 _MSECS = re.compile(r"\d{1,9}")
 _EPOCH = datetime(1970, 1, 1)
 _DAY = timedelta(days=1)
+_DIGITS = frozenset("0123456789")
 #: A dateless time is moved to the previous/next day only if that lands within this of the
 #: reference (receipt time or the previous read) while its own day does not.
 ROLLOVER_WINDOW = timedelta(hours=6)
@@ -58,6 +59,20 @@ def parse_time(text: str) -> ReadTime:
     >>> parse_time("102:12:32.37").offset
     datetime.timedelta(days=4, seconds=22352, microseconds=370000)
     """
+    n = len(text)
+    if n == 11 and text[2] == ":" and text[5] == ":" and text[8] == ".":
+        digits = text[:2] + text[3:5] + text[6:8] + text[9:]
+        if _DIGITS.issuperset(digits):  # fast path: HH:MM:SS.hh
+            h, m_, s_, cs = int(text[:2]), int(text[3:5]), int(text[6:8]), int(text[9:])
+            if m_ < 60 and s_ < 60:
+                return ReadTime("normal", text, timedelta(0, h * 3600 + m_ * 60 + s_, cs * 10000))
+    elif n == 22 and text[10] == "T" and text[19] == "." and text.isascii():
+        try:  # fast path: YYYY-MM-DDTHH:MM:SS.hh
+            wall = datetime.fromisoformat(text + "0000")
+        except ValueError:
+            pass
+        else:
+            return ReadTime("iso", text, wall=wall)
     m = _NORMAL.fullmatch(text)
     if m:
         sign, hh, mm, ss, frac = m.groups()
@@ -138,6 +153,9 @@ class WallClock:
         self._last: datetime | None = None
 
     def resolve(self, t: ReadTime, received: datetime | None = None) -> datetime:
+        if t.wall is not None:  # iso/unix carry their date: nothing to decide
+            self._last = t.wall
+            return t.wall
         near = self._last
         if received is not None:
             near = received.astimezone(self.tz).replace(tzinfo=None)

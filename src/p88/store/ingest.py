@@ -73,16 +73,20 @@ WITH ins AS (
         ON l.session_id = s.session_id AND l.location_name = s.location_name
     ORDER BY s.ord
     ON CONFLICT ON CONSTRAINT timing_reads_identity DO NOTHING
-    RETURNING id, session_id, location_name, tag_code, read_timestamp, reader_id, gator_number
-), firsts AS (
-    SELECT DISTINCT ON (session_id, location_name, tag_code, read_timestamp, reader_id,
-        gator_number) *
-    FROM p88_stage
-    ORDER BY session_id, location_name, tag_code, read_timestamp, reader_id, gator_number, ord
+    RETURNING id
 )
-SELECT f.conn_key, f.session_id, f.connection_id, f.location_name, count(*), max(ins.id)
-FROM ins JOIN firsts f USING (session_id, location_name, tag_code, read_timestamp, reader_id,
-    gator_number)
+SELECT count(*), coalesce(min(id), 0), coalesce(max(id), 0) FROM ins
+"""
+# Only when a batch held duplicates: which stage rows became which new reads.
+_ATTRIBUTE = """
+SELECT conn_key, session_id, connection_id, location_name, count(*) FROM (
+    SELECT DISTINCT ON (t.id) s.conn_key, s.session_id, s.connection_id, s.location_name
+    FROM timing_reads t
+    JOIN p88_stage s USING (session_id, location_name, tag_code, read_timestamp, reader_id,
+        gator_number)
+    WHERE t.id BETWEEN %s AND %s
+    ORDER BY t.id, s.ord
+) x
 GROUP BY 1, 2, 3, 4
 """
 _SESSION = """
@@ -150,6 +154,7 @@ class SessionCache:
 
     ids: dict[str, int] = field(default_factory=dict)
     locations: set[tuple[int, str]] = field(default_factory=set)
+    stage_ready: bool = False  # the temporary stage table exists on this connection
 
 
 @dataclass
@@ -202,13 +207,18 @@ def write_batch(
     batch = _Batch(conn, cache)
     with conn.transaction():
         batch.run(ops)
-        if mark is not None:
-            conn.execute(_MARK, mark)
+        tail = batch.tail()
         result = batch.result
-        if result.inserted:
-            notify(conn, ReadsCommitted(result.session_ids, result.max_id, result.inserted))
+        with conn.pipeline(), conn.cursor() as cur:  # one round trip for the bookkeeping
+            for query, rows in tail:
+                cur.executemany(query, rows)
+            if mark is not None:
+                cur.execute(_MARK, mark)
+            if result.inserted:
+                notify(conn, ReadsCommitted(result.session_ids, result.max_id, result.inserted))
     cache.ids.update(batch.new_ids)
     cache.locations.update(batch.new_locs)
+    cache.stage_ready = cache.stage_ready or batch.staged
     return batch.result
 
 
@@ -223,6 +233,7 @@ class _Batch:
         self.new_locs: set[tuple[int, str]] = set()
         self.counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # ins, seen, rej
         self.stream_ins: dict[StreamKey, int] = defaultdict(int)
+        self.staged = False
 
     def sid(self, name: str) -> int:
         return _session_id(self.conn, self.cache, self.new_ids, SessionInfo(name))
@@ -262,16 +273,19 @@ class _Batch:
                 self.result.rejects += 1
                 if op.conn_key:
                     self.counts[op.conn_key][2] += 1
-        with conn.cursor() as cur:
-            if self.result.positions:
-                rows = [
-                    (self.sid(s), cid, loc, seq, self.stream_ins.get((s, cid, loc), 0))
-                    for (s, cid, loc), seq in self.result.positions.items()
-                ]
-                cur.executemany(_STREAM, rows)
-            if self.counts:
-                rows2 = [(c[0], c[1] - c[0], c[2], key) for key, c in self.counts.items()]
-                cur.executemany(_COUNTS, rows2)
+
+    def tail(self) -> list[tuple[str, list[tuple[Any, ...]]]]:
+        """The stream-position and connection-count statements that close the batch."""
+        out: list[tuple[str, list[tuple[Any, ...]]]] = []
+        if self.result.positions:
+            rows = [
+                (self.sid(s), cid, loc, seq, self.stream_ins.get((s, cid, loc), 0))
+                for (s, cid, loc), seq in self.result.positions.items()
+            ]
+            out.append((_STREAM, rows))
+        if self.counts:
+            out.append((_COUNTS, [(c[0], c[1] - c[0], c[2], k) for k, c in self.counts.items()]))
+        return out
 
     def position(self, session: str, connection_id: str | None, loc: str, seq: int | None) -> None:
         if connection_id and seq is not None:
@@ -284,34 +298,51 @@ class _Batch:
         wanted = {(sids[r.session], r.location): r.reader for r in reads}
         known = self.cache.locations
         missing = [(s, loc, rd) for (s, loc), rd in wanted.items() if (s, loc) not in known]
-        conn.execute(_STAGE)
+        if not self.cache.stage_ready:
+            conn.execute(_STAGE)
+            self.staged = True
         with conn.cursor() as cur:
             if missing:
                 cur.executemany(_LOCATION, missing)
                 self.new_locs.update((s, loc) for s, loc, _ in missing)
+            staged: dict[tuple[str | None, str, str | None, str], int] = defaultdict(int)
+            positions = result.positions
             with cur.copy(_COPY) as copy:
                 for i, r in enumerate(reads):
                     copy.write_row(
                         (i, sids[r.session], r.location, r.tag, r.timestamp, r.lap, r.reader,
                          r.gator, r.seq, r.connection_id, r.raw, r.received_at, r.conn_key)
                     )  # fmt: skip
-            rows = cur.execute(_MOVE).fetchall()
-        names = {v: k for k, v in sids.items()}
-        for conn_key, sid, connection_id, location, n, max_id in rows:
-            result.inserted += n
-            result.max_id = max(result.max_id, max_id)
-            loc_key = (names[sid], location)
-            result.inserted_by_location[loc_key] = result.inserted_by_location.get(loc_key, 0) + n
+                    staged[(r.conn_key, r.session, r.connection_id, r.location)] += 1
+                    if r.connection_id and r.seq is not None:
+                        key = (r.session, r.connection_id, r.location)
+                        if r.seq > positions.get(key, 0):
+                            positions[key] = r.seq
+            row = cur.execute(_MOVE).fetchone()
+            assert row is not None
+            inserted, low, high = int(row[0]), int(row[1]), int(row[2])
+            made = staged
+            if 0 < inserted < len(reads):
+                names = {v: k for k, v in sids.items()}
+                made = defaultdict(int)
+                for conn_key, sid, cid, loc, n in cur.execute(_ATTRIBUTE, (low, high)):
+                    made[(conn_key, names[sid], cid, loc)] += n
+            elif inserted == 0:
+                made = {}
+        result.inserted += inserted
+        result.max_id = max(result.max_id, high)
+        for (conn_key, session, connection_id, location), n in made.items():
+            by_loc = result.inserted_by_location
+            by_loc[(session, location)] = by_loc.get((session, location), 0) + n
             if conn_key:
                 self.counts[conn_key][0] += n
             if connection_id:
-                self.stream_ins[(names[sid], connection_id, location)] += n
+                self.stream_ins[(session, connection_id, location)] += n
+        for (conn_key, _, _, _), n in staged.items():
+            if conn_key:
+                self.counts[conn_key][1] += n
         result.reads = len(reads)
         result.session_ids = tuple(sorted(set(sids.values())))
-        for r in reads:
-            if r.conn_key:
-                self.counts[r.conn_key][1] += 1
-            self.position(r.session, r.connection_id, r.location, r.seq)
 
 
 @dataclass
