@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+import psycopg
+import pytest
+
+from p88.history.generate import HistoryOptions
+from p88.history.load import load_history
+from p88.nlq import Catalog
+from p88.store.connect import connect
+from tests.fix_db import create_database, drop_database
 
 SUITE = Path(__file__).parent / "fixtures" / "nlq" / "questions.sql"
 TODAY = date(2026, 11, 25)
@@ -95,3 +106,45 @@ def norm(value: Any) -> Any:
 
 def norm_rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return [tuple(norm(v) for v in row) for row in rows]
+
+
+def _live_reads(conn: psycopg.Connection[Any]) -> None:
+    """Session 1 (Big River's): reads at start and finish, some in the last 10 minutes."""
+    conn.execute(
+        "INSERT INTO timing_sessions (id, session_name, partner_id) "
+        "SELECT 1, 'Session_test', id FROM timing_partners WHERE code = 'bigriver'"
+    )
+    conn.execute(
+        "INSERT INTO timing_locations (id, session_id, location_name) "
+        "VALUES (1, 1, 'start'), (2, 1, 'finish')"
+    )
+    conn.execute(
+        "INSERT INTO timing_reads (session_id, location_id, location_name, tag_code, read_time,"
+        " read_date, read_timestamp) "
+        "SELECT 1, l.id, l.location_name, (1000 + g % 23)::text, t::time, t::date, t "
+        "FROM generate_series(1, 60) g JOIN timing_locations l ON l.id = 1 + g % 2, "
+        "LATERAL (SELECT localtimestamp - (g * interval '37 seconds') AS t) x"
+    )
+
+
+@pytest.fixture(scope="session")
+def history_url(pg_admin_url: str, template_db: str) -> Iterator[str]:
+    """A migrated database with the suite's synthetic history, made once per session."""
+    name = f"p88_nlq_{uuid.uuid4().hex[:10]}"
+    url = create_database(pg_admin_url, name, template=template_db)
+    with connect(url, autocommit=True) as conn:
+        load_history(conn, HistoryOptions(**HISTORY))
+        _live_reads(conn)
+    yield url
+    drop_database(pg_admin_url, name)
+
+
+@pytest.fixture(scope="session")
+def history_conn(history_url: str) -> Iterator[psycopg.Connection[Any]]:
+    with connect(history_url, autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture(scope="session")
+def catalog(history_conn: psycopg.Connection[Any]) -> Catalog:
+    return Catalog.load(history_conn)
