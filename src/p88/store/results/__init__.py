@@ -1,20 +1,39 @@
 """Results: scoring timing reads into places, and importing participant and result files.
 
 ``score_race`` is what ``p88 results score``, the TUI and the HTTP server call; it is
-incremental and safe to call concurrently. Places follow SQL ``rank()``.
+incremental and safe to call concurrently. ``standings`` reads a race's leaderboard.
+``import_file`` loads a participants or results CSV, all rows or none. Places follow
+SQL ``rank()``; age groups are ``AgeGroups`` (5-year groups by default).
 """
 
 from p88.store.results.agegroups import AgeGroups
+from p88.store.results.importer import ImportRejected, ImportSummary, RowError, import_file
 from p88.store.results.places import update_places
 from p88.store.results.points import PointRule
+from p88.store.results.races import (
+    Standing,
+    ensure_race,
+    parse_distance,
+    resolve_session,
+    standings,
+)
 from p88.store.results.scoring import ScoreOptions, ScoreSummary, race_gun, score_race
 
 __all__ = [
     "AgeGroups",
+    "ImportRejected",
+    "ImportSummary",
     "PointRule",
+    "RowError",
     "ScoreOptions",
     "ScoreSummary",
+    "Standing",
+    "ensure_race",
+    "import_file",
+    "parse_distance",
     "race_gun",
+    "resolve_session",
     "score_race",
+    "standings",
     "update_places",
 ]

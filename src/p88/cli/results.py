@@ -1,0 +1,247 @@
+"""``p88 results``: score races from reads, import participants and results, show standings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from p88.cli._app import out, print_json, state
+from p88.errors import P88Error
+
+app = typer.Typer(
+    help="Results: score a race from a session's reads, import CSV files, show standings.\n\n"
+    "Example: p88 results score --session 1 --race 1",
+    no_args_is_help=True,
+)
+
+
+def _clock(d: timedelta | None) -> str:
+    if d is None:
+        return ""
+    cs = round(d.total_seconds() * 100)
+    h, rest = divmod(cs, 360000)
+    m, rest = divmod(rest, 6000)
+    s, hundredths = divmod(rest, 100)
+    return f"{h}:{m:02d}:{s:02d}.{hundredths:02d}"
+
+
+def _seconds(value: Optional[float]) -> timedelta | None:  # noqa: UP045
+    return None if value is None else timedelta(seconds=value)
+
+
+@app.command()
+def score(
+    ctx: typer.Context,
+    race: int = typer.Option(..., "--race", help="Race id (p88 results new-race prints it)."),
+    session: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--session", help="Timing session id or name (default: the race's own)."
+    ),
+    start: Optional[str] = typer.Option(None, "--start", help="Start-mat location."),  # noqa: UP045
+    finish: Optional[str] = typer.Option(None, "--finish", help="Finish location."),  # noqa: UP045
+    split: list[str] = typer.Option(  # noqa: B008
+        [], "--split", help="Split location (repeatable, in order)."
+    ),
+    dead_time: Optional[float] = typer.Option(  # noqa: UP045
+        None, "--dead-time", min=0, help="Seconds of reads that make one crossing (default 10)."
+    ),
+    min_elapsed: Optional[float] = typer.Option(  # noqa: UP045
+        None, "--min-elapsed", min=0, help="Seconds after the start before a finish counts."
+    ),
+    age_groups: str = typer.Option("5:20:80", "--age-groups", help="WIDTH[:FIRST:LAST] years."),
+    final: bool = typer.Option(False, "--final", help="Course closed: no finish = DNF/DNS."),
+    full: bool = typer.Option(False, "--full", help="Rescore every read, not only new ones."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """Score a race from a timing session's reads: crossings, times, places.
+
+    Run it during the race as often as you like: each run takes only the reads that
+    arrived since the last one. Without --start/--finish the points saved for the race
+    are used, or guessed from the session's locations.
+
+    Example: p88 results score --session 1 --race 1 --start START --finish FINISH
+    """
+    from p88.store import connect
+    from p88.store.results import (
+        AgeGroups,
+        PointRule,
+        ScoreOptions,
+        resolve_session,
+        score_race,
+    )
+
+    points = None
+    if finish:
+        points = [PointRule(finish, "finish")]
+        if start:
+            points.append(PointRule(start, "start"))
+        points += [PointRule(loc, "split", seq=i + 1) for i, loc in enumerate(split)]
+    elif start or split:
+        raise P88Error("--start and --split need --finish too")
+    opts = ScoreOptions(
+        points=points,
+        dead_time=_seconds(dead_time),
+        min_elapsed=_seconds(min_elapsed),
+        age_groups=AgeGroups.parse(age_groups),
+        final=final,
+        full=full,
+    )
+    with connect(state(ctx).database_url(), autocommit=True) as conn:
+        session_id = resolve_session(conn, session) if session else None
+        s = score_race(conn, race, session_id, opts)
+    data = {
+        "race_id": s.race_id,
+        "session_id": s.session_id,
+        "full": s.full,
+        "reads_scored": s.reads_scored,
+        "new_reads": s.new_reads,
+        "verdicts": s.verdicts,
+        "results_changed": s.results_changed,
+        "places_changed": s.places_changed,
+        "finished": s.finished,
+        "gun": s.gun.isoformat() if s.gun else None,
+        "gun_source": s.gun_source,
+        "points": [f"{p.location}:{p.kind}" for p in s.points],
+        "seconds": round(s.seconds, 3),
+    }
+    if as_json:
+        print_json(data)
+        return
+    kind = "full" if s.full else "incremental"
+    out.print(
+        f"Race {s.race_id} from session {s.session_id} ({kind}): {s.new_reads} new read(s), "
+        f"{s.results_changed} result(s) changed, {s.finished} finished, in {s.seconds:.2f} s."
+    )
+    out.print(f"Gun: {s.gun or 'none'} ({s.gun_source}).")
+    if s.verdicts:
+        out.print("Reads: " + ", ".join(f"{v} {n}" for v, n in sorted(s.verdicts.items())))
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="participants.csv or results.csv"),  # noqa: B008
+    race: Optional[int] = typer.Option(None, "--race", help="Race id for every row."),  # noqa: UP045
+    event: Optional[int] = typer.Option(  # noqa: UP045
+        None, "--event", help="Event id; the file's race column names each row's race."
+    ),
+    map_: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--map", help="Other column names: 'Column=field, ...' (e.g. 'Runner No=bib')."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """Import a participants or results CSV: every row, or none.
+
+    Common RunSignUp and ChronoTrack column names are understood (Bib, First Name,
+    Gender, Age, Chip Time, Clock Time, Place, ...). A results file is one with a time,
+    status or place column. A bad row is reported with its line and nothing is imported.
+
+    Example: p88 results import results.csv --race 3 --map 'Runner No=bib'
+    """
+    from p88.store import connect
+    from p88.store.results import import_file
+    from p88.store.results.columns import parse_map
+
+    mapping = parse_map(map_)
+    with connect(state(ctx).database_url(), autocommit=True) as conn:
+        s = import_file(conn, file, race_id=race, event_id=event, mapping=mapping)
+    if as_json:
+        print_json(s.__dict__)
+    else:
+        out.print(
+            f"Imported {s.rows} {s.kind} row(s) into race(s) {', '.join(map(str, s.races))}: "
+            f"{s.participants_created} new participant(s), {s.participants_matched} known."
+        )
+
+
+@app.command("new-race")
+def new_race(
+    ctx: typer.Context,
+    partner: str = typer.Option(..., "--partner", help="Timing partner (tenant) name."),
+    event: str = typer.Option(..., "--event", help="Event name."),
+    on: str = typer.Option(..., "--date", help="Event date, YYYY-MM-DD."),
+    race: str = typer.Option(..., "--race", help="Race name, e.g. 10K."),
+    distance: str = typer.Option(..., "--distance", help="10K, 5km, 13.1mi, half, marathon."),
+    start: Optional[str] = typer.Option(None, "--start", help="Gun time HH:MM[:SS]."),  # noqa: UP045
+    city: Optional[str] = typer.Option(None, "--city"),  # noqa: UP045
+    st: Optional[str] = typer.Option(None, "--state"),  # noqa: UP045
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """Create a race (and its partner and event when new); prints the race id.
+
+    Example: p88 results new-race --partner 'Big River' --event 'Hartford 10K' --date 2025-06-01 --race 10K --distance 10K --start 08:00
+    """  # noqa: E501
+    from p88.store import connect
+    from p88.store.results import ensure_race, parse_distance
+
+    try:
+        day = date.fromisoformat(on)
+        gun = (
+            datetime.strptime(start, "%H:%M:%S" if start.count(":") == 2 else "%H:%M").time()
+            if start
+            else None
+        )
+    except ValueError as exc:
+        raise P88Error(f"bad date or time: {exc}", hint="--date YYYY-MM-DD --start HH:MM") from None
+    with connect(state(ctx).database_url(), autocommit=True) as conn:
+        race_id = ensure_race(
+            conn,
+            partner=partner,
+            event=event,
+            event_date=day,
+            race=race,
+            distance_m=parse_distance(distance),
+            start=gun,
+            city=city,
+            state=st,
+        )
+    if as_json:
+        print_json({"race_id": race_id})
+    else:
+        out.print(f"Race {race_id}: {event} {race} on {day}.")
+
+
+@app.command()
+def standings(
+    ctx: typer.Context,
+    race: int = typer.Option(..., "--race", help="Race id."),
+    limit: int = typer.Option(20, "--limit", min=1, max=100_000, help="How many lines."),
+    sex: Optional[str] = typer.Option(None, "--sex", help="M, F or X only."),  # noqa: UP045
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """Show a race's standings: place, bib, name, division places, chip and gun time.
+
+    Example: p88 results standings --race 1 --limit 10
+    """
+    from p88.store import connect
+    from p88.store.results import standings as read_standings
+
+    with connect(state(ctx).database_url(), autocommit=True) as conn:
+        rows = read_standings(conn, race, limit=limit, sex=sex.upper() if sex else None)
+    if as_json:
+        print_json([r.__dict__ for r in rows])
+        return
+    table = Table(title=f"race {race}")
+    for c in (
+        "place",
+        "bib",
+        "name",
+        "sex",
+        "group",
+        "sex pl",
+        "group pl",
+        "chip",
+        "gun",
+        "status",
+    ):
+        table.add_column(c)
+    for r in rows:
+        table.add_row(
+            str(r.place or ""), r.bib, r.name, r.sex or "", r.age_group or "",
+            str(r.sex_place or ""), str(r.age_group_place or ""), _clock(r.chip_time),
+            _clock(r.gun_time), r.status or "",
+        )  # fmt: skip
+    out.print(table)
