@@ -163,7 +163,7 @@ def test_queries_on_the_fixed_race(db_url: str, conn: psycopg.Connection[Any]) -
         async with await _aconn(db_url) as a:
             roster = await q.load_roster(a, sid)
             assert [name for _, name in roster.races] == ["Marathon"]
-            assert await roster.categories(a) == (["F", "M"], ["30-34", "35-39", "40-44"])
+            assert roster.categories() == (["F", "M"], ["30-34", "35-39", "40-44"])
             figures = await q.header_figures(a, sid, NOW)
             assert (figures.controllers, figures.total_reads, figures.rejects) == (1, 22, 1)
             assert figures.reads_per_minute == 22
@@ -215,7 +215,7 @@ def test_without_results_tags_stand_alone(db_url: str, conn: psycopg.Connection[
     async def go() -> None:
         async with await _aconn(db_url) as a:
             roster = await q.load_roster(a, sid)
-            assert roster.source is None and roster.races == ()
+            assert roster.runners == {} and roster.races == ()
             rows = await q.point_standings(a, sid, "FIN", roster)
             # no gun, no start read: each clock starts at the runner's own first read, so
             # the times tie and the order is the order of arrival at the point

@@ -11,9 +11,10 @@ from typing import Any
 
 import psycopg
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, OptionList, Select, TabbedContent
+from textual.widgets import Input, OptionList, Select, TabbedContent
 
 from p88.tui import LeaderboardApp
+from p88.tui.table import LiveTable
 from tests.test_tui_data import GUN, NOW, add_points, add_session, fixed_race, insert_reads
 
 SIZE = (120, 36)
@@ -29,7 +30,7 @@ async def wait_for(pilot: Pilot[Any], check: Callable[[], bool], timeout: float 
 
 
 def column(app: LeaderboardApp, table_id: str, index: int) -> list[str]:
-    table: DataTable[str] = app.query_one(f"#{table_id}", DataTable)
+    table = app.query_one(f"#{table_id}", LiveTable)
     return [str(table.get_row_at(i)[index]) for i in range(table.row_count)]
 
 

@@ -7,8 +7,10 @@ runner's first read of the session (their start-mat crossing). "Now" is always p
 so a frozen clock gives the same figures every time.
 
 Runners' names, sexes and age groups come from the results tables (``ct_results``,
-``ct_participants``; bib = tag) when they exist, through ``roster``; without them every
-query still works and those columns are empty.
+``ct_participants``; bib = tag) when they exist: ``load_roster`` reads a session's entries
+once into memory and the queries join them in Python. (Joined in SQL, the planner picked a
+nested loop over the whole roster for every new read: 250 ms for 200 rows.) Without those
+tables every query still works and those columns are empty.
 """
 
 from __future__ import annotations
@@ -33,63 +35,55 @@ _GUN = sql.SQL(
     "WHERE r0.session_id = r.session_id AND r0.tag_code = r.tag_code) st ON true"
 )
 _ELAPSED = sql.SQL("r.read_timestamp - coalesce(gun.gun, st.t0)")
-_NOBODY = sql.SQL(
-    "LEFT JOIN LATERAL (SELECT NULL::text AS name, NULL::text AS sex, NULL::text AS age_group)"
-    " p ON true"
+_CROSSING = sql.SQL(
+    "r.id, r.read_timestamp, r.location_name, r.tag_code,"
+    " r.read_timestamp - coalesce(gun.gun, st.t0), r.reader_id, r.gator_number"
 )
 _ROSTER = sql.SQL(
-    "SELECT DISTINCT ON (coalesce(res.tag_code, res.bib)) coalesce(res.tag_code, res.bib) AS tag,"
-    " res.bib, trim(pp.first_name || ' ' || pp.last_name) AS name, res.sex, res.age_group"
+    "SELECT coalesce(res.tag_code, res.bib), res.bib,"
+    " trim(pp.first_name || ' ' || pp.last_name), res.sex, res.age_group"
     " FROM ct_results res JOIN ct_races ra ON ra.id = res.race_id"
     " JOIN ct_participants pp ON pp.id = res.participant_id"
-    " WHERE ra.session_id = %(roster_session)s"
-    " ORDER BY coalesce(res.tag_code, res.bib), res.race_id"
+    " WHERE ra.session_id = %(s)s ORDER BY res.race_id DESC, res.id DESC"
 )
 
 
 @dataclass(frozen=True)
+class Runner:
+    """One entry of the results tables: who wears a tag."""
+
+    bib: str
+    name: str
+    sex: str | None
+    age_group: str | None
+
+
+@dataclass(frozen=True)
 class Roster:
-    """Who wears which tag in a session, from the results tables: a subquery of
-    (tag, bib, name, sex, age_group) and the session's races; or nothing.
+    """Who wears which tag in a session, and the session's scored races; or nobody.
 
     ``load_roster`` builds it; ``Roster()`` is the empty roster (tags only, no names).
     """
 
-    source: sql.Composable | None = None
-    params: dict[str, Any] = field(default_factory=dict)
+    runners: dict[str, Runner] = field(default_factory=dict)
     races: tuple[tuple[int, str], ...] = ()
 
-    def join(self, tag: str) -> sql.Composable:
-        """A ``LEFT JOIN ... p`` giving p.name, p.sex, p.age_group for the tag column ``tag``."""
-        if self.source is None:
-            return _NOBODY
-        return sql.SQL("LEFT JOIN ({src}) p ON p.tag = {tag}").format(
-            src=self.source, tag=sql.SQL(tag)
-        )
+    def name(self, tag: str) -> str | None:
+        runner = self.runners.get(tag)
+        return runner.name if runner else None
 
-    async def tags_named(self, conn: psycopg.AsyncConnection[Any], text: str) -> list[str]:
+    def tags_named(self, text: str) -> list[str]:
         """Tags of runners whose bib is ``text`` or whose name contains it (any case)."""
-        if self.source is None:
-            return []
-        query = sql.SQL(
-            "SELECT x.tag FROM ({src}) x WHERE x.bib = %(text)s OR x.name ILIKE %(pat)s"
-            " ORDER BY x.tag LIMIT 100"
-        ).format(src=self.source)
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        params = {"text": text, "pat": f"%{escaped}%", **self.params}
-        return [r[0] for r in await _rows(conn, query, params)]
+        needle = text.casefold()
+        return sorted(
+            tag for tag, r in self.runners.items() if r.bib == text or needle in r.name.casefold()
+        )[:100]
 
-    async def categories(self, conn: psycopg.AsyncConnection[Any]) -> tuple[list[str], list[str]]:
+    def categories(self) -> tuple[list[str], list[str]]:
         """The sexes and age groups present, for the standings filters."""
-        if self.source is None:
-            return [], []
-        query = sql.SQL(
-            "SELECT array_agg(DISTINCT x.sex) FILTER (WHERE x.sex IS NOT NULL),"
-            " array_agg(DISTINCT x.age_group) FILTER (WHERE x.age_group IS NOT NULL)"
-            " FROM ({src}) x"
-        ).format(src=self.source)
-        row = (await _rows(conn, query, self.params))[0]
-        return sorted(row[0] or []), sorted(row[1] or [], key=_age_key)
+        sexes = {r.sex for r in self.runners.values() if r.sex}
+        groups = {r.age_group for r in self.runners.values() if r.age_group}
+        return sorted(sexes), sorted(groups, key=_age_key)
 
 
 def _age_key(group: str) -> tuple[int, str]:
@@ -152,6 +146,11 @@ async def _rows(
 ) -> list[tuple[Any, ...]]:
     cur = await conn.execute(query, params)
     return list(await cur.fetchall())
+
+
+def _crossing(row: tuple[Any, ...], roster: Roster) -> Crossing:
+    read_id, at, point, tag, elapsed, reader, antenna = row
+    return Crossing(read_id, at, point, tag, roster.name(tag), elapsed, reader, antenna)
 
 
 async def list_sessions(conn: psycopg.AsyncConnection[Any], limit: int = 200) -> list[SessionInfo]:
@@ -266,14 +265,11 @@ async def crossings(
 ) -> list[Crossing]:
     """Reads of the session with ``id > after_id``, newest first, at most ``limit``."""
     query = sql.SQL(
-        "SELECT r.id, r.read_timestamp, r.location_name, r.tag_code, p.name, {elapsed},"
-        " r.reader_id, r.gator_number FROM timing_reads r {gun} {who}"
+        "SELECT {cols} FROM timing_reads r {gun}"
         " WHERE r.session_id = %(s)s AND r.id > %(after)s ORDER BY r.id DESC LIMIT %(limit)s"
-    ).format(elapsed=_ELAPSED, gun=_GUN, who=roster.join("r.tag_code"))
-    rows = await _rows(
-        conn, query, {"s": session_id, "after": after_id, "limit": limit, **roster.params}
-    )
-    return [Crossing(*row) for row in rows]
+    ).format(cols=_CROSSING, gun=_GUN)
+    rows = await _rows(conn, query, {"s": session_id, "after": after_id, "limit": limit})
+    return [_crossing(row, roster) for row in rows]
 
 
 async def point_standings(
@@ -286,24 +282,42 @@ async def point_standings(
     age_group: str | None = None,
     limit: int = STANDINGS_LIMIT,
 ) -> list[Standing]:
-    """First crossing per tag at ``point``, ranked by elapsed time, within the filters."""
+    """First crossing per tag at ``point``, ranked by elapsed time (ties: who crossed
+    first), within the filters; place and gap count only runners inside the filter."""
     query = sql.SQL(
         "WITH firsts AS ("
         " SELECT DISTINCT ON (tag_code) id, session_id, tag_code, read_timestamp"
         " FROM timing_reads WHERE session_id = %(s)s AND location_name = %(point)s"
         " ORDER BY tag_code, read_timestamp, id"
-        "), timed AS ("
-        " SELECT r.tag_code, r.read_timestamp AS at, {elapsed} AS elapsed,"
-        "  p.name, p.sex, p.age_group FROM firsts r {gun} {who}"
-        " WHERE (%(sex)s::text IS NULL OR p.sex = %(sex)s)"
-        "  AND (%(ag)s::text IS NULL OR p.age_group = %(ag)s)"
-        ") SELECT row_number() OVER (ORDER BY elapsed, at, tag_code), tag_code, name, sex,"
-        " age_group, elapsed, elapsed - min(elapsed) OVER ()"
-        " FROM timed ORDER BY elapsed, at, tag_code LIMIT %(limit)s"
-    ).format(elapsed=_ELAPSED, gun=_GUN, who=roster.join("r.tag_code"))
-    params = {"s": session_id, "point": point, "sex": sex, "ag": age_group, "limit": limit}
-    rows = await _rows(conn, query, {**params, **roster.params})
-    return [Standing(int(r[0]), *r[1:]) for r in rows]
+        ") SELECT r.tag_code, {elapsed} AS elapsed FROM firsts r {gun}"
+        " ORDER BY elapsed, r.read_timestamp, r.tag_code"
+    ).format(elapsed=_ELAPSED, gun=_GUN)
+    rows = await _rows(conn, query, {"s": session_id, "point": point})
+    standings: list[Standing] = []
+    leader: timedelta | None = None
+    for tag, elapsed in rows:
+        runner = roster.runners.get(tag)
+        if sex is not None and (runner is None or runner.sex != sex):
+            continue
+        if age_group is not None and (runner is None or runner.age_group != age_group):
+            continue
+        if leader is None:
+            leader = elapsed
+        gap = elapsed - leader if elapsed is not None and leader is not None else None
+        standings.append(
+            Standing(
+                len(standings) + 1,
+                tag,
+                runner.name if runner else None,
+                runner.sex if runner else None,
+                runner.age_group if runner else None,
+                elapsed,
+                gap,
+            )
+        )
+        if len(standings) >= limit:
+            break
+    return standings
 
 
 async def search_reads(
@@ -319,22 +333,19 @@ async def search_reads(
     text = text.strip()
     if not text:
         return []
-    tags = [text, *await roster.tags_named(conn, text)]
+    tags = [text, *roster.tags_named(text)]
     query = sql.SQL(
-        "SELECT r.id, r.read_timestamp, r.location_name, r.tag_code, p.name, {elapsed},"
-        " r.reader_id, r.gator_number FROM timing_reads r {gun} {who}"
+        "SELECT {cols} FROM timing_reads r {gun}"
         " WHERE r.session_id = %(s)s AND r.tag_code = ANY(%(tags)s)"
         " ORDER BY r.tag_code, r.read_timestamp, r.id LIMIT %(limit)s"
-    ).format(elapsed=_ELAPSED, gun=_GUN, who=roster.join("r.tag_code"))
-    rows = await _rows(
-        conn, query, {"s": session_id, "tags": tags, "limit": limit, **roster.params}
-    )
-    return [Crossing(*row) for row in rows]
+    ).format(cols=_CROSSING, gun=_GUN)
+    rows = await _rows(conn, query, {"s": session_id, "tags": tags, "limit": limit})
+    return [_crossing(row, roster) for row in rows]
 
 
 async def load_roster(conn: psycopg.AsyncConnection[Any], session_id: int) -> Roster:
-    """The session's roster from the results tables (races whose ``session_id`` is this
-    session); the empty roster when those tables are missing or know no such race."""
+    """The session's entries from the results tables (races whose ``session_id`` is this
+    session; a tag in two races counts for the newest); empty without those tables."""
     rows = await _rows(conn, sql.SQL("SELECT to_regclass('ct_results') IS NOT NULL"), {})
     if not rows[0][0]:
         return Roster()
@@ -345,7 +356,10 @@ async def load_roster(conn: psycopg.AsyncConnection[Any], session_id: int) -> Ro
     )
     if not races:
         return Roster()
-    return Roster(_ROSTER, {"roster_session": session_id}, tuple((r[0], r[1]) for r in races))
+    runners: dict[str, Runner] = {}
+    for tag, bib, name, sex, group in await _rows(conn, _ROSTER, {"s": session_id}):
+        runners.setdefault(tag, Runner(bib, name, sex, group))
+    return Roster(runners, tuple((r[0], r[1]) for r in races))
 
 
 async def race_standings(

@@ -11,9 +11,11 @@ sets every flag again; no exception reaches Textual.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -22,16 +24,18 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Input, Select, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Input, Select, Static, TabbedContent, TabPane
 
 from p88.store import crossings as q
 from p88.store.connect import describe
 from p88.tui import widgets as w
 from p88.tui.feed import HEALTH_S, RETRY_S, LiveFeed
 from p88.tui.screens import HelpScreen, SessionPicker
+from p88.tui.table import LiveTable, Row
 
 Clock = Callable[[], datetime]
 ALL = ""
+ROSTER_EVERY_S = 30.0
 
 
 def utc_now() -> datetime:
@@ -41,7 +45,7 @@ def utc_now() -> datetime:
 class LeaderboardApp(App[None]):
     """Latest crossings, standings, search and a session picker, live from PostgreSQL."""
 
-    CSS_PATH = "leaderboard.tcss"
+    CSS_PATH = Path(__file__).with_name("leaderboard.tcss")  # absolute: subclasses live elsewhere
     TITLE = "p88 tui"
     BINDINGS = [
         Binding("1", "show_tab('crossings')", "Crossings"),
@@ -78,8 +82,9 @@ class LeaderboardApp(App[None]):
         self.header_every_s = header_every_s
         self.session_id: int | None = None
         self.last_id = 0
-        self.latest: deque[q.Crossing] = deque(maxlen=q.LATEST_LIMIT)
+        self.latest: deque[Row] = deque(maxlen=q.LATEST_LIMIT)
         self.roster = q.Roster()
+        self.roster_at = 0.0
         self.choices: dict[str, list[tuple[str, str]]] = {"view": [], "sex": [], "age": []}
         self.filters = {"view": ALL, "sex": ALL, "age": ALL}
         self.search_text = ""
@@ -93,23 +98,20 @@ class LeaderboardApp(App[None]):
         yield w.Banner(id="banner")
         with TabbedContent(initial="crossings", id="tabs"):
             with TabPane("Crossings", id="crossings"):
-                yield DataTable(id="crossings-table")
+                yield LiveTable(w.CROSSING_COLUMNS, id="crossings-table")
             with TabPane("Standings", id="standings"):
                 with Horizontal(id="filters"):
                     yield Select([("(no timing point)", ALL)], allow_blank=False, id="view")
                     yield Select([("All sexes", ALL)], allow_blank=False, id="sex")
                     yield Select([("All ages", ALL)], allow_blank=False, id="age")
-                yield DataTable(id="standings-table")
+                yield LiveTable(w.STANDING_COLUMNS, id="standings-table")
             with TabPane("Search", id="search"):
                 yield Input(placeholder="bib, tag or name, then Enter", id="search-input")
                 yield Static("", id="search-summary")
-                yield DataTable(id="search-table")
+                yield LiveTable(w.SEARCH_COLUMNS, id="search-table")
         yield Footer()
 
     def on_mount(self) -> None:
-        w.setup(self.query_one("#crossings-table", DataTable), w.CROSSING_COLUMNS)
-        w.setup(self.query_one("#standings-table", DataTable), w.STANDING_COLUMNS)
-        w.setup(self.query_one("#search-table", DataTable), w.SEARCH_COLUMNS)
         self.query_one(w.Banner).report(None)
         self.query_one(w.StatusBar).show(db_label=self.db_label)
         self.run_worker(self.feed.run(), name="feed", exit_on_error=False)
@@ -163,7 +165,8 @@ class LeaderboardApp(App[None]):
             self.session_id = sid
         info = await q.session_info(conn, self.session_id)
         self.roster = await q.load_roster(conn, self.session_id)
-        sexes, ages = await self.roster.categories(conn)
+        self.roster_at = time.monotonic()
+        sexes, ages = self.roster.categories()
         label = f"{info.name} (#{info.id})" if info else f"#{self.session_id}"
         if info and info.event:
             label += f" · {info.event}"
@@ -209,14 +212,16 @@ class LeaderboardApp(App[None]):
 
     def show_crossings(self, rows: list[q.Crossing]) -> None:
         """Put new crossings (newest first) at the top of the list."""
-        self.latest.extendleft(reversed(rows))
+        self.latest.extendleft(w.crossing_row(c) for c in reversed(rows))
         self.last_id = max(self.last_id, rows[0].id)
-        table: DataTable[str] = self.query_one("#crossings-table", DataTable)
-        w.fill(table, (w.crossing_row(c) for c in self.latest))
+        self.query_one("#crossings-table", LiveTable).set_rows(list(self.latest))
 
     async def _refresh_standings(self) -> None:
         if self.session_id is None or self.feed.bulk is None:
             return
+        if time.monotonic() - self.roster_at > ROSTER_EVERY_S:  # entries added mid-race
+            self.roster = await q.load_roster(self.feed.bulk, self.session_id)
+            self.roster_at = time.monotonic()
         kind, _, key = self.filters["view"].partition(":")
         sex, age = self.filters["sex"] or None, self.filters["age"] or None
         rows: list[q.Standing] = []
@@ -226,7 +231,7 @@ class LeaderboardApp(App[None]):
             )
         elif kind == "race":
             rows = await q.race_standings(self.feed.bulk, int(key), sex=sex, age_group=age)
-        w.fill(self.query_one("#standings-table", DataTable), map(w.standing_row, rows))
+        self.query_one("#standings-table", LiveTable).set_rows(list(map(w.standing_row, rows)))
 
     async def _refresh_header(self) -> None:
         if self.session_id is None or self.feed.live is None:
@@ -238,7 +243,7 @@ class LeaderboardApp(App[None]):
         if self.session_id is None or self.feed.bulk is None or not self.search_text:
             return
         rows = await q.search_reads(self.feed.bulk, self.session_id, self.search_text, self.roster)
-        w.fill(self.query_one("#search-table", DataTable), map(w.search_row, rows))
+        self.query_one("#search-table", LiveTable).set_rows(list(map(w.search_row, rows)))
         tags = len({r.tag for r in rows})
         self.query_one("#search-summary", Static).update(
             Text(
@@ -302,7 +307,7 @@ class LeaderboardApp(App[None]):
     def action_leave_input(self) -> None:
         """Esc in the search box hands the keys back to the app (and the results table)."""
         if isinstance(self.focused, Input):
-            self.query_one("#search-table", DataTable).focus()
+            self.query_one("#search-table", LiveTable).focus()
 
     def action_reload(self) -> None:
         self._mark("session")
@@ -334,7 +339,7 @@ class LeaderboardApp(App[None]):
         self.latest.clear()
         self.search_text = ""
         self.filters = {"view": ALL, "sex": ALL, "age": ALL}
-        for table in self.query(DataTable):
-            table.clear()
+        for table in self.query(LiveTable):
+            table.set_rows([])
         self.query_one("#search-summary", Static).update("")
         self._mark("session")

@@ -1,13 +1,12 @@
-"""The leaderboard's own widgets: the status header, the outage banner, the tables."""
+"""The leaderboard's own widgets: the status header, the outage banner, and table rows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 
-from rich.markup import escape
 from rich.text import Text
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from p88.store.crossings import Crossing, HeaderFigures, Standing
 from p88.tui import fmt
@@ -103,19 +102,8 @@ class Banner(Static):
         self.display = True
 
 
-def setup(table: DataTable[str], columns: Sequence[tuple[str, str, int]]) -> None:
-    """Give a fresh table its columns (once) and the row cursor."""
-    table.cursor_type = "row"
-    table.zebra_stripes = True
-    for label, key, width in columns:
-        table.add_column(label, key=key, width=width)
-
-
 def plain(value: str | None) -> str:
-    """Database text for a DataTable cell, which would otherwise read ``[...]`` as markup."""
-    if not value:
-        return ""
-    return escape(value) if "[" in value else value
+    return value or ""
 
 
 def crossing_row(c: Crossing) -> tuple[str, ...]:
@@ -136,12 +124,3 @@ def standing_row(s: Standing) -> tuple[str, ...]:
         fmt.elapsed(s.time),
         fmt.gap(s.gap),
     )
-
-
-def fill(table: DataTable[str], rows: Iterable[tuple[str, ...]]) -> None:
-    """Replace a table's rows, keeping the cursor on the same line number."""
-    row = table.cursor_row
-    table.clear()
-    table.add_rows(rows)
-    if table.row_count:
-        table.move_cursor(row=min(row, table.row_count - 1), scroll=False)
