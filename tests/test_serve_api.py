@@ -11,7 +11,7 @@ import pytest
 
 from p88.serve import create_app
 from p88.store.reads import MAX_LIMIT
-from tests.test_serve_fixtures import at, insert_reads, make_session, running
+from tests.test_serve_fixtures import at, insert_reads, make_partner, make_session, running
 
 
 @pytest.fixture
@@ -177,3 +177,67 @@ def test_no_tables_is_503_not_500(empty_db_url: str) -> None:
         response = httpx.get(base + "/api/timing/stats", timeout=10)
     assert response.status_code == 503
     assert "p88 db migrate" in response.json()["detail"]
+
+
+def test_race_leaderboard_from_results_scoring(
+    api: httpx.Client, conn: psycopg.Connection[Any]
+) -> None:
+    """Reads -> p88's results scoring (the results library) -> the race's standings."""
+    from p88.store.results import score_race
+
+    partner = make_partner(conn, "acme")
+    sid = make_session(conn, partner_id=partner)
+    event = conn.execute(
+        "INSERT INTO ct_events (partner_id, name, event_date) VALUES (%s, 'Acme 10K', "
+        "'2026-05-03') RETURNING id",
+        (partner,),
+    ).fetchone()[0]  # type: ignore[index]
+    race = conn.execute(
+        "INSERT INTO ct_races (partner_id, event_id, name, distance_m, start_time, session_id)"
+        " VALUES (%s, %s, '10K', 10000, %s, %s) RETURNING id",
+        (partner, event, at(0), sid),
+    ).fetchone()[0]  # type: ignore[index]
+    runners = [
+        ("101", "Ann", "Lee", "F", 1990),
+        ("102", "Bob", "Ray", "M", 1985),
+        ("103", "Cy", "Day", "M", 1970),
+    ]
+    for bib, first, last, sex, born in runners:
+        person = conn.execute(
+            "INSERT INTO ct_participants (first_name, last_name, sex, birth_year) "
+            "VALUES (%s, %s, %s, %s) RETURNING id",
+            (first, last, sex, born),
+        ).fetchone()[0]  # type: ignore[index]
+        conn.execute(
+            "INSERT INTO ct_results (partner_id, event_id, race_id, participant_id, bib, sex)"
+            " VALUES (%s, %s, %s, %s, %s, %s)",
+            (partner, event, race, person, bib, sex),
+        )
+    insert_reads(
+        conn,
+        sid,
+        [("start", b, at(1)) for b in ("101", "102", "103")]
+        + [
+            ("finish", "102", at(2400.25)),
+            ("finish", "101", at(2500)),
+            ("finish", "103", at(2300)),
+        ],
+    )
+    score_race(conn, race)
+
+    board = api.get("/api/timing/leaderboard", params={"race_id": race}).json()
+    assert board["source"] == "results" and board["race"]["name"] == "10K"
+    assert [(s["place"], s["bib"], s["name"]) for s in board["standings"]] == [
+        (1, "103", "Cy Day"),
+        (2, "102", "Bob Ray"),
+        (3, "101", "Ann Lee"),
+    ]
+    men = api.get("/api/timing/leaderboard", params={"race_id": race, "sex": "M"}).json()
+    assert [(s["place"], s["bib"]) for s in men["standings"]] == [(1, "103"), (2, "102")]
+    session_board = api.get("/api/timing/leaderboard", params={"session_id": sid}).json()
+    assert session_board["races"] == [
+        {"id": race, "name": "10K", "event_name": "Acme 10K", "distance_m": 10000}
+    ]
+    both = api.get("/api/timing/leaderboard", params={"race_id": race, "session_id": sid})
+    assert both.status_code == 400
+    assert api.get("/api/timing/leaderboard", params={"race_id": race + 9}).status_code == 404

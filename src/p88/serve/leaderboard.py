@@ -51,6 +51,10 @@ def leaderboard_json(
         "session_id": session_id,
         "location": point,
         "locations": names,
+        "races": [
+            {"id": r.id, "name": r.name, "event_name": r.event_name, "distance_m": r.distance_m}
+            for r in reads.session_races(conn, session_id)
+        ],
         "standings": [
             {
                 "place": c.place,
@@ -62,6 +66,55 @@ def leaderboard_json(
                 "elapsed_seconds": c.elapsed_s,
             }
             for c in crossings
+        ],
+        "generated_at": datetime.now().isoformat(),
+    }
+
+
+def race_leaderboard_json(
+    conn: psycopg.Connection[Any],
+    *,
+    race_id: int,
+    sex: str | None,
+    age_group: str | None,
+    limit: int,
+    partner_id: int | None,
+) -> dict[str, Any] | None:
+    """Race standings from results scoring, or ``None`` if the race is not the caller's."""
+    race = reads.race_info(conn, race_id)
+    if race is None or (partner_id is not None and race.partner_id != partner_id):
+        return None
+    rows = reads.race_standings(conn, race_id, sex=sex, age_group=age_group, limit=limit)
+    return {
+        "success": True,
+        "source": "results",
+        "race": {
+            "id": race.id,
+            "name": race.name,
+            "event_name": race.event_name,
+            "distance_m": race.distance_m,
+            "place_by": race.place_by,
+            "session_id": race.session_id,
+        },
+        "filters": {"sex": sex, "age_group": age_group},
+        "standings": [
+            {
+                "place": {"sex": s.sex_place, "age_group": s.age_group_place}.get(
+                    "age_group" if age_group else "sex" if sex else "", s.place
+                ),
+                "overall_place": s.place,
+                "bib": s.bib,
+                "tag_code": s.tag_code or s.bib,
+                "name": f"{s.first_name} {s.last_name}".strip(),
+                "sex": s.sex,
+                "age_group": s.age_group,
+                "sex_place": s.sex_place,
+                "age_group_place": s.age_group_place,
+                "chip_time": elapsed_text(s.chip_time.total_seconds()) if s.chip_time else None,
+                "gun_time": elapsed_text(s.gun_time.total_seconds()) if s.gun_time else None,
+                "status": s.status,
+            }
+            for s in rows
         ],
         "generated_at": datetime.now().isoformat(),
     }

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
 from p88.serve.db import DatabaseGone
-from p88.serve.deps import DbDep, LocationParam, ScopeDep, SessionParam, TagParam
-from p88.serve.errors import documented, failure, not_found
-from p88.serve.leaderboard import leaderboard_json
+from p88.serve.deps import INT4_MAX, DbDep, LocationParam, ScopeDep, SessionParam, TagParam
+from p88.serve.errors import bad_request, documented, failure, not_found
+from p88.serve.leaderboard import leaderboard_json, race_leaderboard_json
 from p88.serve.render import read_json, value_json
 from p88.store import reads
 
@@ -110,10 +110,35 @@ async def leaderboard(
     db: DbDep,
     session_id: SessionParam = None,
     location: LocationParam = None,
+    race_id: Annotated[
+        int | None, Query(ge=1, le=INT4_MAX, description="standings of this race (results)")
+    ] = None,
+    sex: Annotated[Literal["M", "F", "X"] | None, Query(description="race: only this sex")] = None,
+    age_group: Annotated[
+        str | None, Query(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9 +\-]+$")
+    ] = None,
     limit: LimitParam = reads.DEFAULT_LIMIT,
 ) -> dict[str, Any]:
-    """Provisional standings: each tag's first crossing of the point, earliest first.
-    Without ``session_id`` the current session; without ``location`` its finish."""
+    """With ``race_id``: the race's standings from results scoring (places as
+    ``p88 results score`` wrote them; ``sex``/``age_group`` filter). Otherwise provisional
+    standings at a timing point: each tag's first crossing, earliest first (without
+    ``session_id`` the current session; without ``location`` its finish)."""
+    if race_id is not None:
+        if session_id is not None or location is not None:
+            raise bad_request("give race_id, or session_id/location, not both")
+        race_board = await db.run(
+            race_leaderboard_json,
+            race_id=race_id,
+            sex=sex,
+            age_group=age_group,
+            limit=limit,
+            partner_id=scope.partner_id,
+        )
+        if race_board is None:
+            raise not_found("no such race")
+        return race_board
+    if sex is not None or age_group is not None:
+        raise bad_request("sex and age_group filter a race's standings: give race_id")
     board = await db.run(
         leaderboard_json,
         session_id=session_id,
