@@ -175,3 +175,46 @@ def test_dead_link_after_missed_pings_and_client_ping() -> None:
         closed += server.tick(t)
     assert server.data_to_send() == b"ping\r\n" * 3
     assert isinstance(closed[-1], Closing) and "3 pings" in closed[-1].reason
+
+
+def test_tv2_pull_mode_polls_with_getdata() -> None:
+    cfg = ServerConfig(name="Race Director", version="Version 2008 rev 3", stream_mode="pull",
+                       pull_max=50, poll_interval=1.0)  # fmt: skip
+    server = ServerConnection(cfg, now=0.0)
+    server.receive(b"TripleC~0.1.0~CTP01\r\n", 0.1)
+    sent = server.data_to_send()
+    assert sent.startswith(b"Race Director~Version 2008 rev 3~4\r\nstream-mode=pull\r\n")
+    assert b"pushmode-ack" not in sent and b"newlocations" not in sent
+    server.receive(b"err~getconnectionid~unknown\r\nack~geteventinfo~~0~\r\n", 0.2)
+    server.receive(b"ack~getlocations\r\n", 0.3)  # no locations: poll without a filter
+    assert server.data_to_send().endswith(b"getdata~50\r\n")
+    events = server.receive(
+        b"ack~getdata~3\r\n"
+        b"CT01_33~1~start~guntime~07:45:01.01~0~DF239A~0\r\n"
+        b"CT01_33~2~finish~12~08:38:58.97~0~0FA22E~4\r\n"
+        b"CT01_33~3~finish~2948~08:39:01.62~0~04BE82~2\r\n",
+        0.4,
+    )
+    assert [type(e).__name__ for e in events] == ["GunReceived", "ReadReceived", "ReadReceived"]
+    assert server.data_to_send() == b""  # fewer than 50: wait for the poll interval
+    server.tick(1.5)
+    assert server.data_to_send() == b"getdata~50\r\n"
+    assert server.receive(b"ack~getdata~0\r\n", 1.6) == []
+
+
+def test_pull_mode_resumes_per_location() -> None:
+    server = ServerConnection(ServerConfig(stream_mode="pull", pull_max=2), now=0.0)
+    _handshake(server)
+    server.data_to_send()
+    server.start({"start": None, "finish": 4530})
+    assert server.data_to_send() == b"getdata~2~start\r\n"
+    server.receive(b"ack~getdata~0\r\n", 1.0)
+    assert server.data_to_send() == b"getdata~2~finish~4530\r\n"
+    server.receive(
+        b"ack~getdata~2\r\nCT01_33~4530~finish~13~08:39:00.11~0~0FA22E~4\r\n"
+        b"CT01_33~4531~finish~14~08:39:00.12~0~0FA22E~4\r\n",
+        1.1,
+    )
+    assert server.data_to_send() == b"getdata~2~finish~4532\r\n"  # full: ask again at once
+    server.receive(b"err~getdata~unknown location\r\n", 1.2)
+    assert server.data_to_send() == b"getdata~2~start\r\n"

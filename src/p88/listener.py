@@ -68,6 +68,7 @@ class ListenOptions:
     users: dict[str, str] | None = None
     auth_method: str = "hmac-sha1"
     time_format: str = "iso"
+    stream_mode: str = "push"
     batch_size: int = 1000
     linger: float = 0.005
     max_connections: int = 256
@@ -84,6 +85,7 @@ class ListenOptions:
             time_format=self.time_format, users=self.users, auth_method=self.auth_method,
             max_line=self.max_line, greeting_timeout=self.greeting_timeout,
             ping_interval=self.ping_interval, idle_timeout=self.idle_timeout,
+            stream_mode=self.stream_mode,
         )  # fmt: skip
 
     @property

@@ -132,6 +132,9 @@ def listen(
         help="plaintext, hmac-sha1, hmac-md5, seed-sha1 or seed-md5.",
     ),  # fmt: skip
     time_format: str = typer.Option("iso", "--time-format", help="Time format to request."),
+    stream_mode: str = typer.Option(
+        "push", "--stream-mode", help="push (the client streams) or pull (p88 polls getdata)."
+    ),
     spool_dir: Optional[Path] = typer.Option(  # noqa: UP045, B008
         None,
         "--spool-dir",
@@ -158,6 +161,8 @@ def listen(
         raise ConfigError(f"--log-format must be text or json, not {log_format!r}")
     if auth_method not in AUTH_METHODS:
         raise ConfigError(f"--auth-method must be one of {', '.join(AUTH_METHODS)}")
+    if stream_mode not in ("push", "pull"):
+        raise ConfigError("--stream-mode must be push or pull")
     if time_format not in ("normal", "iso", "unix", "msecs"):
         raise ConfigError("--time-format must be normal, iso, unix or msecs")
     settings = state(ctx).settings()
@@ -173,6 +178,7 @@ def listen(
         users=load_auth_file(auth_file) if auth_file else None,
         auth_method=auth_method,
         time_format=time_format,
+        stream_mode=stream_mode,
         max_connections=max_connections,
     )
     live = log_format == "text" and is_terminal()

@@ -75,8 +75,17 @@ class ServerConfig:
     ping_interval: float = 10.0
     max_missed_pings: int = 3
     idle_timeout: float = 120.0
+    stream_mode: str = "push"  # "pull": ask with getdata~N~loc~seq instead of start
+    pull_max: int = 50
+    poll_interval: float = 1.0
 
     def request_lines(self, seed: str | None) -> list[str]:
+        if self.stream_mode == "pull":  # newlocations and pushmode-ack are push-only
+            lines = ["stream-mode=pull", "location=multi", "guntimes=true",
+                     f"time-format={self.time_format}"]  # fmt: skip
+            if seed is not None:
+                lines += [f"authentication={self.auth_method}", f"authentication-seed={seed}"]
+            return lines
         lines = [
             "stream-mode=push",
             "location=multi",
@@ -190,6 +199,12 @@ class ServerConnection:
     _asked: tuple[str, float] | None = None  # command awaiting its reply, and since when
     _awaiting_start: set[str] = field(default_factory=set)
     _last_heard: float = 0.0
+    _now: float = 0.0
+    _pull_next: dict[str, int | None] = field(default_factory=dict)
+    _pulling: list[str | int] | None = None  # [location, lines still expected or -1, count]
+    _pull_index: int = 0
+    _pull_full: bool = False
+    _pull_wait: float | None = None
     _last_ping: float = 0.0
     _missed: int = 0
 
@@ -212,7 +227,7 @@ class ServerConnection:
         events: list[Event] = []
         if self.state == "closed":
             return events
-        self._last_heard = now
+        self._last_heard = self._now = now
         self._missed = 0
         for frame in self._framer.feed(data):
             if isinstance(frame, LineTooLong):
@@ -234,6 +249,11 @@ class ServerConnection:
         if now - self._last_heard > cfg.idle_timeout:
             return [self._close(f"idle for {cfg.idle_timeout:g} s")]
         events: list[Event] = []
+        self._now = now
+        if self._pull_wait is not None and now >= self._pull_wait:
+            self._pull_wait = None
+            self._pull_full = False
+            self._pull_send()
         if self._asked and now - self._asked[1] > cfg.command_timeout:
             events += self._next_opening(now)  # the client does not know this command
         if self.state in ("opening", "streaming") and now - self._last_ping >= cfg.ping_interval:
@@ -245,13 +265,66 @@ class ServerConnection:
         return events
 
     def start(self, positions: dict[str, int | None]) -> None:
-        """Send ``start~loc[~seq]`` for locations not started yet on this connection."""
+        """Send ``start~loc[~seq]`` for locations not started yet on this connection (in pull
+        mode: start polling them with ``getdata~N~loc[~seq]``)."""
         for loc, seq in positions.items():
             self._awaiting_start.discard(loc)
             if loc in self.started or self.state == "closed":
                 continue
             self.started.add(loc)
-            self._send("start", loc, *(() if seq is None else (str(seq),)))
+            if self.config.stream_mode == "pull":
+                self._pull_next[loc] = seq
+            else:
+                self._send("start", loc, *(() if seq is None else (str(seq),)))
+        if self.config.stream_mode == "pull":
+            self._pull_send()
+
+    # --- pull mode ----------------------------------------------------------------------
+
+    def _pull_send(self) -> None:
+        """Ask the next location for up to ``pull_max`` lines, unless a getdata is pending."""
+        if self._pulling is not None or not self._pull_next or self.state == "closed":
+            return
+        order = list(self._pull_next)
+        loc = order[self._pull_index % len(order)]
+        seq = self._pull_next[loc]
+        where = () if not loc else (loc,) if seq is None else (loc, str(seq))
+        self._send("getdata", str(self.config.pull_max), *where)
+        self._pulling = [loc, -1, 0]
+
+    def _pull_ack(self, args: tuple[str, ...]) -> None:
+        if self._pulling is None:
+            return
+        count = int(args[0]) if args and args[0].isdigit() else 0
+        self._pulling[1] = self._pulling[2] = count
+        if count == 0:
+            self._pull_done(full=False)
+
+    def _pulled(self, seq: int) -> None:
+        if self._pulling is None or int(self._pulling[1]) <= 0:
+            return
+        loc = str(self._pulling[0])
+        if loc:
+            self._pull_next[loc] = max(self._pull_next.get(loc) or 0, seq + 1)
+        self._pulling[1] = int(self._pulling[1]) - 1
+        if self._pulling[1] == 0:
+            self._pull_done(full=self._pulling[2] == self.config.pull_max)
+
+    def _pull_done(self, full: bool) -> None:
+        """A getdata answered: ask again at once while a location has more, otherwise move on;
+        after a round with nothing new, wait ``poll_interval`` (``tick`` resumes)."""
+        self._pulling = None
+        self._pull_full = self._pull_full or full
+        if full:
+            self._pull_send()
+            return
+        self._pull_index += 1
+        if self._pull_index % len(self._pull_next) == 0 and not self._pull_full:
+            self._pull_wait = self._now + self.config.poll_interval
+            return
+        if self._pull_index % len(self._pull_next) == 0:
+            self._pull_full = False
+        self._pull_send()
 
     # --- protocol -----------------------------------------------------------------------
 
@@ -273,6 +346,8 @@ class ServerConnection:
             return self._greeting(msg, line, now)
         if self.state == "auth":
             return self._authorize(msg, now)
+        if self._pulling is not None and isinstance(msg, Read | GunTime | NewLocation):
+            self._pulled(msg.seq)
         if isinstance(msg, Read):
             return [ReadReceived(msg)]
         if isinstance(msg, GunTime):
@@ -285,6 +360,8 @@ class ServerConnection:
             events: list[Event] = [ClientError(msg)]
             if self._asked and msg.command == self._asked[0]:
                 events += self._next_opening(now)
+            if msg.command == "getdata" and self._pulling is not None:
+                self._pull_done(full=False)
             return events
         if isinstance(msg, Command) and msg.name == "ping":
             self._send("ack", "ping")
@@ -334,6 +411,9 @@ class ServerConnection:
             return []
         self.state = "streaming"
         if not self.locations:
+            if self.config.stream_mode == "pull":  # no location known: poll without a filter
+                self._pull_next[""] = None
+                self._pull_send()
             return []
         self._awaiting_start.update(self.locations)
         return [StartNeeded(self.connection_id, tuple(self.locations))]
@@ -351,6 +431,9 @@ class ServerConnection:
                 if loc and loc not in self.locations:
                     self.locations.append(loc)
             events.append(LocationsKnown(tuple(self.locations)))
+        elif msg.command == "getdata":
+            self._pull_ack(msg.args)
+            return events
         elif msg.command in ("ping", "start", "stop"):
             return events
         else:
