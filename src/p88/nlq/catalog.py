@@ -9,6 +9,7 @@ event: it only produces a "did you mean" (precision over recall).
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -148,12 +149,16 @@ def distinctive(name: str) -> list[str]:
     return [w for w in re.findall(r"[a-z0-9]+", name.lower()) if w not in GENERIC]
 
 
+@functools.lru_cache(maxsize=65536)
 def _word_hits(word: str, token: str) -> str | None:
+    """'exact' (equal, or a prefix of 4+ letters), 'typo' (close), or None."""
     if word == token:
         return "exact"
     if len(word) >= 4 and token.startswith(word):
         return "exact"
-    if len(word) >= 5 and difflib.SequenceMatcher(None, word, token).ratio() >= 0.75:
+    if len(word) < 5 or abs(len(word) - len(token)) > 2 or word[0] != token[0]:
+        return None
+    if difflib.SequenceMatcher(None, word, token).ratio() >= 0.75:
         return "typo"
     return None
 

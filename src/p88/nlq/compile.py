@@ -93,12 +93,14 @@ class Builder:
         for c in f.conditions:
             column = col(R, MEASURE_COLUMN[c.measure])
             conds.append(OPS[c.op](this=column, expression=interval(c.seconds)))
+        home: list[exp.Expr] = []
         if f.home_state:
-            self.need(P)
-            conds.append(col(P, "state").eq(text(f.home_state)))
+            home.append(exp.column("state").eq(text(f.home_state)))
         if f.home_city:
-            self.need(P)
-            conds.append(exp.Lower(this=col(P, "city")).eq(text(f.home_city.lower())))
+            home.append(exp.Lower(this=exp.column("city")).eq(text(f.home_city.lower())))
+        if home:
+            people = exp.select("id").from_(exp.table_("ct_participants"), copy=False)
+            conds.append(col(R, "participant_id").isin(query=people.where(exp.and_(*home))))
         return conds
 
     def group_columns(self) -> list[tuple[exp.Expr, str]]:
@@ -123,7 +125,7 @@ class Builder:
         return out
 
     def source(self, select: exp.Select) -> exp.Select:
-        select = select.from_(_table("ct_results", R))
+        select = select.from_(_table("ct_results", R), copy=False)
         targets = {
             RA: ("ct_races", col(RA, "id").eq(col(R, "race_id"))),
             E: ("ct_events", col(E, "id").eq(col(R, "event_id"))),
@@ -132,9 +134,9 @@ class Builder:
         for short in (RA, E, P):
             if short in self.joins:
                 name, on = targets[short]
-                select = select.join(_table(name, short), on=on)
+                select = select.join(_table(name, short), on=on, copy=False)
         if B in self.joins:
-            select = select.join(_table("bq_standards", B), on=bq_join(self.frame))
+            select = select.join(_table("bq_standards", B), on=bq_join(self.frame), copy=False)
         return select
 
 
@@ -215,22 +217,38 @@ def compile_frame(frame: Frame, race_ids: list[int] | None, limit: int = 100) ->
         selects.append(alias(exp.Count(this=exp.Star()), "results"))
     select = b.source(exp.select(*selects))
     if conds:
-        select = select.where(exp.and_(*conds))
+        select = select.where(exp.and_(*conds), copy=False)
     if groups:
-        select = select.group_by(*(g for g, _ in groups))
-        select = select.order_by(*(exp.column(name) for _, name in groups))
-    return select.limit(num(limit))
+        select = select.group_by(*(g for g, _ in groups), copy=False)
+        select = select.order_by(*(exp.column(name) for _, name in groups), copy=False)
+    return select.limit(num(limit), copy=False)
 
 
 def _rows(b: Builder, limit: int) -> exp.Select:
+    """Rows of results (top N, lists, PRs), named and placed.
+
+    The results are filtered, ordered and limited first, in a subquery that the results
+    index serves; only those rows are then joined to participants, events and races, so a
+    top 10 never hashes the whole participants table.
+    """
     frame = b.frame
-    b.need(P)
-    b.need(E)
-    b.need(RA)
-    measure = b.measure()
+    measure_name = MEASURE_COLUMN[frame.measure]
     conds = b.where()
     if frame.metric == "bq":
         conds.append(exp.LTE(this=col(R, "chip_time"), expression=col(B, "standard")))
+    keep = ["id", "participant_id", "event_id", "race_id", "sex", "age"]
+    keep += ["overall_place", "sex_place", measure_name]
+    inner = b.source(exp.select(*(col(R, c) for c in dict.fromkeys(keep))))
+    if conds:
+        inner = inner.where(exp.and_(*conds), copy=False)
+    measure = b.measure()
+    if frame.metric != "pr":
+        order = [
+            exp.Ordered(this=measure.copy(), desc=frame.slowest, nulls_first=False),
+            exp.Ordered(this=col(R, "id")),
+        ]
+        top = min(frame.top_n or limit, limit)
+        inner = inner.order_by(*order, copy=False).limit(num(top), copy=False)
     fields: list[exp.Expr] = [
         alias(col(P, "first_name"), "first_name"),
         alias(col(P, "last_name"), "last_name"),
@@ -239,12 +257,12 @@ def _rows(b: Builder, limit: int) -> exp.Select:
         alias(col(E, "name"), "event"),
         alias(col(E, "event_date"), "date"),
         alias(col(RA, "name"), "race"),
-        alias(measure, MEASURE_COLUMN[frame.measure]),
+        alias(col(R, measure_name), measure_name),
     ]
     if frame.metric == "top":
         place = "sex_place" if frame.sex else "overall_place"
         fields.insert(0, alias(col(R, place), place))
-    order = [exp.Ordered(this=measure.copy(), desc=frame.slowest), exp.Ordered(this=col(R, "id"))]
+    rank: exp.Expr | None = None
     if frame.metric == "pr":
         rank = exp.Window(
             this=exp.RowNumber(),
@@ -252,33 +270,42 @@ def _rows(b: Builder, limit: int) -> exp.Select:
             order=exp.Order(expressions=[exp.Ordered(this=measure.copy()), col(R, "id")]),
         )
         fields += [alias(col(RA, "distance_m"), "distance_m"), alias(rank, "n")]
-        inner = b.source(exp.select(*fields)).where(exp.and_(*conds))
-        outer_fields = [exp.column(a.alias) for a in fields if a.alias not in ("n",)]
-        outer_fields = [c for c in outer_fields if c.name != "distance_m"]
+    select = (
+        exp.select(*fields)
+        .from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier(R))))
+        .join(_table("ct_participants", P), on=col(P, "id").eq(col(R, "participant_id")))
+        .join(_table("ct_events", E), on=col(E, "id").eq(col(R, "event_id")))
+        .join(_table("ct_races", RA), on=col(RA, "id").eq(col(R, "race_id")))
+    )
+    if frame.metric == "pr":
+        outer = [exp.column(a.alias) for a in fields if a.alias not in ("n", "distance_m")]
         return (
-            exp.select(*outer_fields)
-            .from_(inner.subquery("t"))
-            .where(exp.column("n").eq(num(1)))
-            .order_by(exp.column("distance_m", table="t"), exp.column("last_name"))
-            .limit(num(limit))
+            exp.select(*outer)
+            .from_(select.subquery("t"), copy=False)
+            .where(exp.column("n").eq(num(1)), copy=False)
+            .order_by(exp.column("distance_m", table="t"), exp.column("last_name"), copy=False)
+            .limit(num(limit), copy=False)
         )
-    select = b.source(exp.select(*fields))
-    if conds:
-        select = select.where(exp.and_(*conds))
-    top = frame.top_n or limit
-    return select.order_by(*order).limit(num(min(top, limit)))
+    order = [
+        exp.Ordered(this=col(R, measure_name), desc=frame.slowest, nulls_first=False),
+        exp.Ordered(this=col(R, "id")),
+    ]
+    return select.order_by(*order, copy=False).limit(num(min(frame.top_n or limit, limit)))
 
 
 def _repeat(b: Builder) -> exp.Select:
     inner = exp.select(col(R, "participant_id"))
-    inner = b.source(inner).where(exp.and_(*b.where())) if b.where() else b.source(inner)
-    inner = inner.group_by(col(R, "participant_id")).having(
+    conds = b.where()
+    inner = b.source(inner)
+    if conds:
+        inner = inner.where(exp.and_(*conds), copy=False)
+    inner = inner.group_by(col(R, "participant_id"), copy=False).having(
         exp.GTE(this=exp.Count(this=exp.Star()), expression=num(b.frame.min_results))
     )
     return (
         exp.select(alias(exp.Count(this=exp.Star()), "repeat_runners"))
-        .from_(inner.subquery("t"))
-        .limit(num(1))
+        .from_(inner.subquery("t"), copy=False)
+        .limit(num(1), copy=False)
     )
 
 
@@ -288,17 +315,20 @@ def _events(frame: Frame, limit: int) -> exp.Select:
         conds.append(col(E, "id").isin(*(num(i) for i in frame.event_ids)))
     if frame.metric == "count":
         select = exp.select(alias(exp.Count(this=exp.Star()), "events"))
-        select = select.from_(_table("ct_events", E))
-        return (select.where(exp.and_(*conds)) if conds else select).limit(num(1))
+        select = select.from_(_table("ct_events", E), copy=False)
+        if conds:
+            select = select.where(exp.and_(*conds), copy=False)
+        return select.limit(num(1), copy=False)
     select = exp.select(
         alias(col(E, "name"), "event"),
         alias(col(E, "event_date"), "date"),
         alias(col(E, "city"), "city"),
         alias(col(E, "state"), "state"),
-    ).from_(_table("ct_events", E))
+    ).from_(_table("ct_events", E), copy=False)
     if conds:
-        select = select.where(exp.and_(*conds))
-    return select.order_by(col(E, "event_date"), col(E, "id")).limit(num(limit))
+        select = select.where(exp.and_(*conds), copy=False)
+    select = select.order_by(col(E, "event_date"), col(E, "id"), copy=False)
+    return select.limit(num(limit), copy=False)
 
 
 def _reads(frame: Frame, limit: int) -> exp.Select:
@@ -315,10 +345,11 @@ def _reads(frame: Frame, limit: int) -> exp.Select:
     if frame.metric == "list":
         select = exp.select(
             *(col(T, c) for c in ("read_timestamp", "location_name", "tag_code", "reader_id"))
-        ).from_(source)
-        select = select.where(exp.and_(*conds)) if conds else select
+        ).from_(source, copy=False)
+        select = select.where(exp.and_(*conds), copy=False) if conds else select
         order = exp.Ordered(this=col(T, "read_timestamp"), desc=True)
-        return select.order_by(order, exp.Ordered(this=col(T, "id"), desc=True)).limit(num(limit))
+        select = select.order_by(order, exp.Ordered(this=col(T, "id"), desc=True), copy=False)
+        return select.limit(num(limit), copy=False)
     fields: list[exp.Expr] = []
     if "location" in frame.group_by:
         fields.append(alias(col(T, "location_name"), "location"))
@@ -327,11 +358,12 @@ def _reads(frame: Frame, limit: int) -> exp.Select:
         alias(exp.Count(this=exp.Distinct(expressions=[col(T, "tag_code")])), "tags"),
         alias(exp.Max(this=col(T, "read_timestamp")), "latest_read"),
     ]
-    select = exp.select(*fields).from_(source)
-    select = select.where(exp.and_(*conds)) if conds else select
+    select = exp.select(*fields).from_(source, copy=False)
+    select = select.where(exp.and_(*conds), copy=False) if conds else select
     if "location" in frame.group_by:
-        select = select.group_by(col(T, "location_name")).order_by(exp.column("location"))
-    return select.limit(num(limit))
+        select = select.group_by(col(T, "location_name"), copy=False)
+        select = select.order_by(exp.column("location"), copy=False)
+    return select.limit(num(limit), copy=False)
 
 
 def render(tree: exp.Expr, *, pretty: bool = False) -> str:

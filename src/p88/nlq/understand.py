@@ -340,10 +340,13 @@ def _runner(
 
     query = sql.SQL(
         "SELECT id, lower(first_name), lower(last_name) FROM ct_participants "
-        "WHERE (lower(first_name), lower(last_name)) IN ({pairs}){tenant} ORDER BY id"
+        "WHERE ({pairs}){tenant} ORDER BY id"
     ).format(
-        pairs=sql.SQL(", ").join(
-            sql.SQL("({}, {})").format(sql.Literal(a[0]), sql.Literal(b[0])) for a, b in pairs
+        pairs=sql.SQL(" OR ").join(
+            sql.SQL("(lower(last_name) = {} AND lower(first_name) = {})").format(
+                sql.Literal(b[0]), sql.Literal(a[0])
+            )
+            for a, b in pairs
         ),
         tenant=sql.SQL(
             " AND id IN (SELECT participant_id FROM ct_results WHERE partner_id = {})"
