@@ -53,7 +53,8 @@ class Timing:
 
 
 def _clock(ts: datetime) -> str:
-    return ts.strftime("%H:%M:%S.%f")[:11]
+    """'08:40:00.25' (strftime is several times slower, and this runs once per crossing)."""
+    return f"{ts.hour:02d}:{ts.minute:02d}:{ts.second:02d}.{ts.microsecond // 10000:02d}"
 
 
 def _span(d: timedelta) -> str:
