@@ -13,7 +13,7 @@ from typing import Any, Optional
 import typer
 
 from p88.cli._app import err, is_terminal, state
-from p88.errors import ConfigError
+from p88.errors import ConfigError, DatabaseUnavailable
 
 __all__ = ["listen"]
 
@@ -167,8 +167,12 @@ def listen(
         raise ConfigError("--time-format must be normal, iso, unix or msecs")
     settings = state(ctx).settings()
     url = state(ctx).database_url()
-    with connect(url, autocommit=True) as conn:
-        migrate(conn)
+    try:
+        with connect(url, autocommit=True) as conn:
+            migrate(conn)
+    except DatabaseUnavailable as exc:  # race day goes on: reads wait in the spool
+        err.print(f"Warning: {exc.message}; reads will be spooled until it is back.",
+                  markup=False)  # fmt: skip
     options = ListenOptions(
         spool_dir=spool_dir or settings.data_dir / "spool",
         host=host or settings.require("listen_host"),

@@ -28,6 +28,7 @@ from typing import Any
 import psycopg
 
 from p88.store.ingest import BatchResult, SessionCache, write_batch
+from p88.store.migrations import migrate
 from p88.store.spool import GunRow, Op, ReadRow, Spool
 
 __all__ = ["IngestWriter", "WriterStats"]
@@ -88,6 +89,7 @@ class IngestWriter:
         self._cache = SessionCache()
         self._durable: dict[tuple[str, str, str], int] = {}
         self._next_retry = 0.0
+        self._migrated = False
         self._thread = threading.Thread(target=self._run, name="p88-writer", daemon=True)
 
     @property
@@ -271,6 +273,10 @@ class IngestWriter:
         if not force and time.monotonic() < self._next_retry:
             return False
         try:
+            if not self._migrated:  # the listener may have started during an outage
+                with psycopg.connect(self.url, autocommit=True, connect_timeout=3) as admin:
+                    migrate(admin)
+                self._migrated = True
             self._conn = psycopg.connect(self.url, connect_timeout=3, application_name="p88 listen")
         except psycopg.OperationalError as exc:
             self._down(exc)
