@@ -168,7 +168,15 @@ def test_user_error_exits_1_with_one_line(tmp_path: Path) -> None:
 
 
 def test_install_completion_writes_the_shell_script(tmp_path: Path) -> None:
-    result = run_p88("--install-completion", "bash", HOME=str(tmp_path), SHELL="/bin/bash")
+    # Name the shell explicitly: auto-detection reads the process tree, which differs
+    # between a terminal, CI and a background job.
+    result = run_p88(
+        "--install-completion",
+        "bash",
+        HOME=str(tmp_path),
+        SHELL="/bin/bash",
+        _TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION="1",
+    )
     assert result.returncode == 0, result.stderr
     assert "completion installed" in result.stdout.lower()
     script = (tmp_path / ".bash_completions" / "p88.sh").read_text()
