@@ -286,3 +286,24 @@ def test_no_gun_and_no_start_read_is_flagged_not_timed(conn: psycopg.Connection[
     assert r9["status"] is None and r9["chip_time"] is None
     assert r9["finish_time"] == at("08:51:00.00")
     assert r9["note"] == "finish read but no start read and no gun time: no time"
+
+
+def test_late_registration_rescores_an_unknown_tag(
+    conn: psycopg.Connection[Any], race: tuple[int, int]
+) -> None:
+    race_id, session = race
+    score_race(conn, race_id, session, ScoreOptions(points=POINTS))
+    assert verdicts(conn, race_id, "999") == [("unknown_tag", "08:42:00.000")]
+    ids = conn.execute(
+        "SELECT partner_id, event_id, participant_id FROM ct_results WHERE bib = '5'"
+    ).fetchone()
+    assert ids is not None
+    conn.execute(
+        "INSERT INTO ct_results (partner_id, event_id, race_id, participant_id, bib, sex, age) "
+        "VALUES (%s, %s, %s, %s, '999', 'M', 60)",
+        (ids[0], ids[1], race_id, ids[2]),
+    )
+    inc = score_race(conn, race_id, session)
+    assert not inc.full and inc.new_reads == 0 and inc.results_changed == 1
+    assert verdicts(conn, race_id, "999") == [("used", "08:42:00.000")]
+    assert result(conn, race_id, "999")["chip_time"] == s(42)

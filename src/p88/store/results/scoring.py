@@ -110,7 +110,8 @@ def score_race(
         for e in entries:
             by_tag[e.tag].append(e)
         locations = [r.location for r in rules]
-        reads, new_reads = _reads(conn, race_id, session, locations, full)
+        late = [] if full else _newly_known_tags(conn, race_id, by_tag)
+        reads, new_reads = _reads(conn, race_id, session, locations, full, late)
         grouped: dict[str, dict[str, list[Read]]] = defaultdict(lambda: defaultdict(list))
         for rid, loc, tag, ts in reads:
             grouped[tag][loc].append(Read(ts, rid, loc))
@@ -247,13 +248,36 @@ def _gun_news(conn: psycopg.Connection[Any], race_id: int, session: int) -> bool
     return news is not None
 
 
+def _newly_known_tags(
+    conn: psycopg.Connection[Any], race_id: int, by_tag: dict[str, list[Entry]]
+) -> list[str]:
+    """Tags once unknown (or shared) that an entry now carries: a late registration."""
+    rows = conn.execute(
+        "SELECT DISTINCT tag_code, verdict FROM ct_read_verdicts WHERE race_id = %s "
+        "AND verdict IN (%s, %s)",
+        (race_id, UNKNOWN_TAG, AMBIGUOUS_TAG),
+    ).fetchall()
+    return [
+        tag
+        for tag, verdict in rows
+        if (verdict == UNKNOWN_TAG and by_tag.get(tag))
+        or (verdict == AMBIGUOUS_TAG and len(by_tag.get(tag, ())) == 1)
+    ]
+
+
 def _reads(
-    conn: psycopg.Connection[Any], race_id: int, session: int, locations: list[str], full: bool
+    conn: psycopg.Connection[Any],
+    race_id: int,
+    session: int,
+    locations: list[str],
+    full: bool,
+    late_tags: list[str],
 ) -> tuple[list[tuple[int, str, str, datetime]], int]:
     """The reads to (re)score and how many of them are new.
 
     Full: every read at the race's points. Otherwise the reads without a verdict, and all
-    reads of their tags (a new read can change which read of a tag counts).
+    reads of their tags (a new read can change which read of a tag counts), and of tags
+    that an entry now carries.
     """
     if full:
         rows = conn.execute(
@@ -268,14 +292,14 @@ def _reads(
         "(SELECT 1 FROM ct_read_verdicts v WHERE v.race_id = %s AND v.read_id = r.id)",
         (session, locations, race_id),
     ).fetchall()
-    if not new:
+    if not new and not late_tags:
         return [], 0
     rows = conn.execute(
         "SELECT id, location_name, tag_code, read_timestamp FROM timing_reads "
         "WHERE session_id = %s AND location_name = ANY(%s) AND tag_code = ANY(%s)",
-        (session, locations, [t for t, _ in new]),
+        (session, locations, [t for t, _ in new] + late_tags),
     ).fetchall()
-    return rows, int(new[0][1])
+    return rows, int(new[0][1]) if new else 0
 
 
 def _write_verdicts(
