@@ -267,17 +267,27 @@ def sessions(
         clauses.append("s.status = %(status)s")
         params["status"] = status
     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    counts = (
+        "SELECT session_id, sum(read_count) AS n FROM timing_read_totals GROUP BY session_id"
+        if has_totals(conn)
+        else "SELECT session_id, count(*) AS n FROM timing_reads GROUP BY session_id"
+    )
     query = f"""
         SELECT s.id, s.session_name, s.event_name, s.status, s.created_at,
-               COALESCE(c.n, 0), s.partner_id, s.start_time, s.end_time
+               COALESCE(c.n, 0)::bigint, s.partner_id, s.start_time, s.end_time
         FROM timing_sessions s
-        LEFT JOIN (SELECT session_id, count(*) AS n FROM timing_reads GROUP BY session_id) c
-               ON c.session_id = s.id
+        LEFT JOIN ({counts}) c ON c.session_id = s.id
         {where}
         ORDER BY s.created_at DESC NULLS LAST, s.id DESC
     """
     rows = conn.execute(query.encode(), params).fetchall()
     return [SessionSummary(*row) for row in rows]
+
+
+def has_totals(conn: psycopg.Connection[Any]) -> bool:
+    """Whether migration 005's trigger-kept totals exist (they make stats and sessions fast)."""
+    row = conn.execute("SELECT to_regclass('timing_read_totals') IS NOT NULL").fetchone()
+    return bool(row and row[0])
 
 
 def stats(
@@ -286,7 +296,66 @@ def stats(
     session_id: int | None = None,
     partner_id: int | None = None,
 ) -> Stats:
-    """Overall totals and per-location totals of the reads in scope."""
+    """Overall totals and per-location totals of the reads in scope.
+
+    Read from the totals the triggers of migration 005 keep (milliseconds on any table
+    size); without them, computed from ``timing_reads`` itself.
+    """
+    if not has_totals(conn):
+        return _stats_by_scan(conn, session_id=session_id, partner_id=partner_id)
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    if session_id is not None:
+        clauses.append("session_id = %(session)s")
+        params["session"] = session_id
+    if partner_id is not None:
+        clauses.append(
+            "session_id IN (SELECT id FROM timing_sessions WHERE partner_id = %(partner)s)"
+        )
+        params["partner"] = partner_id
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    # Unique tags: across sessions from the small per-location table; within a scope from
+    # the per-session one.
+    tags = (
+        "SELECT location_name, tag_code FROM timing_tag_totals" + where
+        if clauses
+        else "SELECT location_name, tag_code FROM timing_location_tags"
+    )
+    totals = conn.execute(
+        (
+            "SELECT COALESCE(sum(read_count), 0)::bigint, count(DISTINCT location_name), "
+            "min(first_read), max(last_read) FROM timing_read_totals" + where
+        ).encode(),
+        params,
+    ).fetchone()
+    unique = conn.execute(
+        ("SELECT count(DISTINCT tag_code) FROM (" + tags + ") t").encode(), params
+    ).fetchone()
+    assert totals is not None and unique is not None
+    by_location = conn.execute(
+        (
+            "SELECT r.location_name, r.n, COALESCE(t.n, 0), r.last_read FROM "
+            "(SELECT location_name, sum(read_count)::bigint AS n, max(last_read) AS last_read "
+            " FROM timing_read_totals" + where + " GROUP BY location_name) r "
+            "LEFT JOIN (SELECT location_name, count(DISTINCT tag_code) AS n FROM (" + tags + ") x"
+            " GROUP BY location_name) t ON t.location_name = r.location_name "
+            "ORDER BY r.location_name"
+        ).encode(),
+        params,
+    ).fetchall()
+    return Stats(
+        overall=OverallStats(int(totals[0]), int(unique[0]), int(totals[1]), totals[2], totals[3]),
+        by_location=tuple(LocationStats(*row) for row in by_location),
+    )
+
+
+def _stats_by_scan(
+    conn: psycopg.Connection[Any],
+    *,
+    session_id: int | None = None,
+    partner_id: int | None = None,
+) -> Stats:
+    """``stats`` computed from ``timing_reads`` directly (before migration 005)."""
     clauses: list[str] = []
     params: dict[str, Any] = {}
     _where(clauses, params, session_id=session_id, location=None, tag=None, partner_id=partner_id)
