@@ -69,7 +69,7 @@ def _render(listener: Any) -> Any:
         conns.add_row(str(c["peer"]), cid[:16], str(c["session"]), str(c["reads"]),
                       str(c["rejects"]), str(c["since"])[11:19])  # fmt: skip
     locs = Table("session", "location", "reads stored")
-    for (session, loc), n in sorted(w.by_location.items()):
+    for (session, loc), n in sorted(dict(w.by_location).items()):
         locs.add_row(session, loc, str(n))
     return Group(head, conns, locs)
 
