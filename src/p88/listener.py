@@ -198,7 +198,9 @@ class Listener:
         if opts.open_to_network and not opts.users:
             log.warning("listening on %s without --auth-file: anyone on the network can send "
                         "reads", opts.host)  # fmt: skip
-        log.info("listening on %s:%d, session %s", opts.host, self.server.bound_port, self.session)
+        log.info("listening on %s:%d, session %s%s", opts.host, self.server.bound_port,
+                 self.session, "" if opts.open_to_network else
+                 " (loopback only; --host 0.0.0.0 opens it to the LAN)")  # fmt: skip
         if ready is not None:
             ready.set()
         try:
