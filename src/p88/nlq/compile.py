@@ -37,16 +37,16 @@ def interval(seconds: float) -> exp.Expr:
     body = f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
     if frac:
         body += f"{frac:.2f}"[1:]
-    return exp.cast(text(body), exp.DataType.build("interval"))
+    return exp.cast(text(body), exp.DataType.build("interval"), copy=False)
 
 
 def alias(node: exp.Expr, name: str) -> exp.Expr:
-    return exp.alias_(node, name)
+    return exp.alias_(node, name, copy=False)
 
 
 def year_of(table: str = E) -> exp.Expr:
     year = exp.Extract(this=exp.var("YEAR"), expression=col(table, "event_date"))
-    return exp.cast(year, exp.DataType.build("int"))
+    return exp.cast(year, exp.DataType.build("int"), copy=False)
 
 
 def _table(name: str, short: str) -> exp.Table:
@@ -72,11 +72,15 @@ class Builder:
         f = self.frame
         conds: list[exp.Expr] = []
         if self.race_ids is not None:
-            conds.append(col(R, "race_id").isin(*(num(i) for i in self.race_ids or [-1])))
+            conds.append(
+                col(R, "race_id").isin(*(num(i) for i in self.race_ids or [-1]), copy=False)
+            )
         if f.status != "entered":
             conds.append(col(R, "status").eq(text(f.status)))
         if f.participant_ids:
-            conds.append(col(R, "participant_id").isin(*(num(i) for i in f.participant_ids)))
+            conds.append(
+                col(R, "participant_id").isin(*(num(i) for i in f.participant_ids), copy=False)
+            )
         if numerator:
             conds.extend(self.numerator())
         return conds
@@ -100,7 +104,11 @@ class Builder:
             home.append(exp.Lower(this=exp.column("city")).eq(text(f.home_city.lower())))
         if home:
             people = exp.select("id").from_(exp.table_("ct_participants"), copy=False)
-            conds.append(col(R, "participant_id").isin(query=people.where(exp.and_(*home))))
+            conds.append(
+                col(R, "participant_id").isin(
+                    query=people.where(exp.and_(*home, copy=False), copy=False), copy=False
+                )
+            )
         return conds
 
     def group_columns(self) -> list[tuple[exp.Expr, str]]:
@@ -181,7 +189,7 @@ def compile_frame(frame: Frame, race_ids: list[int] | None, limit: int = 100) ->
         name = "people" if frame.people else ("qualifiers" if m == "bq" else "results")
         selects.append(alias(counted, name))
     elif m == "percent":
-        num_cond = exp.and_(*b.numerator()) if b.numerator() else exp.true()
+        num_cond = exp.and_(*b.numerator(), copy=False) if b.numerator() else exp.true()
         matching = exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=num_cond))
         ratio = exp.Div(
             this=exp.Mul(this=num(100.0), expression=matching.copy()),
@@ -217,7 +225,7 @@ def compile_frame(frame: Frame, race_ids: list[int] | None, limit: int = 100) ->
         selects.append(alias(exp.Count(this=exp.Star()), "results"))
     select = b.source(exp.select(*selects))
     if conds:
-        select = select.where(exp.and_(*conds), copy=False)
+        select = select.where(exp.and_(*conds, copy=False), copy=False)
     if groups:
         select = select.group_by(*(g for g, _ in groups), copy=False)
         select = select.order_by(*(exp.column(name) for _, name in groups), copy=False)
@@ -240,7 +248,7 @@ def _rows(b: Builder, limit: int) -> exp.Select:
     keep += ["overall_place", "sex_place", measure_name]
     inner = b.source(exp.select(*(col(R, c) for c in dict.fromkeys(keep))))
     if conds:
-        inner = inner.where(exp.and_(*conds), copy=False)
+        inner = inner.where(exp.and_(*conds, copy=False), copy=False)
     measure = b.measure()
     if frame.metric != "pr":
         order = [
@@ -298,7 +306,7 @@ def _repeat(b: Builder) -> exp.Select:
     conds = b.where()
     inner = b.source(inner)
     if conds:
-        inner = inner.where(exp.and_(*conds), copy=False)
+        inner = inner.where(exp.and_(*conds, copy=False), copy=False)
     inner = inner.group_by(col(R, "participant_id"), copy=False).having(
         exp.GTE(this=exp.Count(this=exp.Star()), expression=num(b.frame.min_results))
     )
@@ -312,12 +320,12 @@ def _repeat(b: Builder) -> exp.Select:
 def _events(frame: Frame, limit: int) -> exp.Select:
     conds: list[exp.Expr] = []
     if frame.event_ids:
-        conds.append(col(E, "id").isin(*(num(i) for i in frame.event_ids)))
+        conds.append(col(E, "id").isin(*(num(i) for i in frame.event_ids), copy=False))
     if frame.metric == "count":
         select = exp.select(alias(exp.Count(this=exp.Star()), "events"))
         select = select.from_(_table("ct_events", E), copy=False)
         if conds:
-            select = select.where(exp.and_(*conds), copy=False)
+            select = select.where(exp.and_(*conds, copy=False), copy=False)
         return select.limit(num(1), copy=False)
     select = exp.select(
         alias(col(E, "name"), "event"),
@@ -326,7 +334,7 @@ def _events(frame: Frame, limit: int) -> exp.Select:
         alias(col(E, "state"), "state"),
     ).from_(_table("ct_events", E), copy=False)
     if conds:
-        select = select.where(exp.and_(*conds), copy=False)
+        select = select.where(exp.and_(*conds, copy=False), copy=False)
     select = select.order_by(col(E, "event_date"), col(E, "id"), copy=False)
     return select.limit(num(limit), copy=False)
 
@@ -346,7 +354,7 @@ def _reads(frame: Frame, limit: int) -> exp.Select:
         select = exp.select(
             *(col(T, c) for c in ("read_timestamp", "location_name", "tag_code", "reader_id"))
         ).from_(source, copy=False)
-        select = select.where(exp.and_(*conds), copy=False) if conds else select
+        select = select.where(exp.and_(*conds, copy=False), copy=False) if conds else select
         order = exp.Ordered(this=col(T, "read_timestamp"), desc=True)
         select = select.order_by(order, exp.Ordered(this=col(T, "id"), desc=True), copy=False)
         return select.limit(num(limit), copy=False)
@@ -359,7 +367,7 @@ def _reads(frame: Frame, limit: int) -> exp.Select:
         alias(exp.Max(this=col(T, "read_timestamp")), "latest_read"),
     ]
     select = exp.select(*fields).from_(source, copy=False)
-    select = select.where(exp.and_(*conds), copy=False) if conds else select
+    select = select.where(exp.and_(*conds, copy=False), copy=False) if conds else select
     if "location" in frame.group_by:
         select = select.group_by(col(T, "location_name"), copy=False)
         select = select.order_by(exp.column("location"), copy=False)
@@ -367,4 +375,4 @@ def _reads(frame: Frame, limit: int) -> exp.Select:
 
 
 def render(tree: exp.Expr, *, pretty: bool = False) -> str:
-    return tree.sql(dialect="postgres", pretty=pretty)
+    return tree.sql(dialect="postgres", pretty=pretty, copy=False)

@@ -103,7 +103,7 @@ def guard(sql: str, policy: Policy, *, partner_id: int | None = None) -> Guarded
     _check_joins(root)
     limit = _check_limits(root, policy)
     _rewrite_tables(root, policy, partner_id)
-    text = root.sql(dialect="postgres", comments=False)
+    text = root.sql(dialect="postgres", comments=False, copy=False)
     return Guarded(sql=text, tables=frozenset(tables), partner_id=partner_id, limit=limit)
 
 
