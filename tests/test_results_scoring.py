@@ -307,3 +307,24 @@ def test_late_registration_rescores_an_unknown_tag(
     assert not inc.full and inc.new_reads == 0 and inc.results_changed == 1
     assert verdicts(conn, race_id, "999") == [("used", "08:42:00.000")]
     assert result(conn, race_id, "999")["chip_time"] == s(42)
+
+
+def test_a_read_committed_late_with_a_lower_id_is_still_scored(
+    conn: psycopg.Connection[Any], race: tuple[int, int]
+) -> None:
+    race_id, session = race
+    conn.execute(
+        "INSERT INTO timing_reads (id, session_id, location_name, tag_code, read_time, "
+        "read_timestamp) VALUES (1000, %s, 'FINISH', '5', '08:59:00', %s)",
+        (session, at("08:59:00.00")),
+    )
+    score_race(conn, race_id, session, ScoreOptions(points=POINTS))
+    # a writer that took id 500 before 1000 commits only now
+    conn.execute(
+        "INSERT INTO timing_reads (id, session_id, location_name, tag_code, read_time, "
+        "read_timestamp) VALUES (500, %s, 'START', '5', '08:00:20', %s)",
+        (session, at("08:00:20.00")),
+    )
+    inc = score_race(conn, race_id, session)
+    assert not inc.full and inc.new_reads == 1
+    assert result(conn, race_id, "5")["chip_time"] == s(58, 40)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 LOCK_KEY = 8_861_162  # advisory lock namespace: one scorer per race at a time
 NOTIFY_CHANNEL = "p88_results"
 GUN_MATCH = timedelta(hours=1)
+ID_SLACK = 20_000  # read ids below the highest scored one that may still commit late
 
 
 @dataclass(frozen=True)
@@ -254,7 +255,7 @@ def _newly_known_tags(
     """Tags once unknown (or shared) that an entry now carries: a late registration."""
     rows = conn.execute(
         "SELECT DISTINCT tag_code, verdict FROM ct_read_verdicts WHERE race_id = %s "
-        "AND verdict IN (%s, %s)",
+        "AND result_id IS NULL AND verdict IN (%s, %s)",
         (race_id, UNKNOWN_TAG, AMBIGUOUS_TAG),
     ).fetchall()
     return [
@@ -277,7 +278,10 @@ def _reads(
 
     Full: every read at the race's points. Otherwise the reads without a verdict, and all
     reads of their tags (a new read can change which read of a tag counts), and of tags
-    that an entry now carries.
+    that an entry now carries. Reads without a verdict are looked for above the highest
+    read id already scored, less ``ID_SLACK``: a read whose id was taken before others'
+    but committed after them (a concurrent writer's batch) is still found, without
+    scanning every read of the session on each run. ``--full`` (and ``--final``) look at all.
     """
     if full:
         rows = conn.execute(
@@ -286,11 +290,15 @@ def _reads(
             (session, locations),
         ).fetchall()
         return rows, len(rows)
+    mark = conn.execute(
+        "SELECT coalesce(max(read_id), 0) FROM ct_read_verdicts WHERE race_id = %s", (race_id,)
+    ).fetchone()
+    since = (mark[0] if mark else 0) - ID_SLACK
     new = conn.execute(
         "SELECT DISTINCT r.tag_code, count(*) OVER () FROM timing_reads r "
-        "WHERE r.session_id = %s AND r.location_name = ANY(%s) AND NOT EXISTS "
+        "WHERE r.id > %s AND r.session_id = %s AND r.location_name = ANY(%s) AND NOT EXISTS "
         "(SELECT 1 FROM ct_read_verdicts v WHERE v.race_id = %s AND v.read_id = r.id)",
-        (session, locations, race_id),
+        (since, session, locations, race_id),
     ).fetchall()
     if not new and not late_tags:
         return [], 0
