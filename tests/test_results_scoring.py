@@ -201,6 +201,11 @@ def test_final_makes_dnf_and_dns(conn: psycopg.Connection[Any], race: tuple[int,
     assert result(conn, race_id, "4")["status"] == "DNF"
     assert result(conn, race_id, "5")["status"] == "DNS"
     assert result(conn, race_id, "4")["overall_place"] is None
+    # a later (not final) rescore keeps them; a finish read turns a DNF into a finisher
+    add_reads(conn, session, [("FINISH", "4", "08:55:00.00")])
+    score_race(conn, race_id, session, ScoreOptions(full=True))
+    assert result(conn, race_id, "5")["status"] == "DNS"
+    assert result(conn, race_id, "4")["status"] == "finished"
 
 
 def test_places_by_gun_time(conn: psycopg.Connection[Any], race: tuple[int, int]) -> None:

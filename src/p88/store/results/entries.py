@@ -100,7 +100,7 @@ def outcome(
     elif final:
         status = "DNF" if timing.reads_used else "DNS"
     else:
-        status = None
+        status = entry.status if entry.status in ("DNF", "DNS") else None  # kept until a finish
     return Entry(
         id=entry.id,
         bib=entry.bib,
