@@ -20,6 +20,7 @@ from p88.store.connect import connect
 from tests.fix_db import create_database, drop_database
 
 SUITE = Path(__file__).parent / "fixtures" / "nlq" / "questions.sql"
+HELDOUT = SUITE.with_name("heldout.sql")
 TODAY = date(2026, 11, 25)
 HISTORY = {"results": 20_000, "seed": 7}
 
@@ -36,10 +37,12 @@ class Case:
     columns: list[str] | None = None
     line: int = 0
 
+    source: str = "questions"
+
     @property
     def id(self) -> str:
         who = f"[{self.partner}]" if self.partner else ""
-        return f"{self.line}:{who}{self.question[:60]}"
+        return f"{self.source}:{self.line}:{who}{self.question[:60]}"
 
 
 def load_suite(path: Path = SUITE) -> list[Case]:
@@ -70,6 +73,7 @@ def load_suite(path: Path = SUITE) -> list[Case]:
                     pins=pins,
                     columns=meta["columns"].split(",") if "columns" in meta else None,
                     line=first_line,
+                    source=path.stem,
                 )
             )
     return cases

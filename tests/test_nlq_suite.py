@@ -10,11 +10,20 @@ import pytest
 
 from p88.errors import P88Error
 from p88.nlq import Catalog, ask
-from tests.nlq_suite import TODAY, Case, catalog, history_conn, history_url, load_suite, norm_rows
+from tests.nlq_suite import (
+    HELDOUT,
+    TODAY,
+    Case,
+    catalog,
+    history_conn,
+    history_url,
+    load_suite,
+    norm_rows,
+)
 
 __all__ = ["catalog", "history_conn", "history_url"]  # session fixtures
 
-CASES = load_suite()
+CASES = load_suite() + load_suite(HELDOUT)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -92,7 +92,10 @@ _DUR = (
     rf"|(?P<m>\d+(?:\.\d+)?)\s*{_UNIT_M}"
     rf"|(?P<bare>\d+(?:\.\d+)?))"
 )
-_LT = r"under|below|less than|faster than|quicker than|better than|sub|sub-|in under|in less than"
+_LT = (
+    r"under|below|less than|faster than|quicker than|better than|sub|sub-|in under|in less than"
+    r"|broke|break|breaking"
+)
 _LE = r"within|at most|no more than|no slower than|in|at|of"
 _GT = r"over|above|more than|slower than|longer than|beyond|in over"
 _GE = r"at least|no faster than"

@@ -71,6 +71,9 @@ def understand(
     _distance(ent, frame, catalog, series)
     if conn is not None:
         _runner(ent, frame, conn, partner_id)
+    if frame.subject == "events" and frame.participant_ids:
+        frame.subject = "results"  # "which events did <runner> run": the runner's results
+        frame.metric = "count" if vocab.COUNT.search(text) else "list"
     _leftovers(ent, catalog, series)
     return frame
 
@@ -95,7 +98,7 @@ def _live(ent: Entities, catalog: Catalog, frame: Frame) -> Frame:
 def _places(ent: Entities, catalog: Catalog, frame: Frame) -> None:
     text = ent.text
     names = sorted(STATES, key=len, reverse=True)
-    for m in re.finditer(r"\b(from|in|of) ((?:[a-z.]+ ?){1,3})", text):
+    for m in re.finditer(r"\b(from|in|of) (?=((?:[a-z.]+ ?){1,3}))", text):
         prep, rest = m[1], m[2]
         for name in names:
             if rest.startswith(name) and (len(rest) == len(name) or rest[len(name)] == " "):
@@ -381,7 +384,7 @@ def _leftovers(ent: Entities, catalog: Catalog, series: str | None) -> None:
         for w, s, e in words(ent.text)
         if not ent.used(s, e)
         and w not in vocab.VOCAB
-        and not re.fullmatch(r"[\d.:+-]+", w)
+        and not (re.fullmatch(r"[\d.:+-]+", w) and not re.fullmatch(r"(?:19|20)\d\d", w))
         and not in_name(w)
     ]
     if unknown:

@@ -21,13 +21,13 @@ VOCAB = frozenset(
     distribution histogram spread pr prs pb pbs personal record records repeat returning
     again once more twice multiple than back came come boston qualifier qualifiers qualify
     qualified qualifying bq bqs dnf dnfs dns dq dqs disqualified not start started starters
-    registered signed up entrant events event age group groups sex gender state states
+    registered signed up entrant events event group groups sex gender state states
     location locations reads read tags tag live current session sessions data timing count
     latest recent recently crossed crossings mat mats active our ours held host hosted
     course share proportion fraction out quickest longest did didn't t complete completed
     completing finishing place placed places placing winner winners won win podium vs versus
     compared compare trend over years yearly annual annually ranked rank rankings ranking
-    home live lived living based hometown ages old older younger aged grand masters master
+    home live lived living based hometown grand masters master
     it's what's who's how's there's whats hows whos finishes since before after year's
     took take taking among different distinct unique individual i'm im i've ive from
     between within across kind sort anyone anybody someone runners' runner's got get
