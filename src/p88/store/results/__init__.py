@@ -17,7 +17,8 @@ from p88.store.results.races import (
     resolve_session,
     standings,
 )
-from p88.store.results.scoring import ScoreOptions, ScoreSummary, race_gun, score_race
+from p88.store.results.scoring import ScoreOptions, ScoreSummary, score_race
+from p88.store.results.sessionreads import race_gun
 
 __all__ = [
     "AgeGroups",

@@ -23,14 +23,14 @@ from p88.store.results.agegroups import AgeGroups
 from p88.store.results.crossings import AMBIGUOUS_TAG, UNKNOWN_TAG, Read, Timing, time_entry
 from p88.store.results.entries import Entry, load_entries, outcome, write_entries
 from p88.store.results.places import update_places
+from p88.store.results.sessionreads import gun_news, newly_known_tags, race_gun, reads_to_score
+from p88.store.results.writes import write_splits, write_verdicts
 
 if TYPE_CHECKING:
     import psycopg
 
 LOCK_KEY = 8_861_162  # advisory lock namespace: one scorer per race at a time
 NOTIFY_CHANNEL = "p88_results"
-GUN_MATCH = timedelta(hours=1)
-ID_SLACK = 20_000  # read ids below the highest scored one that may still commit late
 
 
 @dataclass(frozen=True)
@@ -105,14 +105,14 @@ def score_race(
                 (race_id,),
             ).fetchall()
         )
-        full = opts.full or opts.final or rules_changed or _gun_news(conn, race_id, session)
+        full = opts.full or opts.final or rules_changed or gun_news(conn, race_id, session)
         entries = load_entries(conn, race_id, race.event_date)
         by_tag: dict[str, list[Entry]] = defaultdict(list)
         for e in entries:
             by_tag[e.tag].append(e)
         locations = [r.location for r in rules]
-        late = [] if full else _newly_known_tags(conn, race_id, by_tag)
-        reads, new_reads = _reads(conn, race_id, session, locations, full, late)
+        late = [] if full else newly_known_tags(conn, race_id, by_tag)
+        reads, new_reads = reads_to_score(conn, race_id, session, locations, full, late)
         grouped: dict[str, dict[str, list[Read]]] = defaultdict(lambda: defaultdict(list))
         for rid, loc, tag, ts in reads:
             grouped[tag][loc].append(Read(ts, rid, loc))
@@ -158,8 +158,8 @@ def score_race(
             if new.timing_columns() != e.timing_columns():
                 changed.append(new)
         write_entries(conn, changed)
-        _write_splits(conn, timed, rules, {e.id: e for e in entries}, waves, gun, full, race_id)
-        _write_verdicts(conn, race_id, verdicts, [r[0] for r in reads], full)
+        write_splits(conn, timed, rules, {e.id: e for e in entries}, waves, gun, full, race_id)
+        write_verdicts(conn, race_id, verdicts, [r[0] for r in reads], full)
         places = update_places(conn, race_id) if changed or full else 0
         finished = conn.execute(
             "SELECT count(*) FROM ct_results WHERE race_id = %s AND status = 'finished'",
@@ -188,30 +188,6 @@ def score_race(
     )
 
 
-def race_gun(
-    conn: psycopg.Connection[Any], session_id: int, scheduled: datetime | None
-) -> tuple[datetime | None, str]:
-    """The race's gun: the session's gun event (the one nearest the race's start time,
-    within an hour, when the race has one), else the race's start time."""
-    guns = [
-        r[0]
-        for r in conn.execute(
-            "SELECT gun_timestamp FROM timing_gun_events WHERE session_id = %s "
-            "ORDER BY gun_timestamp",
-            (session_id,),
-        ).fetchall()
-    ]
-    if guns and scheduled is None:
-        return guns[0], "first gun event of the session"
-    if guns and scheduled is not None:
-        nearest = min(guns, key=lambda g: abs(g - scheduled))
-        if abs(nearest - scheduled) <= GUN_MATCH:
-            return nearest, "gun event nearest the race's start time"
-    if scheduled is not None:
-        return scheduled, "the race's start time"
-    return None, "none: chip times need start reads"
-
-
 def _load_race(conn: psycopg.Connection[Any], race_id: int) -> _Race:
     row = conn.execute(
         "SELECT r.id, r.distance_m, r.start_time, r.session_id, e.event_date "
@@ -232,140 +208,3 @@ def _rules(
     rules = pts.with_defaults(rules, dead_time=opts.dead_time, min_elapsed=opts.min_elapsed)
     changed = pts.save(conn, race.id, rules)
     return pts.validate(rules), changed
-
-
-def _gun_news(conn: psycopg.Connection[Any], race_id: int, session: int) -> bool:
-    """True when the race was never scored, or gun events arrived since its last run."""
-    row = conn.execute(
-        "SELECT max(started_at) FROM ct_scoring_runs WHERE race_id = %s AND session_id = %s",
-        (race_id, session),
-    ).fetchone()
-    if row is None or row[0] is None:
-        return True
-    news = conn.execute(
-        "SELECT 1 FROM timing_gun_events WHERE session_id = %s AND received_at >= %s LIMIT 1",
-        (session, row[0]),
-    ).fetchone()
-    return news is not None
-
-
-def _newly_known_tags(
-    conn: psycopg.Connection[Any], race_id: int, by_tag: dict[str, list[Entry]]
-) -> list[str]:
-    """Tags once unknown (or shared) that an entry now carries: a late registration."""
-    rows = conn.execute(
-        "SELECT DISTINCT tag_code, verdict FROM ct_read_verdicts WHERE race_id = %s "
-        "AND result_id IS NULL AND verdict IN (%s, %s)",
-        (race_id, UNKNOWN_TAG, AMBIGUOUS_TAG),
-    ).fetchall()
-    return [
-        tag
-        for tag, verdict in rows
-        if (verdict == UNKNOWN_TAG and by_tag.get(tag))
-        or (verdict == AMBIGUOUS_TAG and len(by_tag.get(tag, ())) == 1)
-    ]
-
-
-def _reads(
-    conn: psycopg.Connection[Any],
-    race_id: int,
-    session: int,
-    locations: list[str],
-    full: bool,
-    late_tags: list[str],
-) -> tuple[list[tuple[int, str, str, datetime]], int]:
-    """The reads to (re)score and how many of them are new.
-
-    Full: every read at the race's points. Otherwise the reads without a verdict, and all
-    reads of their tags (a new read can change which read of a tag counts), and of tags
-    that an entry now carries. Reads without a verdict are looked for above the highest
-    read id already scored, less ``ID_SLACK``: a read whose id was taken before others'
-    but committed after them (a concurrent writer's batch) is still found, without
-    scanning every read of the session on each run. ``--full`` (and ``--final``) look at all.
-    """
-    if full:
-        rows = conn.execute(
-            "SELECT id, location_name, tag_code, read_timestamp FROM timing_reads "
-            "WHERE session_id = %s AND location_name = ANY(%s)",
-            (session, locations),
-        ).fetchall()
-        return rows, len(rows)
-    mark = conn.execute(
-        "SELECT coalesce(max(read_id), 0) FROM ct_read_verdicts WHERE race_id = %s", (race_id,)
-    ).fetchone()
-    since = (mark[0] if mark else 0) - ID_SLACK
-    new = conn.execute(
-        "SELECT DISTINCT r.tag_code, count(*) OVER () FROM timing_reads r "
-        "WHERE r.id > %s AND r.session_id = %s AND r.location_name = ANY(%s) AND NOT EXISTS "
-        "(SELECT 1 FROM ct_read_verdicts v WHERE v.race_id = %s AND v.read_id = r.id)",
-        (since, session, locations, race_id),
-    ).fetchall()
-    if not new and not late_tags:
-        return [], 0
-    rows = conn.execute(
-        "SELECT id, location_name, tag_code, read_timestamp FROM timing_reads "
-        "WHERE session_id = %s AND location_name = ANY(%s) AND tag_code = ANY(%s)",
-        (session, locations, [t for t, _ in new] + late_tags),
-    ).fetchall()
-    return rows, int(new[0][1]) if new else 0
-
-
-def _write_verdicts(
-    conn: psycopg.Connection[Any],
-    race_id: int,
-    verdicts: list[tuple[int, int | None, str, str, str, str]],
-    read_ids: list[int],
-    full: bool,
-) -> None:
-    if full:
-        conn.execute("DELETE FROM ct_read_verdicts WHERE race_id = %s", (race_id,))
-    elif read_ids:
-        conn.execute(
-            "DELETE FROM ct_read_verdicts WHERE race_id = %s AND read_id = ANY(%s)",
-            (race_id, read_ids),
-        )
-    with (
-        conn.cursor() as cur,
-        cur.copy(
-            "COPY ct_read_verdicts (race_id, read_id, result_id, location_name, tag_code, verdict, "
-            "reason) FROM STDIN"
-        ) as copy,
-    ):
-        for v in verdicts:
-            copy.write_row((race_id, *v))
-
-
-def _write_splits(
-    conn: psycopg.Connection[Any],
-    timed: dict[int, Timing],
-    rules: list[pts.PointRule],
-    entries: dict[int, Entry],
-    waves: dict[str, datetime],
-    gun: datetime | None,
-    full: bool,
-    race_id: int,
-) -> None:
-    """Replace the splits (every point after the start) of the runners just timed."""
-    if full:
-        conn.execute("DELETE FROM ct_splits WHERE race_id = %s", (race_id,))
-    elif timed:
-        conn.execute("DELETE FROM ct_splits WHERE result_id = ANY(%s)", (list(timed),))
-    distance = {r.location: r.distance_m for r in rules}
-    partner = conn.execute("SELECT partner_id FROM ct_races WHERE id = %s", (race_id,)).fetchone()
-    assert partner is not None
-    with (
-        conn.cursor() as cur,
-        cur.copy(
-            "COPY ct_splits (result_id, race_id, partner_id, point, distance_m, crossing_time, "
-            "elapsed, read_id) FROM STDIN"
-        ) as copy,
-    ):
-        for rid, t in timed.items():
-            e = entries[rid]
-            ref = t.start or (waves.get(e.wave, gun) if e.wave else gun)
-            if ref is None:
-                continue
-            for loc, (ts, read_id) in t.splits.items():
-                copy.write_row(
-                    (rid, race_id, partner[0], loc, distance[loc], ts, ts - ref, read_id)
-                )
