@@ -90,6 +90,7 @@ class IngestWriter:
         self._durable: dict[tuple[str, str, str], int] = {}
         self._next_retry = 0.0
         self._migrated = False
+        self._stopping = False
         self._thread = threading.Thread(target=self._run, name="p88-writer", daemon=True)
 
     @property
@@ -127,37 +128,43 @@ class IngestWriter:
     # --- the thread ---------------------------------------------------------------------
 
     def _run(self) -> None:
-        running = True
-        while running:
-            timeout = self.retry_interval if self.spool.backlog else None
+        while not self._stopping:
             try:
-                first = self._queue.get(timeout=timeout)
-            except queue.Empty:
-                self._retry()
-                continue
-            items = [first]
-            deadline = time.monotonic() + self.linger
-            while len(items) < self.batch_size and items[-1] is not None:
-                wait = deadline - time.monotonic()
-                try:
-                    items.append(
-                        self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
-                    )
-                except queue.Empty:
-                    break
-            ops: list[Op] = []
-            for item in items:
-                if item is None:
-                    running = False
-                elif isinstance(item, _Lookup):
-                    self._flush(ops)
-                    ops = []
-                    self._answer(item)
-                else:
-                    ops.append(item)
-            self._flush(ops)
+                self._step()
+            except Exception:  # the writer must outlive any one bad batch: log and go on
+                log.exception("writer error; continuing")
         if self.spool.backlog:
             self._retry(force=True)
+
+    def _step(self) -> None:
+        """Take one batch off the queue and write (or spool) it, answering lookups in order."""
+        timeout = self.retry_interval if self.spool.backlog else None
+        try:
+            first = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            self._retry()
+            return
+        items = [first]
+        deadline = time.monotonic() + self.linger
+        while len(items) < self.batch_size and items[-1] is not None:
+            wait = deadline - time.monotonic()
+            try:
+                items.append(
+                    self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
+                )
+            except queue.Empty:
+                break
+        ops: list[Op] = []
+        for item in items:
+            if item is None:
+                self._stopping = True
+            elif isinstance(item, _Lookup):
+                self._flush(ops)
+                ops = []
+                self._answer(item)
+            else:
+                ops.append(item)
+        self._flush(ops)
 
     def _flush(self, ops: list[Op]) -> None:
         if not ops:
