@@ -105,7 +105,9 @@ def ask(
     """Answer ``question`` from the results (and live reads) in ``conn``.
 
     Raises ``NotUnderstood``, ``Ambiguous`` or ``NotYours`` (all ``P88Error``) instead of
-    guessing, and ``RefusedError`` if any SQL fails the guard.
+    guessing, and ``RefusedError`` if any SQL fails the guard. ``conn`` should be an
+    autocommit connection (or one with no transaction open): each query runs in its own
+    READ ONLY transaction. Pass a ``Catalog`` loaded once to skip reloading it per question.
 
     >>> ask("how many finished the Hartford Marathon under 3 hours in 2023", conn)  # doctest: +SKIP
     """

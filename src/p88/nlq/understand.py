@@ -14,7 +14,15 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from p88.nlq import vocab
-from p88.nlq.catalog import Catalog, Event, closest, match_series, state_code, words
+from p88.nlq.catalog import (
+    Catalog,
+    Event,
+    closest,
+    distinctive,
+    match_series,
+    state_code,
+    words,
+)
 from p88.nlq.entities import DISTANCE_LABEL, Entities, extract
 from p88.nlq.frame import Ambiguous, Condition, Frame, Interpretation, NotUnderstood, NotYours
 from p88.nlq.places import STATES
@@ -65,6 +73,10 @@ def understand(
         frame.metric = "bq"
     series = _series(ent, catalog, partner_id, pins)
     frame.series = series
+    if series and not pins.event:
+        said = set(re.findall(r"[a-z0-9]+", text))
+        if not set(distinctive(series)) <= said:
+            frame.confidence = 0.85  # matched by an abbreviation or a partial name
     _metric(ent, frame)
     _conditions(ent, frame, pins)
     _years(ent, frame, catalog, series, pins)
@@ -301,6 +313,7 @@ def _distance(ent: Entities, frame: Frame, catalog: Catalog, series: str | None)
             from_name = [d for d, label in DISTANCE_LABEL.items() if label in name_words]
             if named:
                 explicit = named[:1]
+                frame.confidence = min(frame.confidence, 0.95)  # distance from the name
             elif len(available) == 1:
                 explicit = list(available)
             elif from_name and from_name[0] in available:
