@@ -83,3 +83,43 @@ def test_one_notify_per_batch(db_url: str, captures_dir: Path) -> None:
     assert len(notes) == 3
     assert [n.payload.count('"count"') for n in notes] == [1, 1, 1]
     assert '"count":500' in notes[-1].payload
+
+
+def test_partly_duplicate_batch_is_attributed_per_connection(
+    db_url: str, captures_dir: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from p88.protocol import Read, WallClock
+    from p88.store.ingest import SessionCache, write_batch
+    from p88.store.spool import ConnectionRow, ReadRow
+
+    now = datetime.now(UTC)
+    clock = WallClock(DAY, "UTC")
+    lines = (captures_dir / "mini11992-2024-12-14.ct33").read_bytes().splitlines()[:150]
+
+    def rows(part: list[bytes], key: str) -> list[ReadRow]:
+        out = []
+        for line in part:
+            r = parse_line(line)
+            assert isinstance(r, Read)
+            out.append(ReadRow("s", r.location, r.tag, clock.resolve(r.time), r.lap, r.reader,
+                               r.gator, r.seq, key, r.raw.decode(), now, key))  # fmt: skip
+        return out
+
+    cache = SessionCache()
+    with connect(db_url) as conn:
+        a, b = (ConnectionRow(k, "127.0.0.1", 1, now) for k in ("ka", "kb"))
+        first = write_batch(conn, [a, b, *rows(lines[:100], "ka")], cache)
+        second = write_batch(conn, rows(lines[49:], "kb"), cache)
+    assert (first.inserted, second.inserted, second.duplicates) == (100, 50, 51)
+    assert second.max_id == _count(db_url, "SELECT max(id) FROM timing_reads")
+    with connect(db_url, autocommit=True) as c:
+        got = c.execute(
+            "SELECT conn_key, read_count, duplicate_count FROM connection_log ORDER BY conn_key"
+        ).fetchall()
+        streams = c.execute(
+            "SELECT connection_id, last_sequence, read_count FROM client_streams ORDER BY 1"
+        ).fetchall()
+    assert got == [("ka", 100, 0), ("kb", 50, 51)]
+    assert streams == [("ka", 100, 100), ("kb", 150, 50)]

@@ -21,8 +21,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import psycopg
 from psycopg.types.json import Jsonb
 
 from p88.errors import ProtocolError
@@ -30,9 +31,6 @@ from p88.protocol.codec import DataLine, GunTime, NewLocation, Read, parse_line
 from p88.protocol.times import WallClock
 from p88.store.live import ReadsCommitted, notify
 from p88.store.spool import ConnectionRow, GunRow, Op, ReadRow, RejectRow, SessionInfo
-
-if TYPE_CHECKING:
-    import psycopg
 
 __all__ = [
     "FIELD_LIMITS",
@@ -60,6 +58,12 @@ _COPY = (
     " reader_id, gator_number, sequence_number, connection_id, raw_data, received_at,"
     " conn_key) FROM STDIN"
 )
+_COPY_DIRECT = (
+    "COPY timing_reads (session_id, location_id, sequence_number, location_name, tag_code,"
+    " read_time, read_date, read_timestamp, lap_count, reader_id, gator_number, raw_data,"
+    " connection_id, received_at) FROM STDIN"
+)
+_LAST_ID = "SELECT currval(pg_get_serial_sequence('timing_reads', 'id'))"
 _MOVE = """
 WITH ins AS (
     INSERT INTO timing_reads (session_id, location_id, sequence_number, location_name, tag_code,
@@ -141,6 +145,9 @@ _LOCATION = """
 INSERT INTO timing_locations (session_id, location_name, reader_id) VALUES (%s, %s, %s)
 ON CONFLICT DO NOTHING
 """
+_LOCATION_ID = """
+SELECT id FROM timing_locations WHERE session_id = %s AND location_name = %s
+"""
 _MARK = """
 INSERT INTO listener_spool_marks (spool_id, drained_upto) VALUES (%s, %s)
 ON CONFLICT (spool_id) DO UPDATE SET drained_upto = EXCLUDED.drained_upto, updated_at = now()
@@ -153,7 +160,7 @@ class SessionCache:
     Only updated after a commit, so a rolled-back batch leaves it truthful."""
 
     ids: dict[str, int] = field(default_factory=dict)
-    locations: set[tuple[int, str]] = field(default_factory=set)
+    locations: dict[tuple[int, str], int] = field(default_factory=dict)  # -> location id
     stage_ready: bool = False  # the temporary stage table exists on this connection
 
 
@@ -230,7 +237,7 @@ class _Batch:
         self.cache = cache
         self.result = BatchResult()
         self.new_ids: dict[str, int] = {}
-        self.new_locs: set[tuple[int, str]] = set()
+        self.new_locs: dict[tuple[int, str], int] = {}
         self.counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # ins, seen, rej
         self.stream_ins: dict[StreamKey, int] = defaultdict(int)
         self.staged = False
@@ -293,42 +300,38 @@ class _Batch:
             self.result.positions[key] = max(self.result.positions.get(key, 0), seq)
 
     def reads(self, reads: list[ReadRow]) -> None:
+        """Store the batch's reads. Fast path: one COPY straight into ``timing_reads`` under
+        a savepoint, the bulk-load speed, right whenever nothing in the batch is stored
+        already (a live stream). A duplicate anywhere aborts it (the identity key) and the
+        batch goes the careful way: COPY into the stage, ``INSERT ... ON CONFLICT DO
+        NOTHING``, and attribute what was new to its connection."""
         conn, result = self.conn, self.result
         sids = {r.session: self.sid(r.session) for r in reads}
-        wanted = {(sids[r.session], r.location): r.reader for r in reads}
-        known = self.cache.locations
-        missing = [(s, loc, rd) for (s, loc), rd in wanted.items() if (s, loc) not in known]
-        if not self.cache.stage_ready:
-            conn.execute(_STAGE)
-            self.staged = True
+        loc_ids = self.location_ids(reads, sids)
+        staged: dict[tuple[str | None, str, str | None, str], int] = defaultdict(int)
+        positions = result.positions
+        for r in reads:
+            staged[(r.conn_key, r.session, r.connection_id, r.location)] += 1
+            if r.connection_id and r.seq is not None:
+                key = (r.session, r.connection_id, r.location)
+                if r.seq > positions.get(key, 0):
+                    positions[key] = r.seq
+        made: dict[tuple[str | None, str, str | None, str], int] = staged
         with conn.cursor() as cur:
-            if missing:
-                cur.executemany(_LOCATION, missing)
-                self.new_locs.update((s, loc) for s, loc, _ in missing)
-            staged: dict[tuple[str | None, str, str | None, str], int] = defaultdict(int)
-            positions = result.positions
-            with cur.copy(_COPY) as copy:
-                for i, r in enumerate(reads):
-                    copy.write_row(
-                        (i, sids[r.session], r.location, r.tag, r.timestamp, r.lap, r.reader,
-                         r.gator, r.seq, r.connection_id, r.raw, r.received_at, r.conn_key)
-                    )  # fmt: skip
-                    staged[(r.conn_key, r.session, r.connection_id, r.location)] += 1
-                    if r.connection_id and r.seq is not None:
-                        key = (r.session, r.connection_id, r.location)
-                        if r.seq > positions.get(key, 0):
-                            positions[key] = r.seq
-            row = cur.execute(_MOVE).fetchone()
-            assert row is not None
-            inserted, low, high = int(row[0]), int(row[1]), int(row[2])
-            made = staged
-            if 0 < inserted < len(reads):
-                names = {v: k for k, v in sids.items()}
-                made = defaultdict(int)
-                for conn_key, sid, cid, loc, n in cur.execute(_ATTRIBUTE, (low, high)):
-                    made[(conn_key, names[sid], cid, loc)] += n
-            elif inserted == 0:
-                made = {}
+            try:
+                with conn.transaction(), cur.copy(_COPY_DIRECT) as copy:
+                    for r in reads:
+                        sid, ts = sids[r.session], r.timestamp
+                        copy.write_row(
+                            (sid, loc_ids[(sid, r.location)], r.seq, r.location, r.tag,
+                             ts.time(), ts.date(), ts, r.lap, r.reader, r.gator, r.raw,
+                             r.connection_id, r.received_at)
+                        )  # fmt: skip
+                row = cur.execute(_LAST_ID).fetchone()
+                assert row is not None
+                inserted, high = len(reads), int(row[0])
+            except psycopg.errors.UniqueViolation:
+                inserted, high, made = self.careful(cur, reads, sids, staged)
         result.inserted += inserted
         result.max_id = max(result.max_id, high)
         for (conn_key, session, connection_id, location), n in made.items():
@@ -343,6 +346,51 @@ class _Batch:
                 self.counts[conn_key][1] += n
         result.reads = len(reads)
         result.session_ids = tuple(sorted(set(sids.values())))
+
+    def location_ids(
+        self, reads: list[ReadRow], sids: dict[str, int]
+    ) -> dict[tuple[int, str], int]:
+        """``timing_locations`` ids for the batch's locations, creating the new ones."""
+        known = {**self.cache.locations, **self.new_locs}
+        wanted = {(sids[r.session], r.location): r.reader for r in reads}
+        missing = [(s, loc, rd) for (s, loc), rd in wanted.items() if (s, loc) not in known]
+        if missing:
+            with self.conn.cursor() as cur:
+                cur.executemany(_LOCATION, missing)
+                for s, loc, _ in missing:
+                    row = cur.execute(_LOCATION_ID, (s, loc)).fetchone()
+                    assert row is not None
+                    self.new_locs[(s, loc)] = known[(s, loc)] = int(row[0])
+        return known
+
+    def careful(
+        self,
+        cur: psycopg.Cursor[Any],
+        reads: list[ReadRow],
+        sids: dict[str, int],
+        staged: dict[tuple[str | None, str, str | None, str], int],
+    ) -> tuple[int, int, dict[tuple[str | None, str, str | None, str], int]]:
+        """Stage, insert what is new, and say which connection each new read came from."""
+        if not self.cache.stage_ready and not self.staged:
+            cur.execute(_STAGE)
+            self.staged = True
+        with cur.copy(_COPY) as copy:
+            for i, r in enumerate(reads):
+                copy.write_row(
+                    (i, sids[r.session], r.location, r.tag, r.timestamp, r.lap, r.reader,
+                     r.gator, r.seq, r.connection_id, r.raw, r.received_at, r.conn_key)
+                )  # fmt: skip
+        row = cur.execute(_MOVE).fetchone()
+        assert row is not None
+        inserted, low, high = int(row[0]), int(row[1]), int(row[2])
+        if inserted == len(reads):
+            return inserted, high, staged
+        made: dict[tuple[str | None, str, str | None, str], int] = defaultdict(int)
+        if inserted:
+            names = {v: k for k, v in sids.items()}
+            for conn_key, sid, cid, loc, n in cur.execute(_ATTRIBUTE, (low, high)):
+                made[(conn_key, names[sid], cid, loc)] += n
+        return inserted, high, made
 
 
 @dataclass
