@@ -137,3 +137,5 @@ def test_auth_new_locations_and_gun_times_over_the_socket(db_url: str, tmp_path:
         "2024-12-14 08:00:00"
     )
     assert scalar(db_url, "SELECT location_name FROM timing_reads") == "30k"
+    infos = scalar(db_url, "SELECT json_agg(session_info ORDER BY id) FROM connection_log")
+    assert infos[-1]["locations"] == ["start", "30k"]

@@ -38,6 +38,7 @@ from p88.protocol.server import (
     Identified,
     Ignored,
     LineRejected,
+    LocationAnnounced,
     LocationsKnown,
     ReadReceived,
     ServerConfig,
@@ -285,6 +286,11 @@ class Listener:
             self._event_info(link, st, event)
         elif isinstance(event, LocationsKnown):
             st.info["locations"] = list(event.locations)
+            self.writer.submit(self._row(link))
+        elif isinstance(event, LocationAnnounced):
+            if link.machine is not None:
+                st.info["locations"] = list(link.machine.locations)
+            log.info("%s announced location %s", link.peer, event.location.location)
             self.writer.submit(self._row(link))
         elif isinstance(event, ClientError):
             log.warning("%s replied err~%s~%s", link.peer, event.err.command, event.err.message)
