@@ -54,17 +54,30 @@ class Entry:
         )
 
 
-def load_entries(conn: psycopg.Connection[Any], race_id: int, race_day: date) -> list[Entry]:
-    """Every entry of the race; age from the participant's birth year when not given."""
+def load_tags(conn: psycopg.Connection[Any], race_id: int) -> dict[str, list[tuple[int, str]]]:
+    """Tag -> the (id, bib) of the entries carrying it (the tag is the bib unless mapped)."""
+    tags: dict[str, list[tuple[int, str]]] = {}
+    for rid, bib, tag in conn.execute(
+        "SELECT id, bib, coalesce(tag_code, bib) FROM ct_results WHERE race_id = %s", (race_id,)
+    ).fetchall():
+        tags.setdefault(tag, []).append((rid, bib))
+    return tags
+
+
+def load_entries(
+    conn: psycopg.Connection[Any], race_id: int, race_day: date, ids: list[int] | None = None
+) -> list[Entry]:
+    """The race's entries (all, or those in ``ids``); age from the birth year when not given."""
     rows = conn.execute(
         """
         SELECT r.id, r.bib, coalesce(r.tag_code, r.bib), r.wave, coalesce(r.sex, p.sex),
                coalesce(r.age, %s - p.birth_year), r.age_group, r.status, r.start_time,
                r.finish_time, r.chip_time, r.gun_time, r.pace, r.note
         FROM ct_results r JOIN ct_participants p ON p.id = r.participant_id
-        WHERE r.race_id = %s ORDER BY r.id
+        WHERE r.race_id = %s AND (%s::bigint[] IS NULL OR r.id = ANY(%s::bigint[]))
+        ORDER BY r.id
         """,
-        (race_day.year, race_id),
+        (race_day.year, race_id, ids, ids),
     ).fetchall()
     return [Entry(*row) for row in rows]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -21,10 +21,10 @@ from p88.errors import P88Error
 from p88.store.results import points as pts
 from p88.store.results.agegroups import AgeGroups
 from p88.store.results.crossings import AMBIGUOUS_TAG, UNKNOWN_TAG, Read, Timing, time_entry
-from p88.store.results.entries import Entry, load_entries, outcome, write_entries
+from p88.store.results.entries import Entry, load_entries, load_tags, outcome, write_entries
 from p88.store.results.places import update_places
 from p88.store.results.sessionreads import gun_news, newly_known_tags, race_gun, reads_to_score
-from p88.store.results.writes import write_splits, write_verdicts
+from p88.store.results.writes import Verdict, write_splits, write_verdicts
 
 if TYPE_CHECKING:
     import psycopg
@@ -39,6 +39,8 @@ class ScoreOptions:
 
     ``final`` turns runners with reads but no finish into DNF and those with none into
     DNS (use it once the course is closed); otherwise they stay without a status.
+    Incremental runs re-time only the runners with new reads: after changing
+    ``age_groups``, or a race's start time, waves or tag map, run once with ``full``.
     """
 
     points: Sequence[pts.PointRule] | None = None
@@ -106,46 +108,22 @@ def score_race(
             ).fetchall()
         )
         full = opts.full or opts.final or rules_changed or gun_news(conn, race_id, session)
-        entries = load_entries(conn, race_id, race.event_date)
-        by_tag: dict[str, list[Entry]] = defaultdict(list)
-        for e in entries:
-            by_tag[e.tag].append(e)
+        tags = load_tags(conn, race_id)
         locations = [r.location for r in rules]
-        late = [] if full else newly_known_tags(conn, race_id, by_tag)
+        late = [] if full else newly_known_tags(conn, race_id, tags)
         reads, new_reads = reads_to_score(conn, race_id, session, locations, full, late)
         grouped: dict[str, dict[str, list[Read]]] = defaultdict(lambda: defaultdict(list))
         for rid, loc, tag, ts in reads:
             grouped[tag][loc].append(Read(ts, rid, loc))
-
-        verdicts: list[tuple[int, int | None, str, str, str, str]] = []
-        timed: dict[int, Timing] = {}
-        for tag, at in grouped.items():
-            owners = by_tag.get(tag, [])
-            if len(owners) != 1:
-                code = UNKNOWN_TAG if not owners else AMBIGUOUS_TAG
-                why = (
-                    "no entry of this race has this tag"
-                    if not owners
-                    else "tag of bibs " + ", ".join(sorted(o.bib for o in owners))
-                )
-                verdicts += [
-                    (r.id, None, r.location, tag, code, why) for rs in at.values() for r in rs
-                ]
-                continue
-            entry = owners[0]
-            t = time_entry(at, rules, waves.get(entry.wave, gun) if entry.wave else gun)
-            timed[entry.id] = t
-            verdicts += [(rid, entry.id, loc, tag, v, why) for rid, loc, v, why in t.verdicts]
+        mine = None if full else sorted(tags[t][0][0] for t in grouped if len(tags.get(t, ())) == 1)
+        entries = load_entries(conn, race_id, race.event_date, mine)
+        by_id = {e.id: e for e in entries}
+        verdicts, timed = _time_reads(grouped, tags, by_id, rules, waves, gun)
 
         changed: list[Entry] = []
         finish_rule = rules[-1]
         for e in entries:
             got = timed.get(e.id)
-            if got is None and not full:
-                relabel = opts.age_groups.label(e.age)
-                if relabel != e.age_group:
-                    changed.append(replace(e, age_group=relabel))
-                continue
             e_gun = waves.get(e.wave, gun) if e.wave else gun
             new = outcome(
                 e,
@@ -158,7 +136,7 @@ def score_race(
             if new.timing_columns() != e.timing_columns():
                 changed.append(new)
         write_entries(conn, changed)
-        write_splits(conn, timed, rules, {e.id: e for e in entries}, waves, gun, full, race_id)
+        write_splits(conn, timed, rules, by_id, waves, gun, full, race_id)
         write_verdicts(conn, race_id, verdicts, [r[0] for r in reads], full)
         places = update_places(conn, race_id) if changed or full else 0
         finished = conn.execute(
@@ -186,6 +164,35 @@ def score_race(
         points=rules,
         seconds=time.perf_counter() - t0,
     )
+
+
+def _time_reads(
+    grouped: dict[str, dict[str, list[Read]]],
+    tags: dict[str, list[tuple[int, str]]],
+    by_id: dict[int, Entry],
+    rules: list[pts.PointRule],
+    waves: dict[str, datetime],
+    gun: datetime | None,
+) -> tuple[list[Verdict], dict[int, Timing]]:
+    """Time each tag's reads against its entry; reads of unknown or shared tags are flagged."""
+    verdicts: list[Verdict] = []
+    timed: dict[int, Timing] = {}
+    for tag, at in grouped.items():
+        owners = tags.get(tag, [])
+        if len(owners) != 1:
+            code = UNKNOWN_TAG if not owners else AMBIGUOUS_TAG
+            why = (
+                "no entry of this race has this tag"
+                if not owners
+                else "tag of bibs " + ", ".join(sorted(bib for _, bib in owners))
+            )
+            verdicts += [(r.id, None, r.location, tag, code, why) for rs in at.values() for r in rs]
+            continue
+        entry = by_id[owners[0][0]]
+        t = time_entry(at, rules, waves.get(entry.wave, gun) if entry.wave else gun)
+        timed[entry.id] = t
+        verdicts += [(rid, entry.id, loc, tag, v, why) for rid, loc, v, why in t.verdicts]
+    return verdicts, timed
 
 
 def _load_race(conn: psycopg.Connection[Any], race_id: int) -> _Race:

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from p88.store.results.crossings import AMBIGUOUS_TAG, UNKNOWN_TAG
-from p88.store.results.entries import Entry
 
 if TYPE_CHECKING:
     import psycopg
@@ -55,7 +54,7 @@ def gun_news(conn: psycopg.Connection[Any], race_id: int, session: int) -> bool:
 
 
 def newly_known_tags(
-    conn: psycopg.Connection[Any], race_id: int, by_tag: dict[str, list[Entry]]
+    conn: psycopg.Connection[Any], race_id: int, by_tag: dict[str, list[tuple[int, str]]]
 ) -> list[str]:
     """Tags once unknown (or shared) that an entry now carries: a late registration."""
     rows = conn.execute(
