@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.nlq_suite import TODAY, load_suite, norm_rows  # noqa: E402
 
 from p88 import config  # noqa: E402
+from p88.errors import MigrationError  # noqa: E402
 from p88.history.generate import HistoryOptions  # noqa: E402
 from p88.history.load import load_history  # noqa: E402
 from p88.nlq import Catalog, ask  # noqa: E402
@@ -44,13 +45,23 @@ DB = "p88_bench_ask"
 def prepare(results: int) -> str:
     url = database_url(config.load())
     admin = with_database(url, "postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB,)).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DB)))
     bench_url = with_database(url, DB)
+    for attempt in (1, 2):
+        with psycopg.connect(admin, autocommit=True) as conn:
+            name = sql.Identifier(DB)
+            if attempt == 2:  # migrations changed under a kept database: start again
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+            row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB,)).fetchone()
+            if not row:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
+        try:
+            with connect(bench_url, autocommit=True) as conn:
+                migrate(conn)
+            break
+        except MigrationError:
+            if attempt == 2:
+                raise
     with connect(bench_url, autocommit=True) as conn:
-        migrate(conn)
         have = conn.execute("SELECT count(*) FROM ct_results").fetchone()
         if not have or have[0] != results:
             print(f"loading a {results:,}-result history (seed 7) ...", flush=True)
@@ -94,6 +105,7 @@ def main() -> None:
         catalog_ms = (time.perf_counter() - t0) * 1000
         compile_ms: list[float] = []
         e2e_ms: list[float] = []
+        e2e_by_question: list[tuple[float, str]] = []
         ratios: list[tuple[float, float, float, str]] = []
         mismatches = 0
         for case in cases:
@@ -106,6 +118,7 @@ def main() -> None:
                 t = time.perf_counter()
                 answer = ask(case.question, conn, catalog=catalog, today=TODAY)
                 e2e_ms.append((time.perf_counter() - t) * 1000)
+            e2e_by_question.append((statistics.median(e2e_ms[-args.repeat :]), case.question))
             mine: list[float] = []
             hand: list[float] = []
             timed(conn, guarded.sql)  # warm both once
@@ -141,6 +154,9 @@ def main() -> None:
         f"geometric mean {geo:.2f}, total {total:.2f}, worst {max(values):.2f}"
     )
     print(f"answers equal to the hand-written SQL's rows: {len(cases) - mismatches}/{len(cases)}")
+    print("\nslowest end to end (median):")
+    for ms, q in sorted(e2e_by_question, reverse=True)[:5]:
+        print(f"  {ms:7.1f} ms  {q}")
     print("\nslowest ratios:")
     for ratio, m, h, q in sorted(ratios, reverse=True)[:6]:
         print(f"  {ratio:5.2f}  compiled {m:7.1f} ms  hand {h:7.1f} ms  {q}")
