@@ -24,8 +24,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import struct
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -54,7 +55,7 @@ class ReplayConfig:
     give_up_s: float = 30.0
     retry_delay_s: float = 0.2
     stall_s: float = 15.0
-    close_timeout_s: float = 10.0
+    close_timeout_s: float = 120.0
     loop: bool = False
 
 
@@ -249,24 +250,37 @@ class Client:
     ) -> None:
         """Close gracefully: FIN first, then read until the server closes too.
 
-        Closing a socket that still has unread input sends a RST, and a RST makes the
-        server's kernel discard what it had received but not yet read: the tail of the
-        replay. Half-closing and draining lets the server read every line first.
+        Closing a socket while the server may still write to it (a ping) makes our
+        kernel answer with a RST, and a RST makes the server's kernel discard what it
+        had received but not yet read: the tail of the replay, when the server is busy.
+        So half-close, keep reading, and wait for the server to close its side; give up
+        only after ``close_timeout_s`` without progress (the server taking our bytes, as
+        the socket's send queue shrinks, or saying something). A busy listener that has
+        paused reading under backpressure can take a while; a dead one resets the link.
         """
         if writer.can_write_eof():
             writer.write_eof()
+        unsent = _send_queue(writer)
         deadline = time.monotonic() + self.config.close_timeout_s
         while (left := deadline - time.monotonic()) > 0:
-            done, _ = await asyncio.wait({reading}, timeout=left)
-            if not done:
-                break
-            data = b""
-            with contextlib.suppress(OSError, ConnectionError):
-                data = reading.result()
-            if not data:
-                return
-            reading = asyncio.create_task(reader.read(READ_CHUNK))
+            done, _ = await asyncio.wait({reading}, timeout=min(left, 0.25))
+            if done:
+                data = b""
+                with contextlib.suppress(OSError, ConnectionError):
+                    data = reading.result()
+                if not data:
+                    return
+                deadline = time.monotonic() + self.config.close_timeout_s
+                reading = asyncio.create_task(reader.read(READ_CHUNK))
+            now_unsent = _send_queue(writer)
+            if now_unsent is not None and unsent is not None and now_unsent < unsent:
+                deadline = time.monotonic() + self.config.close_timeout_s  # still draining
+            unsent = now_unsent
         reading.cancel()
+        self.report.notes.append(
+            f"the server did not close the link within {self.config.close_timeout_s:.0f} s "
+            "of the last line"
+        )
 
     def _stalled(self, proto: ClientProtocol) -> None:
         for feed in self.feeds:
@@ -289,6 +303,37 @@ class Client:
             log.info("%s: %s", self.options.name, event.text)
             if len(self.report.notes) < 20:
                 self.report.notes.append(event.text)
+
+
+def _outq_reader() -> Callable[[int], int] | None:
+    """Linux/BSD: a function giving a socket's unacknowledged send bytes; elsewhere None."""
+    try:
+        import fcntl
+        import termios
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    request = getattr(termios, "TIOCOUTQ", None)
+    if request is None:  # pragma: no cover
+        return None
+
+    def read(fd: int) -> int:
+        return int(struct.unpack("i", fcntl.ioctl(fd, request, b"\0\0\0\0"))[0])
+
+    return read
+
+
+_OUTQ = _outq_reader()
+
+
+def _send_queue(writer: asyncio.StreamWriter) -> int | None:
+    """Bytes written but not yet acknowledged by the server, or None where unknown."""
+    sock = writer.get_extra_info("socket")
+    if sock is None or _OUTQ is None:
+        return None
+    try:
+        return _OUTQ(sock.fileno()) + writer.transport.get_write_buffer_size()
+    except OSError:
+        return None
 
 
 async def _pace_all(clients: Sequence[Client], origin: datetime, config: ReplayConfig) -> None:
