@@ -57,16 +57,16 @@ def understand(
     ent = extract(question, today)
     text = ent.text
     frame = Frame(partner_id=partner_id)
-    if ent.tenant and partner_id is None:
+    if vocab.LIVE.search(text) and (ent.session_no is not None or "read" in text):
+        return _live(ent, catalog, frame)
+    _partner_named(ent, catalog, frame, partner_id)
+    if ent.tenant and frame.partner_id is None:
         raise NotUnderstood(
-            "'our' needs a timing partner: ask with --partner NAME",
+            "'our' needs a timing partner: ask with --partner NAME (or name the partner)",
             words=["our"],
             suggestions=[],
         )
-    if vocab.LIVE.search(text) and (ent.session_no is not None or "read" in text):
-        return _live(ent, catalog, frame)
     _places(ent, catalog, frame)
-    _partner_named(ent, catalog, frame, partner_id)
     if vocab.BQ.search(text):
         for m in vocab.BQ.finditer(text):
             ent.take(m)
