@@ -333,3 +333,33 @@ def test_a_read_committed_late_with_a_lower_id_is_still_scored(
     inc = score_race(conn, race_id, session)
     assert not inc.full and inc.new_reads == 1
     assert result(conn, race_id, "5")["chip_time"] == s(58, 40)
+
+
+def test_splits_and_an_impossible_time(conn: psycopg.Connection[Any]) -> None:
+    race_id, session = make_race(conn, [("21", "F", 38, None), ("22", "M", 52, None)])
+    add_reads(
+        conn,
+        session,
+        [
+            ("START", "21", "08:00:30.00"), ("5K", "21", "08:25:30.00"),
+            ("FINISH", "21", "08:52:00.00"),
+            # 22 cut the course: a 10K finish four minutes after the gun
+            ("FINISH", "22", "08:04:00.00"),
+        ],
+    )  # fmt: skip
+    rules = [*POINTS, PointRule("5K", "split", seq=1, distance_m=5000)]
+    score_race(conn, race_id, session, ScoreOptions(points=rules))
+    splits = conn.execute(
+        "SELECT r.bib, s.point, s.distance_m, s.elapsed FROM ct_splits s "
+        "JOIN ct_results r ON r.id = s.result_id ORDER BY r.bib, s.elapsed"
+    ).fetchall()
+    assert splits == [
+        ("21", "5K", 5000, s(25)),
+        ("21", "FINISH", 10000, s(51, 30)),
+        ("22", "FINISH", 10000, s(4)),
+    ]
+    r22 = result(conn, race_id, "22")
+    assert r22["status"] == "finished"  # flagged, not dropped: a person decides
+    assert r22["note"] == (
+        "no start read: chip time from the gun; impossible time: faster than world-record pace"
+    )
