@@ -84,9 +84,20 @@ def _dump(conn: psycopg.Connection[Any]) -> list[Any]:
     ]
 
 
+def _schema(conn: psycopg.Connection[Any]) -> set[tuple[str, ...]]:
+    indexes = conn.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'")
+    constraints = conn.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE connamespace = 'public'::regnamespace"
+    )
+    return set(indexes.fetchall()) | set(constraints.fetchall())
+
+
 def test_load_is_deterministic_and_replaces_itself(conn: psycopg.Connection[Any]) -> None:
     opts = HistoryOptions(results=12_000, seed=42)
+    schema = _schema(conn)
     first = load_history(conn, opts)
+    assert _schema(conn) == schema  # indexes and keys dropped for the bulk load are back
     rows = _dump(conn)
     again = load_history(conn, opts)
     assert again.replaced_results == 12_000
