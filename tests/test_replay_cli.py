@@ -3,7 +3,11 @@ one-line errors. Real PostgreSQL, real listener, real sockets."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,29 +75,34 @@ def test_replay_cli_into_a_scripted_sink_and_its_errors(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "--speed 'fast'" in result.stderr
 
 
-def test_replay_cli_json_against_the_listener(
-    p88_env: str, conn: psycopg.Connection[Any], tmp_path: Path
-) -> None:
-    import asyncio
-    import threading
+def _settled(conn: psycopg.Connection[Any], query: str, expected: int) -> int:
+    """The count once it reaches ``expected`` (the listener commits a few ms after the
+    replay ends), or whatever it is after 10 s."""
+    deadline = time.monotonic() + 10
+    while True:
+        (value,) = conn.execute(query).fetchone()  # type: ignore[misc]
+        if value == expected or time.monotonic() > deadline:
+            return int(value)
+        time.sleep(0.02)
 
+
+@pytest.fixture
+def listener_port(p88_env: str, tmp_path: Path) -> Iterator[int]:
+    """A real listener in a thread (its own event loop), so the CLI can run asyncio itself."""
     from p88.listener import Listener, ListenOptions
 
-    race = tmp_path / "race"
-    assert runner.invoke(app, ["simulate", "--runners", "200", "--out", str(race)]).exit_code == 0
-    ready, port = threading.Event(), []
+    ready, ports = threading.Event(), []
     stops: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
 
     def serve() -> None:
         async def main() -> None:
             lis = Listener(p88_env, ListenOptions(spool_dir=tmp_path / "spool", port=0))
-            stop = asyncio.Event()
+            stop, started = asyncio.Event(), asyncio.Event()
             stops.append((asyncio.get_running_loop(), stop))
-            started = asyncio.Event()
             task = asyncio.create_task(lis.run(stop, ready=started))
             await started.wait()
             assert lis.server is not None
-            port.append(lis.server.bound_port)
+            ports.append(lis.server.bound_port)
             ready.set()
             await task
 
@@ -102,30 +111,51 @@ def test_replay_cli_json_against_the_listener(
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     assert ready.wait(20)
-    try:
-        files = [str(race / f"{p}.ct33") for p in ("START", "5K", "FINISH")]
-        result = runner.invoke(
-            app, ["replay", *files, "--to", f"127.0.0.1:{port[0]}", "--speed", "max",
-                  "--date", "2026-06-07", "--json"],
-        )  # fmt: skip
-    finally:
-        loop, stop = stops[0]
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(30)
+    yield ports[0]
+    loop, stop = stops[0]
+    loop.call_soon_threadsafe(stop.set)
+    thread.join(30)
+
+
+def test_replay_cli_json_against_the_listener(
+    listener_port: int, conn: psycopg.Connection[Any], tmp_path: Path
+) -> None:
+    race = tmp_path / "race"
+    assert runner.invoke(app, ["simulate", "--runners", "200", "--out", str(race)]).exit_code == 0
+    files = [str(race / f"{p}.ct33") for p in ("START", "5K", "FINISH")]
+    result = runner.invoke(
+        app, ["replay", *files, "--to", f"127.0.0.1:{listener_port}", "--speed", "max",
+              "--date", "2026-06-07", "--json"],
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert [f["location"] for f in data["feeds"]] == ["START", "5K", "FINISH"]
     assert all(f["sent"] == f["lines"] for f in data["feeds"])
     assert len(data["clients"]) == 1  # three locations over one link
     sent = sum(f["lines"] for f in data["feeds"])
-    (stored,) = conn.execute("SELECT count(*) FROM timing_reads").fetchone()  # type: ignore[misc]
-    (guns,) = conn.execute("SELECT count(*) FROM timing_gun_events").fetchone()  # type: ignore[misc]
-    assert stored + guns == sent
+    total = "SELECT (SELECT count(*) FROM timing_reads) + (SELECT count(*) FROM timing_gun_events)"
+    assert _settled(conn, total, sent) == sent
     (session,) = conn.execute(
         "SELECT DISTINCT s.session_name FROM timing_reads r JOIN timing_sessions s"
         " ON s.id = r.session_id"
     ).fetchone()  # type: ignore[misc]
     assert session == "race"  # the event a replay reports: the race directory's name
+
+
+def test_simulate_streams_live_with_to(
+    listener_port: int, conn: psycopg.Connection[Any], tmp_path: Path
+) -> None:
+    result = runner.invoke(
+        app, ["simulate", "--runners", "150", "--seed", "4", "--to", f"127.0.0.1:{listener_port}",
+              "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = sum(p["lines"] for p in json.loads(result.stdout)["points"])
+    stored = (
+        "SELECT count(*) FROM timing_reads r JOIN timing_sessions s ON s.id = r.session_id"
+        " WHERE s.session_name = 'Simulated race 4'"
+    )
+    assert _settled(conn, stored, lines - 1) == lines - 1  # every line but the one gun time
 
 
 @pytest.mark.parametrize(
