@@ -229,5 +229,17 @@ def test_cli_new_race_import_score_standings(p88_env: str, tmp_path: Path) -> No
     table = runner.invoke(app, ["results", "standings", "--race", str(race), "--json"])
     rows = json.loads(table.stdout)
     assert [(r["bib"], r["place"]) for r in rows] == [("103", 1), ("101", 2), ("102", None)]
+    tag_map = write(tmp_path, "tags.csv", "Bib,Chip\n102,B2\n")
+    with psycopg.connect(p88_env, autocommit=True) as conn:
+        add_reads(conn, session, [("FINISH", "B2", "08:55:00.00")])
+    remapped = runner.invoke(
+        app, ["results", "score", "--race", str(race), "--tag-map", str(tag_map), "--json"]
+    )
+    assert remapped.exit_code == 0, remapped.output
+    assert json.loads(remapped.stdout)["full"] and json.loads(remapped.stdout)["finished"] == 3
+    wrong = write(tmp_path, "wrong.csv", "Bib,Chip\n777,Z\n")
+    refused = runner.invoke(app, ["results", "score", "--race", str(race), "--tag-map", str(wrong)])
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("Error: tag map names bib(s) not in race")
     bad = runner.invoke(app, ["results", "import", str(tmp_path / "nope.csv"), "--race", "1"])
     assert bad.exit_code == 1 and bad.stderr.startswith("Error: no such file")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Optional
@@ -51,6 +52,9 @@ def score(
     min_elapsed: Optional[float] = typer.Option(  # noqa: UP045
         None, "--min-elapsed", min=0, help="Seconds after the start before a finish counts."
     ),
+    tag_map: Optional[Path] = typer.Option(  # noqa: UP045, B008
+        None, "--tag-map", help="CSV of bib and chip/tag, when chips are not the bib numbers."
+    ),
     age_groups: str = typer.Option("5:20:80", "--age-groups", help="WIDTH[:FIRST:LAST] years."),
     final: bool = typer.Option(False, "--final", help="Course closed: no finish = DNF/DNS."),
     full: bool = typer.Option(False, "--full", help="Rescore every read, not only new ones."),
@@ -69,6 +73,8 @@ def score(
         AgeGroups,
         PointRule,
         ScoreOptions,
+        apply_tag_map,
+        read_tag_map,
         resolve_session,
         score_race,
     )
@@ -89,8 +95,11 @@ def score(
         final=final,
         full=full,
     )
+    tags = read_tag_map(tag_map) if tag_map else {}
     with connect(state(ctx).database_url(), autocommit=True) as conn:
         session_id = resolve_session(conn, session) if session else None
+        if tags and apply_tag_map(conn, race, tags):
+            opts = replace(opts, full=True)  # other tags now belong to the runners
         s = score_race(conn, race, session_id, opts)
     data = {
         "race_id": s.race_id,

@@ -19,6 +19,7 @@ from p88.store.results.races import (
 )
 from p88.store.results.scoring import ScoreOptions, ScoreSummary, score_race
 from p88.store.results.sessionreads import race_gun
+from p88.store.results.tagmap import apply_tag_map, read_tag_map
 
 __all__ = [
     "AgeGroups",
@@ -29,10 +30,12 @@ __all__ = [
     "ScoreOptions",
     "ScoreSummary",
     "Standing",
+    "apply_tag_map",
     "ensure_race",
     "import_file",
     "parse_distance",
     "race_gun",
+    "read_tag_map",
     "resolve_session",
     "score_race",
     "standings",
