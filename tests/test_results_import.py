@@ -243,3 +243,19 @@ def test_cli_new_race_import_score_standings(p88_env: str, tmp_path: Path) -> No
     assert refused.stderr.startswith("Error: tag map names bib(s) not in race")
     bad = runner.invoke(app, ["results", "import", str(tmp_path / "nope.csv"), "--race", "1"])
     assert bad.exit_code == 1 and bad.stderr.startswith("Error: no such file")
+
+
+def test_tag_map_file_errors(tmp_path: Path) -> None:
+    from p88.store.results import read_tag_map
+
+    good = write(tmp_path, "tags.csv", "Bib,Chip\n1,A\n2,B\n")
+    assert read_tag_map(good) == {"1": "A", "2": "B"}
+    twice = write(tmp_path, "twice.csv", "Bib,Tag\n1,A\n2,A\n3,\n")
+    with pytest.raises(P88Error) as info:
+        read_tag_map(twice)
+    assert str(info.value) == (
+        "twice.csv: nothing applied: line 3: tag A already belongs to bib 1; "
+        "line 4: bib and tag are both needed"
+    )
+    with pytest.raises(P88Error, match="needs a bib column and a chip/tag column"):
+        read_tag_map(write(tmp_path, "x.csv", "Bib,Name\n1,A\n"))
