@@ -226,6 +226,11 @@ def test_cli_new_race_import_score_standings(p88_env: str, tmp_path: Path) -> No
     assert scored.exit_code == 0, scored.output
     data = json.loads(scored.stdout)
     assert data["finished"] == 2 and data["verdicts"] == {"used": 3}
+    watch = runner.invoke(
+        app, ["results", "score", "--race", str(race), "--every", "0.05", "--runs", "2"]
+    )
+    assert watch.exit_code == 0, watch.output
+    assert watch.stdout.count("(incremental): 0 new read(s)") == 2
     table = runner.invoke(app, ["results", "standings", "--race", str(race), "--json"])
     rows = json.loads(table.stdout)
     assert [(r["bib"], r["place"]) for r in rows] == [("103", 1), ("101", 2), ("102", None)]

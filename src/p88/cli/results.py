@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.table import Table
 
 from p88.cli._app import out, print_json, state
 from p88.errors import P88Error
+
+if TYPE_CHECKING:
+    from p88.store.results import ScoreSummary
 
 app = typer.Typer(
     help="Results: score a race from a session's reads, import CSV files, show standings.\n\n"
@@ -58,6 +62,10 @@ def score(
     age_groups: str = typer.Option("5:20:80", "--age-groups", help="WIDTH[:FIRST:LAST] years."),
     final: bool = typer.Option(False, "--final", help="Course closed: no finish = DNF/DNS."),
     full: bool = typer.Option(False, "--full", help="Rescore every read, not only new ones."),
+    every: float = typer.Option(
+        0, "--every", min=0, help="Score again every N seconds until Ctrl-C (race day)."
+    ),
+    runs: int = typer.Option(0, "--runs", min=0, help="With --every: stop after N runs."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
     """Score a race from a timing session's reads: crossings, times, places.
@@ -66,7 +74,7 @@ def score(
     arrived since the last one. Without --start/--finish the points saved for the race
     are used, or guessed from the session's locations.
 
-    Example: p88 results score --session 1 --race 1 --start START --finish FINISH
+    Example: p88 results score --session 1 --race 1 --start START --finish FINISH --every 5
     """
     from p88.store import connect
     from p88.store.results import (
@@ -100,31 +108,46 @@ def score(
         session_id = resolve_session(conn, session) if session else None
         if tags and apply_tag_map(conn, race, tags):
             opts = replace(opts, full=True)  # other tags now belong to the runners
-        s = score_race(conn, race, session_id, opts)
-    data = {
-        "race_id": s.race_id,
-        "session_id": s.session_id,
-        "full": s.full,
-        "reads_scored": s.reads_scored,
-        "new_reads": s.new_reads,
-        "verdicts": s.verdicts,
-        "results_changed": s.results_changed,
-        "places_changed": s.places_changed,
-        "finished": s.finished,
-        "gun": s.gun.isoformat() if s.gun else None,
-        "gun_source": s.gun_source,
-        "points": [f"{p.location}:{p.kind}" for p in s.points],
-        "seconds": round(s.seconds, 3),
-    }
+        done = 0
+        try:
+            while True:
+                _report(score_race(conn, race, session_id, opts), as_json)
+                done += 1
+                if not every or (runs and done >= runs):
+                    break
+                opts = replace(opts, full=False, points=None)
+                time.sleep(every)
+        except KeyboardInterrupt:
+            pass  # --every ends with Ctrl-C; every run so far is committed
+
+
+def _report(s: ScoreSummary, as_json: bool) -> None:
     if as_json:
-        print_json(data)
+        print_json(
+            {
+                "race_id": s.race_id,
+                "session_id": s.session_id,
+                "full": s.full,
+                "reads_scored": s.reads_scored,
+                "new_reads": s.new_reads,
+                "verdicts": s.verdicts,
+                "results_changed": s.results_changed,
+                "places_changed": s.places_changed,
+                "finished": s.finished,
+                "gun": s.gun.isoformat() if s.gun else None,
+                "gun_source": s.gun_source,
+                "points": [f"{p.location}:{p.kind}" for p in s.points],
+                "seconds": round(s.seconds, 3),
+            }
+        )
         return
     kind = "full" if s.full else "incremental"
     out.print(
         f"Race {s.race_id} from session {s.session_id} ({kind}): {s.new_reads} new read(s), "
         f"{s.results_changed} result(s) changed, {s.finished} finished, in {s.seconds:.2f} s."
     )
-    out.print(f"Gun: {s.gun or 'none'} ({s.gun_source}).")
+    if s.full:
+        out.print(f"Gun: {s.gun or 'none'} ({s.gun_source}).")
     if s.verdicts:
         out.print("Reads: " + ", ".join(f"{v} {n}" for v, n in sorted(s.verdicts.items())))
 
