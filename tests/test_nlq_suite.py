@@ -55,3 +55,23 @@ def test_question(case: Case, history_conn: psycopg.Connection[Any], catalog: Ca
 def test_suite_is_large_enough() -> None:
     assert len(CASES) >= 150
     assert len({c.question for c in CASES}) >= 140
+
+
+def test_a_partner_cannot_tell_another_partners_event_from_a_made_up_one(
+    history_conn: psycopg.Connection[Any], catalog: Catalog
+) -> None:
+    messages = []
+    for name in ("Boston", "Flagstaff", "Bostn"):
+        with pytest.raises(P88Error) as info:
+            ask(
+                f"how many finished the {name} Marathon in 2023",
+                history_conn,
+                partner="bigriver",
+                catalog=catalog,
+                today=TODAY,
+            )
+        assert type(info.value).__name__ == "NotYours"
+        text = info.value.message + str(info.value.hint)
+        messages.append(text.replace(f"'{name.lower()}'", "'X'"))
+        assert "Boston Marathon" not in text and "Chicago" not in text
+    assert len(set(messages)) == 1, messages

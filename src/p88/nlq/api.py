@@ -20,7 +20,7 @@ from p88.nlq.answer import Answer, describe
 from p88.nlq.catalog import Catalog
 from p88.nlq.compile import compile_frame, render
 from p88.nlq.execute import DEFAULT_TIMEOUT_S, run
-from p88.nlq.frame import Frame, NotUnderstood
+from p88.nlq.frame import Frame, NotUnderstood, NotYours
 from p88.nlq.guard import Guarded, guard
 from p88.nlq.schema import POLICY
 from p88.nlq.understand import Pins, events_for, understand
@@ -119,8 +119,8 @@ def ask(
         frame, guarded = compile_question(
             question, conn, catalog, partner_id=partner_id, pins=pins, today=today
         )
-    except NotUnderstood:
-        if not llm_url:
+    except (NotUnderstood, NotYours) as exc:
+        if not llm_url or (isinstance(exc, NotYours) and not exc.model_may_try):
             raise
         from p88.nlq.llm import ask_model
 

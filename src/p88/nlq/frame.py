@@ -108,4 +108,12 @@ class Ambiguous(P88Error):
 
 
 class NotYours(P88Error):
-    """A partner asked about an event it does not time."""
+    """A partner asked about an event it does not time (or a name it does not have).
+
+    ``model_may_try`` is True only when none of the unknown words is an event name of any
+    partner: then, with ``--llm``, the model may try the question (tenant-filtered).
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None, model_may_try: bool = False):
+        super().__init__(message, hint=hint)
+        self.model_may_try = model_may_try

@@ -86,7 +86,7 @@ def understand(
     if frame.subject == "events" and frame.participant_ids:
         frame.subject = "results"  # "which events did <runner> run": the runner's results
         frame.metric = "count" if vocab.COUNT.search(text) else "list"
-    _leftovers(ent, catalog, series)
+    _leftovers(ent, catalog, series, partner_id)
     return frame
 
 
@@ -154,40 +154,55 @@ def _partner_named(ent: Entities, catalog: Catalog, frame: Frame, partner_id: in
         frame.partner_id = pid
 
 
+def _not_yours(found: list[str], mine: Catalog, *, model_may_try: bool = False) -> NotYours:
+    """One message for every name a partner uses that is not one of its events.
+
+    Whether the name is another partner's event, a typo or nothing at all, the partner
+    hears the same words, so the answer never tells that an event exists elsewhere.
+    """
+    quoted = ", ".join(f"'{w}'" for w in found)
+    near = closest(found[0], list(mine.series)) if found else []
+    hint = "did you mean " + " or ".join(near) + "?" if near else None
+    return NotYours(
+        f"{quoted} is not among your events (nor a word p88 knows)",
+        hint=hint,
+        model_may_try=model_may_try,
+    )
+
+
 def _series(ent: Entities, catalog: Catalog, partner_id: int | None, pins: Pins) -> str | None:
+    """The event series the question names, matched against the events the asker may see."""
     mine = catalog.for_partner(partner_id)
     if pins.event:
-        matches, _ = match_series(catalog, words(pins.event.lower()))
+        matches, _ = match_series(mine, words(pins.event.lower()))
         if not matches:
+            if partner_id is not None:
+                raise _not_yours([pins.event], mine)
             raise NotUnderstood(
                 f"no event matches --event {pins.event!r}",
                 words=[pins.event],
                 suggestions=closest(pins.event.lower(), list(mine.series)),
             )
-        _mark_series(ent, catalog)
-        chosen = matches[0].name
-    else:
-        free = [w for w in words(ent.text) if not ent.used(w[1], w[2])]
-        matches, typos = match_series(catalog, free)
-        if not matches:
-            if typos:
-                word = typos[0][0]
-                near = closest(word, list(mine.series))
-                if partner_id is not None:
-                    raise NotYours(f"no event matching '{word}' is among your events")
-                raise NotUnderstood(f"no event matches '{word}'", words=[word], suggestions=near)
-            return None
-        best = [m for m in matches if (m.score, m.exact) == (matches[0].score, matches[0].exact)]
-        if len(best) > 1:
-            raise Ambiguous(
-                "the question names more than one event",
-                [Interpretation(m.name, f'--event "{m.name}"', Frame(series=m.name)) for m in best],
-            )
-        chosen = best[0].name
-        ent.spans.append(best[0].span)
-    if chosen not in mine.series:
-        raise NotYours(f"'{chosen}' is not among your events")
-    return chosen
+        _mark_series(ent, mine)
+        return matches[0].name
+    free = [w for w in words(ent.text) if not ent.used(w[1], w[2])]
+    matches, typos = match_series(mine, free)
+    if not matches:
+        if typos:
+            word = typos[0][0]
+            if partner_id is not None:
+                raise _not_yours([word], mine)
+            near = closest(word, list(mine.series))
+            raise NotUnderstood(f"no event matches '{word}'", words=[word], suggestions=near)
+        return None
+    best = [m for m in matches if (m.score, m.exact) == (matches[0].score, matches[0].exact)]
+    if len(best) > 1:
+        raise Ambiguous(
+            "the question names more than one event",
+            [Interpretation(m.name, f'--event "{m.name}"', Frame(series=m.name)) for m in best],
+        )
+    ent.spans.append(best[0].span)
+    return best[0].name
 
 
 def _mark_series(ent: Entities, catalog: Catalog) -> None:
@@ -386,7 +401,7 @@ def _runner(
             ent.spans.append((a[1], b[2]))
 
 
-def _leftovers(ent: Entities, catalog: Catalog, series: str | None) -> None:
+def _leftovers(ent: Entities, catalog: Catalog, series: str | None, partner_id: int | None) -> None:
     name_words = series.lower().split() if series else []
 
     def in_name(word: str) -> bool:
@@ -400,6 +415,12 @@ def _leftovers(ent: Entities, catalog: Catalog, series: str | None) -> None:
         and not (re.fullmatch(r"[\d.:+-]+", w) and not re.fullmatch(r"(?:19|20)\d\d", w))
         and not in_name(w)
     ]
+    if unknown and partner_id is not None:
+        spans = [(w, s, e) for w, s, e in words(ent.text) if w in unknown]
+        others, typos = match_series(catalog, spans)
+        raise _not_yours(
+            unknown, catalog.for_partner(partner_id), model_may_try=not (others or typos)
+        )
     if unknown:
         near = closest(unknown[0], list(catalog.series))
         quoted = ", ".join(f"'{w}'" for w in unknown)

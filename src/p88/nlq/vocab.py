@@ -19,7 +19,7 @@ VOCAB = frozenset(
     they this those time times timed to top total tell under us was we were what when where
     which who whom whose with women year years you your chip gun pace paces median typical
     distribution histogram spread pr prs pb pbs personal record records repeat returning
-    again once more twice multiple than back came come boston qualifier qualifiers qualify
+    again once more twice multiple than back came come qualifier qualifiers qualify
     qualified qualifying bq bqs dnf dnfs dns dq dqs disqualified not start started starters
     registered signed up entrant events event group groups sex gender state states
     location locations reads read tags tag live current session sessions data timing count
