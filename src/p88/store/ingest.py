@@ -306,7 +306,7 @@ class _Batch:
         batch goes the careful way: COPY into the stage, ``INSERT ... ON CONFLICT DO
         NOTHING``, and attribute what was new to its connection."""
         conn, result = self.conn, self.result
-        sids = {r.session: self.sid(r.session) for r in reads}
+        sids = {name: self.sid(name) for name in {r.session for r in reads}}
         loc_ids = self.location_ids(reads, sids)
         staged: dict[tuple[str | None, str, str | None, str], int] = defaultdict(int)
         positions = result.positions
