@@ -112,9 +112,9 @@ def prepare(url: str, runners: int) -> int:
     return sid
 
 
-def writer(url: str, sid: int, runners: int, rate: float, seconds: float) -> None:
+def writer(url: str, sid: int, runners: int, rate: float, seconds: float, phase: int) -> None:
     """Commit one FINISH read per transaction at ``rate``/s; print [(id, commit time)]."""
-    rng = random.Random(rate)
+    rng = random.Random(phase)
     done: list[tuple[int, float]] = []
     with psycopg.connect(url, autocommit=True) as conn:
         loc = conn.execute(
@@ -130,7 +130,7 @@ def writer(url: str, sid: int, runners: int, rate: float, seconds: float) -> Non
             if pause > 0:
                 time.sleep(pause)
             tag = str(1000 + rng.randint(1, runners))
-            ts = GUN + timedelta(seconds=15000 + i / rate + rng.random())
+            ts = GUN + timedelta(seconds=15000 + 1000 * phase + i / rate + rng.random())
             with conn.transaction():
                 row = conn.execute(
                     "INSERT INTO timing_reads (session_id, location_id, location_name, tag_code,"
@@ -150,21 +150,24 @@ class MeasuredApp(LeaderboardApp):
     def __init__(self, url: str, **kwargs: Any) -> None:
         super().__init__(url, **kwargs)
         self.pending: list[int] = []
+        self.updated_at = 0.0
         self.on_screen: dict[int, float] = {}
         self.timings: dict[str, list[float]] = {"crossings": [], "standings": [], "header": []}
         self.frames: list[float] = []
 
     def show_crossings(self, rows: list[q.Crossing]) -> None:
         super().show_crossings(rows)
+        if not self.pending:
+            self.updated_at = time.monotonic()
         self.pending.extend(r.id for r in rows)
 
     def _display(self, screen: Any, renderable: Any) -> None:
-        started = time.monotonic()
         if renderable is not None and hasattr(renderable, "render_segments"):
             renderable.render_segments(self.console)  # the bytes a terminal would get
         super()._display(screen, renderable)
         now = time.monotonic()
-        self.frames.append(now - started)
+        if self.pending:
+            self.frames.append(now - self.updated_at)
         for read_id in self.pending:
             self.on_screen.setdefault(read_id, now)
         self.pending.clear()
@@ -198,51 +201,64 @@ def ms(values: list[float]) -> str:
     )
 
 
+async def run_writer(
+    url: str, sid: int, runners: int, rate: float, seconds: float, phase: int
+) -> list[tuple[int, float]]:
+    """The writer in its own process (as the listener would be); its commits and times."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        __file__,
+        "--writer",
+        f"{sid},{runners},{rate},{seconds},{phase}",
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+        env={**os.environ, "P88_BENCH_URL": url},
+    )
+    output, _ = await proc.communicate()
+    return [(int(i), float(t)) for i, t in json.loads(output)]
+
+
 async def measure(url: str, sid: int, runners: int, rates: list[float], seconds: float) -> None:
     app = MeasuredApp(url, session=str(sid))
     results: dict[float, list[float]] = {}
     async with app.run_test(size=(120, 40)) as pilot:
-        while not (app.loaded.is_set() and app.query_one("#standings-table").row_count):
+        while not (app.loaded.is_set() and app.query_one("#crossings-table").row_count):
             await pilot.pause(0.05)
         await pilot.pause(1.0)
+        phase = 0
         for rate in rates:
-            for timing in app.timings.values():
-                timing.clear()
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                __file__,
-                "--writer",
-                f"{sid},{runners},{rate},{seconds}",
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.DEVNULL,
-                env={**os.environ, "P88_BENCH_URL": url},
-            )
-            output, _ = await proc.communicate()
-            committed = [(int(i), float(t)) for i, t in json.loads(output)]
-            await pilot.pause(1.0)
-            lat = [app.on_screen[i] - t for i, t in committed if i in app.on_screen]
-            missing = sum(1 for i, _ in committed if i not in app.on_screen)
-            results[rate] = lat
-            print(
-                f"\n{rate:g} reads/s for {seconds:g} s: {len(committed)} committed, "
-                f"{missing} never shown"
-            )
-            print(f"  commit -> on screen  {ms(lat)}")
-            for name, values in app.timings.items():
-                print(f"  one {name:9} refresh {ms(values)}")
-        app.frames.clear()
-        select = app.query_one("#view")
-        select.value = "point:START"  # every runner: the largest standings table
-        await pilot.pause(0.5)
-        whole: list[float] = []
-        for _ in range(5):
-            started = time.monotonic()
-            await LeaderboardApp._refresh_standings(app)
-            whole.append(time.monotonic() - started)
-        rows = app.query_one("#standings-table").row_count
-        print(f"\nstandings of all {rows:,} runners at START: one refresh {ms(whole)}")
-        print(f"one frame (compositor + terminal bytes)  {ms(app.frames)}")
+            for tab in ("crossings", "standings"):
+                app.action_show_tab(tab)
+                await pilot.pause(1.5)
+                for timing in app.timings.values():
+                    timing.clear()
+                app.frames.clear()
+                phase += 1
+                committed = await run_writer(url, sid, runners, rate, seconds, phase)
+                await pilot.pause(1.0)
+                print(f"\n{rate:g} reads/s for {seconds:g} s, {tab} tab on screen:")
+                if tab == "crossings":
+                    lat = [app.on_screen[i] - t for i, t in committed if i in app.on_screen]
+                    missing = sum(1 for i, _ in committed if i not in app.on_screen)
+                    results[rate] = lat
+                    print(f"  {len(committed)} committed, {missing} never shown")
+                    print(f"  commit -> on screen   {ms(lat)}")
+                    print(f"  table update -> frame {ms(app.frames)}")
+                for name, values in app.timings.items():
+                    if name != ("standings" if tab == "crossings" else "crossings"):
+                        print(f"  one {name:9} refresh {ms(values)}")
+        app.action_show_tab("standings")
+        for point in ("FINISH", "START"):  # START: every runner, the largest table
+            app.query_one("#view").value = f"point:{point}"
+            await pilot.pause(1.5)
+            whole = []
+            for _ in range(5):
+                started = time.monotonic()
+                await LeaderboardApp._refresh_standings(app)
+                whole.append(time.monotonic() - started)
+            rows = app.query_one("#standings-table").row_count
+            print(f"standings at {point} ({rows:,} runners): one refresh {ms(whole)}")
     if len(rates) >= 2:
         lo, hi = results[rates[0]], results[rates[-1]]
         if lo and hi:
@@ -262,8 +278,9 @@ def main() -> None:
     parser.add_argument("--writer", help=argparse.SUPPRESS)  # the writer process
     args = parser.parse_args()
     if args.writer:
-        sid, runners, rate, seconds = args.writer.split(",")
-        writer(os.environ["P88_BENCH_URL"], int(sid), int(runners), float(rate), float(seconds))
+        sid, runners, rate, seconds, phase = args.writer.split(",")
+        url = os.environ["P88_BENCH_URL"]
+        writer(url, int(sid), int(runners), float(rate), float(seconds), int(phase))
         return
     rates = [float(r) for r in args.rates.split(",")]
     server = database_url(config.load())

@@ -11,6 +11,7 @@ sets every flag again; no exception reaches Textual.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -70,7 +71,7 @@ class LeaderboardApp(App[None]):
         clock: Clock = utc_now,
         retry_s: Sequence[float] = RETRY_S,
         health_s: float = HEALTH_S,
-        standings_every_s: float = 0.5,
+        standings_every_s: float = 1.0,
         header_every_s: float = 5.0,
     ) -> None:
         super().__init__()
@@ -92,6 +93,8 @@ class LeaderboardApp(App[None]):
         self.banner_shown = 0
         self._due = {k: asyncio.Event() for k in ("session", "crossings", "standings", "header")}
         self._due["search"] = asyncio.Event()
+        self._stale: set[str] = set()
+        self._urgent = {k: asyncio.Event() for k in self._due}
 
     def compose(self) -> ComposeResult:
         yield w.StatusBar(self.clock, id="status")
@@ -104,7 +107,7 @@ class LeaderboardApp(App[None]):
                     yield Select([("(no timing point)", ALL)], allow_blank=False, id="view")
                     yield Select([("All sexes", ALL)], allow_blank=False, id="sex")
                     yield Select([("All ages", ALL)], allow_blank=False, id="age")
-                yield LiveTable(w.STANDING_COLUMNS, id="standings-table")
+                yield LiveTable(w.STANDING_COLUMNS, w.standing_row, id="standings-table")
             with TabPane("Search", id="search"):
                 yield Input(placeholder="bib, tag or name, then Enter", id="search-input")
                 yield Static("", id="search-summary")
@@ -118,7 +121,7 @@ class LeaderboardApp(App[None]):
         self._start("session", self._load_session)
         self._start("crossings", self._refresh_crossings)
         self._start("standings", self._refresh_standings, self.standings_every_s)
-        self._start("header", self._refresh_header)
+        self._start("header", self._refresh_header, 1.0)
         self._start("search", self._refresh_search, self.standings_every_s)
         self.set_interval(1.0, self.query_one(w.StatusBar).tick)
         self.set_interval(self.header_every_s, self._due["header"].set)
@@ -144,12 +147,17 @@ class LeaderboardApp(App[None]):
             except Exception as exc:  # a bug must not take the race-day screen down
                 self.log.error(f"{name} refresh failed: {exc!r}")
                 self.notify(f"{name} refresh failed: {exc}", severity="error")
-            if pause:
-                await asyncio.sleep(pause)
+            if pause:  # coalesce bursts of reads; a key press cuts the pause short
+                urgent = self._urgent[name]
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(urgent.wait(), pause)
+                urgent.clear()
 
-    def _mark(self, *names: str) -> None:
+    def _mark(self, *names: str, urgent: bool = False) -> None:
         for name in names:
             self._due[name].set()
+            if urgent:
+                self._urgent[name].set()
 
     async def _load_session(self) -> None:
         conn = self.feed.live
@@ -174,7 +182,7 @@ class LeaderboardApp(App[None]):
         self._set_choices("sex", [("All sexes", ALL), *((s, s) for s in sexes)])
         self._set_choices("age", [("All ages", ALL), *((a, a) for a in ages)])
         await self._load_views(conn)
-        self._mark("crossings", "standings", "header", "search")
+        self._mark("crossings", "standings", "header", "search", urgent=True)
 
     async def _load_views(self, conn: psycopg.AsyncConnection[Any]) -> None:
         assert self.session_id is not None
@@ -216,8 +224,15 @@ class LeaderboardApp(App[None]):
         self.last_id = max(self.last_id, rows[0].id)
         self.query_one("#crossings-table", LiveTable).set_rows(list(self.latest))
 
+    def _showing(self, tab: str) -> bool:
+        """Is ``tab`` on screen? Hidden tabs refresh when shown, not on every read."""
+        if self.query_one(TabbedContent).active == tab:
+            return True
+        self._stale.add(tab)
+        return False
+
     async def _refresh_standings(self) -> None:
-        if self.session_id is None or self.feed.bulk is None:
+        if self.session_id is None or self.feed.bulk is None or not self._showing("standings"):
             return
         if time.monotonic() - self.roster_at > ROSTER_EVERY_S:  # entries added mid-race
             self.roster = await q.load_roster(self.feed.bulk, self.session_id)
@@ -231,16 +246,18 @@ class LeaderboardApp(App[None]):
             )
         elif kind == "race":
             rows = await q.race_standings(self.feed.bulk, int(key), sex=sex, age_group=age)
-        self.query_one("#standings-table", LiveTable).set_rows(list(map(w.standing_row, rows)))
+        self.query_one("#standings-table", LiveTable).set_rows(rows)
 
     async def _refresh_header(self) -> None:
-        if self.session_id is None or self.feed.live is None:
+        if self.session_id is None or self.feed.bulk is None:
             return
-        figures = await q.header_figures(self.feed.live, self.session_id, self.clock())
+        figures = await q.header_figures(self.feed.bulk, self.session_id, self.clock())
         self.query_one(w.StatusBar).show(figures=figures, online=True)
 
     async def _refresh_search(self) -> None:
         if self.session_id is None or self.feed.bulk is None or not self.search_text:
+            return
+        if not self._showing("search"):
             return
         rows = await q.search_reads(self.feed.bulk, self.session_id, self.search_text, self.roster)
         self.query_one("#search-table", LiveTable).set_rows(list(map(w.search_row, rows)))
@@ -274,17 +291,24 @@ class LeaderboardApp(App[None]):
         elif self.session_id in message.event.session_ids:
             self._mark("crossings", "standings", "header", "search")
 
+    @on(TabbedContent.TabActivated)
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        tab = event.pane.id or ""
+        if tab in self._stale:
+            self._stale.discard(tab)
+            self._mark(tab, urgent=True)
+
     @on(Select.Changed)
     def _filter_changed(self, event: Select.Changed) -> None:
         name = event.select.id or ""
         if name in self.filters and isinstance(event.value, str):
             self.filters[name] = event.value
-            self._mark("standings")
+            self._mark("standings", urgent=True)
 
     @on(Input.Submitted, "#search-input")
     def _search(self, event: Input.Submitted) -> None:
         self.search_text = event.value.strip()
-        self._mark("search")
+        self._mark("search", urgent=True)
 
     # -- actions -------------------------------------------------------------------------
 

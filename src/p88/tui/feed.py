@@ -1,9 +1,9 @@
 """The leaderboard's link to PostgreSQL: read-only connections, LISTEN, reconnecting.
 
 ``LiveFeed.run`` is one long asyncio task. It opens three connections — one that only
-LISTENs (psycopg's ``notifies()`` holds its connection while it waits), one for the small
-live queries (new crossings, header figures) and one for the bulky ones (standings,
-search), so a 5,000-runner standings query never delays a new crossing. Each session is
+LISTENs (psycopg's ``notifies()`` holds its connection while it waits), one for the new
+crossings alone and one for everything bulkier (standings, header counts, search), so a
+5,000-runner standings query never delays a new crossing. Each session is
 ``default_transaction_read_only``: the TUI cannot write even by mistake.
 
 When any connection fails (the server went away, an admin killed the backend, a query
