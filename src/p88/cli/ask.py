@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, Any, Optional
 
 import typer
@@ -103,6 +104,12 @@ def _print_sql(sql: str) -> None:
     import sqlglot
 
     pretty = sqlglot.transpile(sql, read="postgres", write="postgres", pretty=True)[0]
+    # id lists (race ids the catalog resolved) on one line rather than one id per line
+    pretty = re.sub(
+        r"\(\n(?:\s+-?\d+,\n)*\s+-?\d+\n\s*\)",
+        lambda m: "(" + ", ".join(re.findall(r"-?\d+", m.group(0))) + ")",
+        pretty,
+    )
     out.print(pretty, markup=False, highlight=False)
 
 
