@@ -100,8 +100,19 @@ def test_search_filters_and_picker_by_keystroke(db_url: str, conn: psycopg.Conne
             assert column(app, "search-table", 1) == ["START", "HALF", "FINISH", "FINISH"]
             assert app.query_one("#search-input", Input).value == "okafor"
 
+            # the mouse: click the Standings tab, then the third runner's row
+            assert await pilot.click("#--content-tab-standings")
+            await wait_for(
+                pilot,
+                lambda: column(app, "standings-table", 1) == ["104", "102", "101", "103", "105"],
+            )
+            table = app.query_one("#standings-table", LiveTable)
+            assert await pilot.click("#standings-table", offset=(3, 3))  # header is line 0
+            assert table.cursor_row == 2 and table.has_focus
+            await pilot.press("down")
+            assert table.cursor_row == 3
             app.set_focus(None)
-            await pilot.press("2")
+            await pilot.press("1", "2")
             await wait_for(
                 pilot,
                 lambda: column(app, "standings-table", 1) == ["104", "102", "101", "103", "105"],

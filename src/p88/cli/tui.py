@@ -27,10 +27,8 @@ def tui(
 
     Example: p88 tui --session 1
     """
-    from p88.store import connect
-    from p88.tui import run
+    from p88.tui import check, run
 
     url = state(ctx).database_url()
-    with connect(url, autocommit=True, application_name="p88 tui"):
-        pass  # one clear error line now, rather than a banner on an empty screen
+    check(url)
     run(url, session=session)
