@@ -32,6 +32,13 @@ def test_guarded_select_runs_as_the_select_only_role(conn: psycopg.Connection[An
     assert privileges == (True, False, False)
 
 
+def test_a_role_without_this_databases_grants_is_not_used(conn: psycopg.Connection[Any]) -> None:
+    conn.execute("REVOKE SELECT ON ct_results FROM p88_ask")
+    rows = run(conn, guard("SELECT count(*) FROM ct_results", POLICY))
+    assert rows.role == "(connecting user)" and rows.rows == [(0,)]
+    assert run(conn, guard("SELECT count(*) FROM ct_events", POLICY), role="no_such_role").rows
+
+
 def test_the_transaction_is_read_only_even_for_sql_that_slipped_past(
     conn: psycopg.Connection[Any],
 ) -> None:

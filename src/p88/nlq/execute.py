@@ -42,9 +42,13 @@ class Rows:
 
 
 def _can_use_role(conn: psycopg.Connection[Any], role: str) -> bool:
+    """The role exists, the user may become it, and it was granted this database's tables
+    (roles are server-wide: another database's migration may have made it)."""
     row = conn.execute(
-        "SELECT to_regrole(%s) IS NOT NULL AND pg_has_role(current_user, %s, 'MEMBER')",
-        (role, role),
+        "SELECT CASE WHEN to_regrole(%s) IS NULL THEN false ELSE "
+        "pg_has_role(current_user, %s, 'MEMBER') "
+        "AND coalesce(has_table_privilege(%s, to_regclass('ct_results'), 'SELECT'), false) END",
+        (role, role, role),
     ).fetchone()
     return bool(row and row[0])
 
