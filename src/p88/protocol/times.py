@@ -151,6 +151,8 @@ class WallClock:
         self.session_date = session_date
         self.tz = zone(tz)
         self._last: datetime | None = None
+        self._received: datetime | None = None
+        self._near: datetime | None = None
 
     def resolve(self, t: ReadTime, received: datetime | None = None) -> datetime:
         if t.wall is not None:  # iso/unix carry their date: nothing to decide
@@ -158,7 +160,10 @@ class WallClock:
             return t.wall
         near = self._last
         if received is not None:
-            near = received.astimezone(self.tz).replace(tzinfo=None)
+            if received is not self._received:  # the listener reuses one receipt time per ms
+                self._received = received
+                self._near = received.astimezone(self.tz).replace(tzinfo=None)
+            near = self._near
         value = local_datetime(t, self.session_date, near=near)
         self._last = value
         return value
