@@ -227,3 +227,20 @@ def test_without_results_tags_stand_alone(db_url: str, conn: psycopg.Connection[
             assert await q.default_session(a) == sid
 
     asyncio.run(go())
+
+
+def test_formats_read_like_a_race_clock() -> None:
+    from p88.tui import fmt
+
+    assert fmt.elapsed(timedelta(seconds=8615.24)) == "2:23:35.2"
+    assert fmt.elapsed(timedelta(seconds=59.96)) == "1:00.0"
+    assert fmt.elapsed(None) == ""
+    assert fmt.gap(timedelta(0)) == "—" and fmt.gap(timedelta(seconds=280.7)) == "+4:40.7"
+    assert fmt.clock(datetime(2025, 1, 1, 8, 0, 5, 123456)) == "08:00:05.12"
+    assert [fmt.ago(NOW - timedelta(seconds=s), NOW) for s in (4, 185, 7800, 90000)] == [
+        "4s ago",
+        "3m 05s ago",
+        "2h 10m ago",
+        "1d 01h ago",
+    ]
+    assert fmt.ago(None, NOW) == "never"

@@ -37,7 +37,7 @@ def gap(value: timedelta | None) -> str:
 
 
 def ago(then: datetime | None, now: datetime) -> str:
-    """``4s ago``, ``3m 05s ago``, ``2h 10m ago``; ``never`` without a read."""
+    """``4s ago``, ``3m 05s ago``, ``2h 10m ago``, ``3d 04h ago``; ``never`` without a read."""
     if then is None:
         return "never"
     seconds = max(0, int((now - then).total_seconds()))
@@ -45,7 +45,9 @@ def ago(then: datetime | None, now: datetime) -> str:
         return f"{seconds}s ago"
     if seconds < 3600:
         return f"{seconds // 60}m {seconds % 60:02d}s ago"
-    return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m ago"
+    if seconds < 86400:
+        return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m ago"
+    return f"{seconds // 86400}d {seconds % 86400 // 3600:02d}h ago"
 
 
 def count(value: int) -> str:
