@@ -11,10 +11,9 @@ sets every flag again; no exception reaches Textual.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from p88.store import crossings as q
 from p88.store.connect import describe
 from p88.tui import widgets as w
 from p88.tui.feed import HEALTH_S, RETRY_S, LiveFeed
+from p88.tui.refresh import Refresher
 from p88.tui.screens import HelpScreen, SessionPicker
 from p88.tui.table import LiveTable, Row
 
@@ -91,10 +91,10 @@ class LeaderboardApp(App[None]):
         self.search_text = ""
         self.loaded = asyncio.Event()
         self.banner_shown = 0
-        self._due = {k: asyncio.Event() for k in ("session", "crossings", "standings", "header")}
-        self._due["search"] = asyncio.Event()
+        self.refresher = Refresher(
+            self, self.feed, ("session", "crossings", "standings", "header", "search")
+        )
         self._stale: set[str] = set()
-        self._urgent = {k: asyncio.Event() for k in self._due}
 
     def compose(self) -> ComposeResult:
         yield w.StatusBar(self.clock, id="status")
@@ -118,46 +118,16 @@ class LeaderboardApp(App[None]):
         self.query_one(w.Banner).report(None)
         self.query_one(w.StatusBar).show(db_label=self.db_label)
         self.run_worker(self.feed.run(), name="feed", exit_on_error=False)
-        self._start("session", self._load_session)
-        self._start("crossings", self._refresh_crossings)
-        self._start("standings", self._refresh_standings, self.standings_every_s)
-        self._start("header", self._refresh_header, 1.0)
-        self._start("search", self._refresh_search, self.standings_every_s)
+        start = self.refresher.start
+        start("session", self._load_session)
+        start("crossings", self._refresh_crossings)
+        start("standings", self._refresh_standings, self.standings_every_s)
+        start("header", self._refresh_header, 1.0)
+        start("search", self._refresh_search, self.standings_every_s)
         self.set_interval(1.0, self.query_one(w.StatusBar).tick)
-        self.set_interval(self.header_every_s, self._due["header"].set)
+        self.set_interval(self.header_every_s, lambda: self.refresher.mark("header"))
 
     # -- the refresh tasks ---------------------------------------------------------------
-
-    def _start(self, name: str, body: Callable[[], Awaitable[None]], pause: float = 0.0) -> None:
-        self.run_worker(self._run_refresh(name, body, pause), name=name, exit_on_error=False)
-
-    async def _run_refresh(
-        self, name: str, body: Callable[[], Awaitable[None]], pause: float
-    ) -> None:
-        due = self._due[name]
-        while True:
-            await due.wait()
-            due.clear()
-            if not self.feed.connected:
-                continue  # LiveFeed.Up sets every flag again
-            try:
-                await body()
-            except psycopg.Error as exc:
-                self.feed.lost(exc)
-            except Exception as exc:  # a bug must not take the race-day screen down
-                self.log.error(f"{name} refresh failed: {exc!r}")
-                self.notify(f"{name} refresh failed: {exc}", severity="error")
-            if pause:  # coalesce bursts of reads; a key press cuts the pause short
-                urgent = self._urgent[name]
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(urgent.wait(), pause)
-                urgent.clear()
-
-    def _mark(self, *names: str, urgent: bool = False) -> None:
-        for name in names:
-            self._due[name].set()
-            if urgent:
-                self._urgent[name].set()
 
     async def _load_session(self) -> None:
         conn = self.feed.live
@@ -182,7 +152,7 @@ class LeaderboardApp(App[None]):
         self._set_choices("sex", [("All sexes", ALL), *((s, s) for s in sexes)])
         self._set_choices("age", [("All ages", ALL), *((a, a) for a in ages)])
         await self._load_views(conn)
-        self._mark("crossings", "standings", "header", "search", urgent=True)
+        self.refresher.mark("crossings", "standings", "header", "search", urgent=True)
 
     async def _load_views(self, conn: psycopg.AsyncConnection[Any]) -> None:
         assert self.session_id is not None
@@ -276,7 +246,7 @@ class LeaderboardApp(App[None]):
     def _feed_up(self) -> None:
         self.query_one(w.Banner).report(None)
         self.query_one(w.StatusBar).show(online=True)
-        self._mark("session")
+        self.refresher.mark("session")
 
     @on(LiveFeed.Down)
     def _feed_down(self, message: LiveFeed.Down) -> None:
@@ -287,28 +257,28 @@ class LeaderboardApp(App[None]):
     @on(LiveFeed.Notified)
     def _notified(self, message: LiveFeed.Notified) -> None:
         if self.session_id is None:
-            self._mark("session")
+            self.refresher.mark("session")
         elif self.session_id in message.event.session_ids:
-            self._mark("crossings", "standings", "header", "search")
+            self.refresher.mark("crossings", "standings", "header", "search")
 
     @on(TabbedContent.TabActivated)
     def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
         tab = event.pane.id or ""
         if tab in self._stale:
             self._stale.discard(tab)
-            self._mark(tab, urgent=True)
+            self.refresher.mark(tab, urgent=True)
 
     @on(Select.Changed)
     def _filter_changed(self, event: Select.Changed) -> None:
         name = event.select.id or ""
         if name in self.filters and isinstance(event.value, str):
             self.filters[name] = event.value
-            self._mark("standings", urgent=True)
+            self.refresher.mark("standings", urgent=True)
 
     @on(Input.Submitted, "#search-input")
     def _search(self, event: Input.Submitted) -> None:
         self.search_text = event.value.strip()
-        self._mark("search", urgent=True)
+        self.refresher.mark("search", urgent=True)
 
     # -- actions -------------------------------------------------------------------------
 
@@ -334,7 +304,7 @@ class LeaderboardApp(App[None]):
             self.query_one("#search-table", LiveTable).focus()
 
     def action_reload(self) -> None:
-        self._mark("session")
+        self.refresher.mark("session")
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
@@ -366,4 +336,4 @@ class LeaderboardApp(App[None]):
         for table in self.query(LiveTable):
             table.set_rows([])
         self.query_one("#search-summary", Static).update("")
-        self._mark("session")
+        self.refresher.mark("session")
