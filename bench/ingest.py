@@ -7,8 +7,9 @@ In one run, on one server (P88_DATABASE_URL or the embedded one), on a scratch d
 1. listener: ``--clients`` scripted CTP01 clients stream the real capture at full speed over
    loopback (each client under its own location, so every line is a distinct read) into
    ``p88.listener.Listener``; reads/s from the first byte sent to the last row committed;
-2. one-at-a-time: the seed's pattern, one INSERT + COMMIT per read (a sample of 3,000);
-3. bulk COPY: every read in one COPY + one commit (the practical ceiling);
+2. the writer alone: the same ``write_batch`` on prebuilt rows (where the listener's limit is);
+3. one-at-a-time: the seed's pattern, one INSERT + COMMIT per read (a sample of 3,000);
+4. bulk COPY: every read in one COPY + one commit (the practical ceiling);
 
 then ratios (goal: >= 0.6 x COPY and >= 25 x one-at-a-time), and at a race-like ``--rate``
 reads/s from one client: p50/p99/max from the line leaving the client (loopback, so
@@ -126,6 +127,29 @@ def one_at_a_time(url: str, lines: list[bytes]) -> float:
         return len(data) / (time.perf_counter() - t0)
 
 
+def writer_alone(url: str, lines: list[bytes], copies: int) -> float:
+    """The listener's write_batch on prebuilt rows, batches of 1,000: no sockets, no parsing."""
+    from p88.store.ingest import SessionCache, write_batch
+    from p88.store.spool import ReadRow
+
+    clock = WallClock(datetime(2024, 12, 14).date(), "UTC")
+    now = datetime.now(UTC)
+    ops = []
+    for i in range(copies):
+        for line in lines:
+            r = parse_line(line)
+            assert isinstance(r, Read)
+            when = clock.resolve(r.time)
+            ops.append(ReadRow("bench-writer", f"W{i}", r.tag, when, r.lap, r.reader, r.gator,
+                               r.seq, f"w{i}", r.raw.decode(), now, None))  # fmt: skip
+    cache = SessionCache()
+    with connect(url) as conn:
+        t0 = time.perf_counter()
+        for k in range(0, len(ops), 1000):
+            write_batch(conn, ops[k : k + 1000], cache)
+        return len(ops) / (time.perf_counter() - t0)
+
+
 def bulk_copy(url: str, lines: list[bytes], copies: int) -> float:
     sid = new_session(url, "bench-copy")
     data = [row for i in range(copies) for row in rows(lines, sid, f"C{i}")]
@@ -210,6 +234,8 @@ def main() -> None:
         print(f"listener, socket -> committed : {listener:>10,.0f} reads/s")
         single = one_at_a_time(url, lines)
         print(f"one INSERT + COMMIT per read  : {single:>10,.0f} reads/s")
+        alone = writer_alone(url, lines, args.clients)
+        print(f"writer alone (prebuilt rows)  : {alone:>10,.0f} reads/s")
         copy = bulk_copy(url, lines, args.clients)
         print(f"one bulk COPY                 : {copy:>10,.0f} reads/s")
         print(f"ratio listener / COPY         : {listener / copy:>10.2f}  (goal >= 0.6)")
