@@ -11,46 +11,25 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from p88.nlq.compile_events import events_query, reads_query
 from p88.nlq.frame import Frame
-
-R, RA, E, P, B, T = "r", "ra", "e", "p", "b", "tr"
-MEASURE_COLUMN = {"chip": "chip_time", "gun": "gun_time", "pace": "pace"}
-BUCKET_S = {42195: 1800, 21098: 900, 10000: 300, 5000: 300}
-OPS = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
-
-
-def col(table: str, name: str) -> exp.Column:
-    return exp.column(name, table=table)
-
-
-def num(value: float) -> exp.Expr:
-    return exp.Literal.number(int(value) if float(value).is_integer() else value)
-
-
-def text(value: str) -> exp.Literal:
-    return exp.Literal.string(value)
-
-
-def interval(seconds: float) -> exp.Expr:
-    whole = int(seconds)
-    frac = round(seconds - whole, 2)
-    body = f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
-    if frac:
-        body += f"{frac:.2f}"[1:]
-    return exp.cast(text(body), exp.DataType.build("interval"), copy=False)
-
-
-def alias(node: exp.Expr, name: str) -> exp.Expr:
-    return exp.alias_(node, name, copy=False)
-
-
-def year_of(table: str = E) -> exp.Expr:
-    year = exp.Extract(this=exp.var("YEAR"), expression=col(table, "event_date"))
-    return exp.cast(year, exp.DataType.build("int"), copy=False)
-
-
-def _table(name: str, short: str) -> exp.Table:
-    return exp.table_(name, alias=short)
+from p88.nlq.nodes import (
+    BUCKET_S,
+    MEASURE_COLUMN,
+    OPS,
+    RA,
+    B,
+    E,
+    P,
+    R,
+    alias,
+    col,
+    interval,
+    num,
+    table,
+    text,
+    year_of,
+)
 
 
 class Builder:
@@ -133,7 +112,7 @@ class Builder:
         return out
 
     def source(self, select: exp.Select) -> exp.Select:
-        select = select.from_(_table("ct_results", R), copy=False)
+        select = select.from_(table("ct_results", R), copy=False)
         targets = {
             RA: ("ct_races", col(RA, "id").eq(col(R, "race_id"))),
             E: ("ct_events", col(E, "id").eq(col(R, "event_id"))),
@@ -142,9 +121,9 @@ class Builder:
         for short in (RA, E, P):
             if short in self.joins:
                 name, on = targets[short]
-                select = select.join(_table(name, short), on=on, copy=False)
+                select = select.join(table(name, short), on=on, copy=False)
         if B in self.joins:
-            select = select.join(_table("bq_standards", B), on=bq_join(self.frame), copy=False)
+            select = select.join(table("bq_standards", B), on=bq_join(self.frame), copy=False)
         return select
 
 
@@ -163,9 +142,9 @@ def compile_frame(frame: Frame, race_ids: list[int] | None, limit: int = 100) ->
     """The SELECT that answers ``frame``; ``race_ids`` is the catalog's resolution of its
     event/year/distance/partner filters (None: no such filter)."""
     if frame.subject == "reads":
-        return _reads(frame, limit)
+        return reads_query(frame, limit)
     if frame.subject == "events":
-        return _events(frame, limit)
+        return events_query(frame, limit)
     b = Builder(frame, race_ids)
     m = frame.metric
     if m == "bq":
@@ -281,9 +260,9 @@ def _rows(b: Builder, limit: int) -> exp.Select:
     select = (
         exp.select(*fields)
         .from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier(R))))
-        .join(_table("ct_participants", P), on=col(P, "id").eq(col(R, "participant_id")))
-        .join(_table("ct_events", E), on=col(E, "id").eq(col(R, "event_id")))
-        .join(_table("ct_races", RA), on=col(RA, "id").eq(col(R, "race_id")))
+        .join(table("ct_participants", P), on=col(P, "id").eq(col(R, "participant_id")))
+        .join(table("ct_events", E), on=col(E, "id").eq(col(R, "event_id")))
+        .join(table("ct_races", RA), on=col(RA, "id").eq(col(R, "race_id")))
     )
     if frame.metric == "pr":
         outer = [exp.column(a.alias) for a in fields if a.alias not in ("n", "distance_m")]
@@ -315,63 +294,6 @@ def _repeat(b: Builder) -> exp.Select:
         .from_(inner.subquery("t"), copy=False)
         .limit(num(1), copy=False)
     )
-
-
-def _events(frame: Frame, limit: int) -> exp.Select:
-    conds: list[exp.Expr] = []
-    if frame.event_ids:
-        conds.append(col(E, "id").isin(*(num(i) for i in frame.event_ids), copy=False))
-    if frame.metric == "count":
-        select = exp.select(alias(exp.Count(this=exp.Star()), "events"))
-        select = select.from_(_table("ct_events", E), copy=False)
-        if conds:
-            select = select.where(exp.and_(*conds, copy=False), copy=False)
-        return select.limit(num(1), copy=False)
-    select = exp.select(
-        alias(col(E, "name"), "event"),
-        alias(col(E, "event_date"), "date"),
-        alias(col(E, "city"), "city"),
-        alias(col(E, "state"), "state"),
-    ).from_(_table("ct_events", E), copy=False)
-    if conds:
-        select = select.where(exp.and_(*conds, copy=False), copy=False)
-    select = select.order_by(col(E, "event_date"), col(E, "id"), copy=False)
-    return select.limit(num(limit), copy=False)
-
-
-def _reads(frame: Frame, limit: int) -> exp.Select:
-    conds: list[exp.Expr] = []
-    if frame.session_id is not None:
-        conds.append(col(T, "session_id").eq(num(frame.session_id)))
-    if frame.location:
-        conds.append(col(T, "location_name").eq(text(frame.location)))
-    if frame.minutes_back is not None:
-        now = exp.cast(exp.CurrentTimestamp(), exp.DataType.build("timestamp"))
-        since = exp.Sub(this=now, expression=interval(frame.minutes_back * 60))
-        conds.append(exp.GTE(this=col(T, "read_timestamp"), expression=since))
-    source = _table("timing_reads", T)
-    if frame.metric == "list":
-        select = exp.select(
-            *(col(T, c) for c in ("read_timestamp", "location_name", "tag_code", "reader_id"))
-        ).from_(source, copy=False)
-        select = select.where(exp.and_(*conds, copy=False), copy=False) if conds else select
-        order = exp.Ordered(this=col(T, "read_timestamp"), desc=True)
-        select = select.order_by(order, exp.Ordered(this=col(T, "id"), desc=True), copy=False)
-        return select.limit(num(limit), copy=False)
-    fields: list[exp.Expr] = []
-    if "location" in frame.group_by:
-        fields.append(alias(col(T, "location_name"), "location"))
-    fields += [
-        alias(exp.Count(this=exp.Star()), "reads"),
-        alias(exp.Count(this=exp.Distinct(expressions=[col(T, "tag_code")])), "tags"),
-        alias(exp.Max(this=col(T, "read_timestamp")), "latest_read"),
-    ]
-    select = exp.select(*fields).from_(source, copy=False)
-    select = select.where(exp.and_(*conds, copy=False), copy=False) if conds else select
-    if "location" in frame.group_by:
-        select = select.group_by(col(T, "location_name"), copy=False)
-        select = select.order_by(exp.column("location"), copy=False)
-    return select.limit(num(limit), copy=False)
 
 
 def render(tree: exp.Expr, *, pretty: bool = False) -> str:

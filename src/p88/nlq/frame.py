@@ -80,6 +80,15 @@ class Frame:
 
 
 @dataclass(frozen=True)
+class Pins:
+    """Flags that settle an ambiguity: ``--event``, ``--year``, ``--time``."""
+
+    event: str | None = None
+    year: str | None = None
+    time: str | None = None
+
+
+@dataclass(frozen=True)
 class Interpretation:
     """One reading of an ambiguous question, and the flags that pin it."""
 

@@ -9,7 +9,7 @@ names an event it does not time. It never reads results; it may look up runners'
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -20,26 +20,24 @@ from p88.nlq.catalog import (
     closest,
     distinctive,
     match_series,
-    state_code,
     words,
 )
 from p88.nlq.entities import DISTANCE_LABEL, Entities, extract
-from p88.nlq.frame import Ambiguous, Condition, Frame, Interpretation, NotUnderstood, NotYours
-from p88.nlq.places import STATES
+from p88.nlq.frame import Ambiguous, Condition, Frame, Interpretation, NotUnderstood, Pins
+from p88.nlq.names import (
+    not_yours,
+    resolve_partner_named,
+    resolve_places,
+    resolve_runner,
+    resolve_series,
+)
 
 if TYPE_CHECKING:
     import psycopg
 
+__all__ = ["Pins", "events_for", "understand"]
+
 TIME_METRICS = ("top", "avg", "median", "min", "max", "distribution", "bq", "list")
-
-
-@dataclass(frozen=True)
-class Pins:
-    """Flags that settle an ambiguity: ``--event``, ``--year``, ``--time``."""
-
-    event: str | None = None
-    year: str | None = None
-    time: str | None = None
 
 
 def understand(
@@ -59,19 +57,19 @@ def understand(
     frame = Frame(partner_id=partner_id)
     if vocab.LIVE.search(text) and (ent.session_no is not None or "read" in text):
         return _live(ent, catalog, frame)
-    _partner_named(ent, catalog, frame, partner_id)
+    resolve_partner_named(ent, catalog, frame, partner_id)
     if ent.tenant and frame.partner_id is None:
         raise NotUnderstood(
             "'our' needs a timing partner: ask with --partner NAME (or name the partner)",
             words=["our"],
             suggestions=[],
         )
-    _places(ent, catalog, frame)
+    resolve_places(ent, catalog, frame)
     if vocab.BQ.search(text):
         for m in vocab.BQ.finditer(text):
             ent.take(m)
         frame.metric = "bq"
-    series = _series(ent, catalog, partner_id, pins)
+    series = resolve_series(ent, catalog, partner_id, pins)
     frame.series = series
     if series and not pins.event:
         said = set(re.findall(r"[a-z0-9]+", text))
@@ -82,7 +80,7 @@ def understand(
     _years(ent, frame, catalog, series, pins)
     _distance(ent, frame, catalog, series)
     if conn is not None:
-        _runner(ent, frame, conn, partner_id)
+        resolve_runner(ent, frame, conn, partner_id)
     if frame.subject == "events" and frame.participant_ids:
         frame.subject = "results"  # "which events did <runner> run": the runner's results
         frame.metric = "count" if vocab.COUNT.search(text) else "list"
@@ -105,111 +103,6 @@ def _live(ent: Entities, catalog: Catalog, frame: Frame) -> Frame:
     if re.search(r"\b(?:by|per|each) (?:location|point|mat)\b|timing data", text):
         frame.group_by = ["location"]
     return frame
-
-
-def _places(ent: Entities, catalog: Catalog, frame: Frame) -> None:
-    text = ent.text
-    names = sorted(STATES, key=len, reverse=True)
-    for m in re.finditer(r"\b(from|in|of) (?=((?:[a-z.]+ ?){1,3}))", text):
-        prep, rest = m[1], m[2]
-        for name in names:
-            if rest.startswith(name) and (len(rest) == len(name) or rest[len(name)] == " "):
-                span = (m.start(2), m.start(2) + len(name))
-                if ent.used(*span):
-                    break
-                if prep == "from":
-                    frame.home_state = STATES[name]
-                else:
-                    frame.event_state = STATES[name]
-                ent.spans.append((m.start(), span[1]))
-                break
-        else:
-            if prep != "from":
-                continue
-            tokens = rest.split()
-            for n in (3, 2, 1):
-                city = " ".join(tokens[:n])
-                code = state_code(city) if n == 1 and len(city) == 2 else None
-                if code and city.upper() in catalog.home_states:
-                    frame.home_state = code
-                elif city in catalog.home_cities:
-                    frame.home_city = city.title()
-                else:
-                    continue
-                ent.spans.append((m.start(), m.start(2) + len(city)))
-                break
-
-
-def _partner_named(ent: Entities, catalog: Catalog, frame: Frame, partner_id: int | None) -> None:
-    for pid, (name, code) in catalog.partners.items():
-        key = " ".join(name.lower().split()[:2])
-        stop = r"(?=[,:]|$| show| how| list| what| our| events)"
-        names = rf"\b(?:{re.escape(key)}|{re.escape(code.lower())})\b"
-        m = re.search(names + r"[\w .]*?" + stop, ent.text)
-        if not m:
-            continue
-        ent.take(m)
-        if partner_id is not None and pid != partner_id:
-            raise NotYours(f"{name} is not your timing partner account")
-        frame.partner_id = pid
-
-
-def _not_yours(found: list[str], mine: Catalog, *, model_may_try: bool = False) -> NotYours:
-    """One message for every name a partner uses that is not one of its events.
-
-    Whether the name is another partner's event, a typo or nothing at all, the partner
-    hears the same words, so the answer never tells that an event exists elsewhere.
-    """
-    quoted = ", ".join(f"'{w}'" for w in found)
-    near = closest(found[0], list(mine.series)) if found else []
-    hint = "did you mean " + " or ".join(near) + "?" if near else None
-    return NotYours(
-        f"{quoted} is not among your events (nor a word p88 knows)",
-        hint=hint,
-        model_may_try=model_may_try,
-    )
-
-
-def _series(ent: Entities, catalog: Catalog, partner_id: int | None, pins: Pins) -> str | None:
-    """The event series the question names, matched against the events the asker may see."""
-    mine = catalog.for_partner(partner_id)
-    if pins.event:
-        matches, _ = match_series(mine, words(pins.event.lower()))
-        if not matches:
-            if partner_id is not None:
-                raise _not_yours([pins.event], mine)
-            raise NotUnderstood(
-                f"no event matches --event {pins.event!r}",
-                words=[pins.event],
-                suggestions=closest(pins.event.lower(), list(mine.series)),
-            )
-        _mark_series(ent, mine)
-        return matches[0].name
-    free = [w for w in words(ent.text) if not ent.used(w[1], w[2])]
-    matches, typos = match_series(mine, free)
-    if not matches:
-        if typos:
-            word = typos[0][0]
-            if partner_id is not None:
-                raise _not_yours([word], mine)
-            near = closest(word, list(mine.series))
-            raise NotUnderstood(f"no event matches '{word}'", words=[word], suggestions=near)
-        return None
-    best = [m for m in matches if (m.score, m.exact) == (matches[0].score, matches[0].exact)]
-    if len(best) > 1:
-        raise Ambiguous(
-            "the question names more than one event",
-            [Interpretation(m.name, f'--event "{m.name}"', Frame(series=m.name)) for m in best],
-        )
-    ent.spans.append(best[0].span)
-    return best[0].name
-
-
-def _mark_series(ent: Entities, catalog: Catalog) -> None:
-    free = [w for w in words(ent.text) if not ent.used(w[1], w[2])]
-    matches, _ = match_series(catalog, free)
-    if matches:
-        ent.spans.append(matches[0].span)
 
 
 def _metric(ent: Entities, frame: Frame) -> None:
@@ -359,48 +252,6 @@ def _distance(ent: Entities, frame: Frame, catalog: Catalog, series: str | None)
         frame.distance = 42195
 
 
-def _runner(
-    ent: Entities, frame: Frame, conn: psycopg.Connection[Any], partner_id: int | None
-) -> None:
-    free = [w for w in words(ent.text) if not ent.used(w[1], w[2]) and w[0] not in vocab.VOCAB]
-    free = [w for w in free if not w[0].isdigit()]
-    pairs = [(a, b) for a, b in zip(free, free[1:], strict=False) if b[1] - a[2] <= 1]
-    if not pairs:
-        return
-    from psycopg import sql
-
-    query = sql.SQL(
-        "SELECT id, lower(first_name), lower(last_name) FROM ct_participants "
-        "WHERE ({pairs}){tenant} ORDER BY id"
-    ).format(
-        pairs=sql.SQL(" OR ").join(
-            sql.SQL("(lower(last_name) = {} AND lower(first_name) = {})").format(
-                sql.Literal(b[0]), sql.Literal(a[0])
-            )
-            for a, b in pairs
-        ),
-        tenant=sql.SQL(
-            " AND id IN (SELECT participant_id FROM ct_results WHERE partner_id = {})"
-        ).format(sql.Literal(partner_id))
-        if partner_id is not None
-        else sql.SQL(""),
-    )
-    if conn.autocommit:  # p88's own fixed query, names as literals: one round trip
-        rows = conn.execute(query).fetchall()
-    else:
-        with conn.transaction(force_rollback=True):
-            rows = conn.execute(query).fetchall()
-    if not rows:
-        a, b = pairs[0]
-        raise NotUnderstood(f"no runner named '{a[0]} {b[0]}'", words=[a[0], b[0]], suggestions=[])
-    first, last = rows[0][1], rows[0][2]
-    frame.participant_ids = tuple(r[0] for r in rows if (r[1], r[2]) == (first, last))
-    frame.participant_name = f"{first.title()} {last.title()}"
-    for a, b in pairs:
-        if (a[0], b[0]) == (first, last):
-            ent.spans.append((a[1], b[2]))
-
-
 def _leftovers(ent: Entities, catalog: Catalog, series: str | None, partner_id: int | None) -> None:
     name_words = series.lower().split() if series else []
 
@@ -418,7 +269,7 @@ def _leftovers(ent: Entities, catalog: Catalog, series: str | None, partner_id: 
     if unknown and partner_id is not None:
         spans = [(w, s, e) for w, s, e in words(ent.text) if w in unknown]
         others, typos = match_series(catalog, spans)
-        raise _not_yours(
+        raise not_yours(
             unknown, catalog.for_partner(partner_id), model_may_try=not (others or typos)
         )
     if unknown:

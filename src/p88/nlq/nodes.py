@@ -1,0 +1,48 @@
+"""Small builders of sqlglot nodes the compiler uses: columns, literals, intervals.
+
+Values from a question enter a tree only through ``num`` and ``text`` (``exp.Literal``),
+never as SQL text.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+R, RA, E, P, B, T = "r", "ra", "e", "p", "b", "tr"
+MEASURE_COLUMN = {"chip": "chip_time", "gun": "gun_time", "pace": "pace"}
+BUCKET_S = {42195: 1800, 21098: 900, 10000: 300, 5000: 300}
+OPS = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
+
+
+def col(table: str, name: str) -> exp.Column:
+    return exp.column(name, table=table)
+
+
+def num(value: float) -> exp.Expr:
+    return exp.Literal.number(int(value) if float(value).is_integer() else value)
+
+
+def text(value: str) -> exp.Literal:
+    return exp.Literal.string(value)
+
+
+def interval(seconds: float) -> exp.Expr:
+    whole = int(seconds)
+    frac = round(seconds - whole, 2)
+    body = f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+    if frac:
+        body += f"{frac:.2f}"[1:]
+    return exp.cast(text(body), exp.DataType.build("interval"), copy=False)
+
+
+def alias(node: exp.Expr, name: str) -> exp.Expr:
+    return exp.alias_(node, name, copy=False)
+
+
+def year_of(table: str = E) -> exp.Expr:
+    year = exp.Extract(this=exp.var("YEAR"), expression=col(table, "event_date"))
+    return exp.cast(year, exp.DataType.build("int"), copy=False)
+
+
+def table(name: str, short: str) -> exp.Table:
+    return exp.table_(name, alias=short)
