@@ -99,3 +99,18 @@ def test_refusal_exit_code_comes_from_the_guard(env: dict[str, str], tmp_path: P
     with pytest.raises(RefusedError) as info:
         guard("SELECT pg_sleep(1)", POLICY)
     assert info.value.exit_code == EXIT_REFUSED
+
+
+def test_public_surface_is_complete() -> None:
+    import types
+
+    import p88.nlq as nlq
+
+    public = {
+        name
+        for name, value in vars(nlq).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    }
+    assert public - {"annotations"} == set(nlq.__all__)
+    for name in nlq.__all__:
+        assert getattr(nlq, name).__doc__, name
