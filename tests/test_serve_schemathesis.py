@@ -3,6 +3,8 @@
 Whatever it generates (odd numbers, huge limits, unicode, missing or malformed values),
 the answer must conform to the document and never be a 5xx. The SSE stream is left out
 (a valid request never ends); its parameter validation is covered in test_serve_api.
+"Schema-valid request rejected" is not checked: some valid-looking requests are rightly
+refused (race_id together with session_id; a question p88 does not understand).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import positive_data_acceptance
 
 from p88.serve import create_app
 from p88.store.connect import connect
@@ -42,4 +45,4 @@ schema = schemathesis.pytest.from_fixture("api_schema").exclude(path="/api/timin
 def test_no_server_errors(case: Any) -> None:
     response = case.call(timeout=10)
     assert response.status_code < 500, (case.path, case.query, response.text)
-    case.validate_response(response)
+    case.validate_response(response, excluded_checks=[positive_data_acceptance])

@@ -70,14 +70,17 @@ def test_reconnect_with_last_event_id_gets_what_it_missed(
 def test_late_commit_of_a_lower_id_is_still_delivered(
     served: tuple[FastAPI, str], conn: psycopg.Connection[Any], db_url: str
 ) -> None:
-    """Two writers: the one holding the lower id commits last. Both reads arrive, once."""
+    """Two writers: the one holding the lower id commits last. Both reads arrive, once.
+
+    (Different locations: writers of the same session and location queue on that
+    location's totals row until commit, see sql/005_serve.sql.)"""
     app, base = served
     sid = make_session(conn)
     with SSEClient(base + "/api/timing/stream") as client, connect(db_url) as slow:
         wait_until(lambda: len(app.state.hub.subscribers) == 1)
         row = slow.execute(
             "INSERT INTO timing_reads (session_id, location_name, tag_code, read_time,"
-            " read_timestamp) VALUES (%s, 'start', 'slow', '08:00', %s) RETURNING id",
+            " read_timestamp) VALUES (%s, 'finish', 'slow', '08:00', %s) RETURNING id",
             (sid, at(5)),
         ).fetchone()
         assert row is not None

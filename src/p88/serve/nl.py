@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from p88.errors import DatabaseUnavailable, P88Error
 from p88.serve.db import DatabaseGone
 from p88.serve.deps import DbDep, ScopeDep
-from p88.serve.errors import documented, failure
+from p88.serve.errors import ErrorBody, documented, failure
 
 CATALOG_TTL_S = 60.0
 
@@ -32,7 +32,10 @@ EXAMPLES: tuple[str, ...] = (
     "what's the live read count for session 1",
 )
 
-router = APIRouter(tags=["questions"], responses=documented(401, 503))
+router = APIRouter(tags=["questions"], responses=documented(400, 401, 503))
+UNANSWERED: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorBody, "description": "not understood, ambiguous, not yours, or refused"}
+}
 
 
 class Question(BaseModel):
@@ -93,14 +96,14 @@ def _run(conn: Any, request: Request, q: Question, partner: int | None, explain:
     return {"success": True, **result.as_json()}
 
 
-@router.post("/api/v1/nl-query", summary="Answer a question in English")
+@router.post("/api/v1/nl-query", summary="Answer a question in English", responses=UNANSWERED)
 async def nl_query(body: Question, request: Request, scope: ScopeDep, db: DbDep) -> Any:
     """Compile the question into guarded read-only SQL, run it, return the rows and how the
     question was understood."""
     return await db.run(_run, request, body, _partner(scope), False)
 
 
-@router.post("/api/v1/nl-explain", summary="How a question would be answered")
+@router.post("/api/v1/nl-explain", summary="How a question would be answered", responses=UNANSWERED)
 async def nl_explain(body: Question, request: Request, scope: ScopeDep, db: DbDep) -> Any:
     """The frame, the SQL and the confidence, without running anything."""
     return await db.run(_run, request, body, _partner(scope), True)
