@@ -56,7 +56,7 @@ class Catalog:
     events: tuple[Event, ...]
     races: dict[int, tuple[tuple[int, int], ...]]  # event id -> (race id, distance_m)
     home_states: frozenset[str]
-    home_cities: dict[str, frozenset[str]]  # lower city -> states
+    home_cities: dict[str, frozenset[str]]  # lower city -> its spellings in the data
     sessions: dict[int, str]
     locations: frozenset[str]
     bq_years: tuple[int, ...]
@@ -78,7 +78,7 @@ class Catalog:
                 if state:
                     states.add(state)
                 if city:
-                    cities[city.lower()].add(state or "")
+                    cities[city.lower()].add(city)
             sessions = {r[0]: r[1] for r in conn.execute(_SESSIONS)}
             locations = frozenset(r[0] for r in conn.execute(_LOCATIONS))
             bq = tuple(r[0] for r in conn.execute(_BQ))

@@ -80,7 +80,7 @@ class Builder:
         if f.home_state:
             home.append(exp.column("state").eq(text(f.home_state)))
         if f.home_city:
-            home.append(exp.Lower(this=exp.column("city")).eq(text(f.home_city.lower())))
+            home.append(exp.column("city").eq(text(f.home_city)))
         if home:
             people = exp.select("id").from_(exp.table_("ct_participants"), copy=False)
             conds.append(

@@ -48,7 +48,7 @@ def resolve_places(ent: Entities, catalog: Catalog, frame: Frame) -> None:
                 if code and city.upper() in catalog.home_states:
                     frame.home_state = code
                 elif city in catalog.home_cities:
-                    frame.home_city = city.title()
+                    frame.home_city = min(catalog.home_cities[city])
                 else:
                     continue
                 ent.spans.append((m.start(), m.start(2) + len(city)))
