@@ -321,6 +321,10 @@ def stats(
         if clauses
         else "SELECT location_name, tag_code FROM timing_location_tags"
     )
+    # timing_location_tags holds each (location, tag) once: no DISTINCT needed per location.
+    per_location = (
+        "SELECT DISTINCT location_name, tag_code FROM (" + tags + ") y" if clauses else tags
+    )
     totals = conn.execute(
         (
             "SELECT COALESCE(sum(read_count), 0)::bigint, count(DISTINCT location_name), "
@@ -328,8 +332,10 @@ def stats(
         ).encode(),
         params,
     ).fetchone()
+    # count(*) over a DISTINCT subquery hashes; count(DISTINCT ...) sorts (3x slower here).
     unique = conn.execute(
-        ("SELECT count(DISTINCT tag_code) FROM (" + tags + ") t").encode(), params
+        ("SELECT count(*) FROM (SELECT DISTINCT tag_code FROM (" + tags + ") t) d").encode(),
+        params,
     ).fetchone()
     assert totals is not None and unique is not None
     by_location = conn.execute(
@@ -337,7 +343,7 @@ def stats(
             "SELECT r.location_name, r.n, COALESCE(t.n, 0), r.last_read FROM "
             "(SELECT location_name, sum(read_count)::bigint AS n, max(last_read) AS last_read "
             " FROM timing_read_totals" + where + " GROUP BY location_name) r "
-            "LEFT JOIN (SELECT location_name, count(DISTINCT tag_code) AS n FROM (" + tags + ") x"
+            "LEFT JOIN (SELECT location_name, count(*) AS n FROM (" + per_location + ") x"
             " GROUP BY location_name) t ON t.location_name = r.location_name "
             "ORDER BY r.location_name"
         ).encode(),
