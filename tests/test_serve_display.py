@@ -83,12 +83,19 @@ class DevTools:
                     raise AssertionError("Chromium closed the DevTools pipe")
                 self._buffer += chunk
 
-    def attach_to_page(self) -> None:
-        targets = self.call("Target.getTargets")["targetInfos"]
-        page = next(t for t in targets if t["type"] == "page")
-        self.session = self.call("Target.attachToTarget", targetId=page["targetId"], flatten=True)[
-            "sessionId"
-        ]
+    def attach_to_page(self, timeout: float = 30) -> None:
+        """Attach to the (first) page once Chromium has opened it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            targets = self.call("Target.getTargets")["targetInfos"]
+            pages = [t for t in targets if t["type"] == "page"]
+            if pages:
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError("Chromium opened no page")
+            time.sleep(0.1)
+        reply = self.call("Target.attachToTarget", targetId=pages[0]["targetId"], flatten=True)
+        self.session = reply["sessionId"]
 
     def evaluate(self, expression: str) -> Any:
         result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
@@ -127,14 +134,7 @@ def test_page_shows_a_read_inserted_after_it_loaded(
         wait_until(lambda: app.state.hub.floor is not None)
         chrome = DevTools(base + "/", browser_profile)
         try:
-            deadline = time.monotonic() + 30
-            while chrome.session is None:
-                try:
-                    chrome.attach_to_page()
-                except StopIteration:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.1)
+            chrome.attach_to_page()
 
             def page_state() -> Any:
                 return chrome.evaluate("document.getElementById('status').dataset.state")
@@ -155,5 +155,57 @@ def test_page_shows_a_read_inserted_after_it_loaded(
             board = "document.getElementById('board').innerText"
             # the leaderboard refreshes too: 4242 crossed before 1001, so it leads
             wait_until(lambda: chrome.evaluate(board).split()[:2] == ["1", "4242"], timeout=10)
+        finally:
+            chrome.close()
+
+
+def test_page_shows_race_standings(
+    db_url: str, conn: psycopg.Connection[Any], browser_profile: Path
+) -> None:
+    """``/?race_id=N``: the leaderboard shows the race's placed finishers by name."""
+    from tests.test_serve_fixtures import make_partner
+
+    partner = make_partner(conn, "acme")
+    sid = make_session(conn, partner_id=partner)
+    event = conn.execute(
+        "INSERT INTO ct_events (partner_id, name, event_date) VALUES (%s, 'Acme 5K', "
+        "'2026-05-03') RETURNING id",
+        (partner,),
+    ).fetchone()[0]  # type: ignore[index]
+    race = conn.execute(
+        "INSERT INTO ct_races (partner_id, event_id, name, distance_m, session_id, place_by)"
+        " VALUES (%s, %s, '5K', 5000, %s, 'chip') RETURNING id",
+        (partner, event, sid),
+    ).fetchone()[0]  # type: ignore[index]
+    for place, (bib, first, last, secs) in enumerate(
+        [("7", "Ada", "Quick", 1000.5), ("9", "Ben", "Steady", 1100.25)], start=1
+    ):
+        person = conn.execute(
+            "INSERT INTO ct_participants (first_name, last_name) VALUES (%s, %s) RETURNING id",
+            (first, last),
+        ).fetchone()[0]  # type: ignore[index]
+        conn.execute(
+            "INSERT INTO ct_results (partner_id, event_id, race_id, participant_id, bib,"
+            " status, chip_time, overall_place, source)"
+            " VALUES (%s, %s, %s, %s, %s, 'finished', make_interval(secs => %s), %s, 'manual')",
+            (partner, event, race, person, bib, secs, place),
+        )
+    app = create_app(db_url)
+    with running(app) as base:
+        chrome = DevTools(f"{base}/?race_id={race}", browser_profile)
+        try:
+            chrome.attach_to_page()
+            board = "document.getElementById('board').innerText"
+            wait_until(lambda: "Ada Quick" in (chrome.evaluate(board) or ""), timeout=30)
+            rows = chrome.evaluate(
+                "Array.from(document.querySelectorAll('#board tr'))"
+                ".map(r => Array.from(r.cells).map(c => c.textContent))"
+            )
+            assert rows == [
+                ["1", "7", "Ada Quick", "0:16:40.50"],
+                ["2", "9", "Ben Steady", "0:18:20.25"],
+            ]
+            title = chrome.evaluate("document.getElementById('board-title').textContent")
+            assert title == "Leaderboard — Acme 5K 5K"
         finally:
             chrome.close()
