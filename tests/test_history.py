@@ -155,12 +155,12 @@ def test_loaded_history_answers_the_seed_questions(conn: psycopg.Connection[Any]
     assert median is not None and timedelta(hours=3, minutes=45) < median[0] < timedelta(hours=5)
 
 
-def test_cli_demo_history_and_bare_demo(p88_env: str) -> None:
+def test_cli_demo_history(p88_env: str) -> None:
     result = runner.invoke(app, ["demo", "history", "--results", "2000", "--seed", "3", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["results"] == 2000 and data["partners"] == 7
     with psycopg.connect(p88_env) as c:
         assert c.execute("SELECT count(*) FROM ct_results").fetchone() == (2000,)
-    bare = runner.invoke(app, ["demo"])
-    assert bare.exit_code == 0 and "history" in bare.stdout
+    helped = runner.invoke(app, ["demo", "history", "--help"])
+    assert helped.exit_code == 0 and "Example: p88 demo history" in helped.stdout
