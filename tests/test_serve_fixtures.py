@@ -148,6 +148,8 @@ class SSEClient:
         self.comments: list[str] = []
         self.status: int | None = None
         self.opened = threading.Event()
+        self.finished = threading.Event()
+        self.retry_lines: list[str] = []
         self._client = httpx.Client(timeout=httpx.Timeout(10, read=30))
         self._socket: socket.socket | None = None
         self._url = url
@@ -169,6 +171,8 @@ class SSEClient:
                 for line in response.iter_lines():
                     if line.startswith(":"):
                         self.comments.append(line)
+                    elif line.startswith("retry:"):
+                        self.retry_lines.append(line)
                     elif line.startswith("id:"):
                         event_id = line[3:].strip()
                     elif line.startswith("data:"):
@@ -180,6 +184,7 @@ class SSEClient:
             pass  # closed by the test, or by the server
         finally:
             self.opened.set()
+            self.finished.set()
 
     def take(self, n: int, timeout: float = 5.0) -> list[SSEEvent]:
         """Exactly the next ``n`` events, or AssertionError after ``timeout``."""

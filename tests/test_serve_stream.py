@@ -111,10 +111,12 @@ def test_filters_and_heartbeat(
         wait_until(lambda: ": keepalive" in client.comments, timeout=3)
 
 
-def test_catch_up_pages_past_the_limit(
-    served: tuple[FastAPI, str], conn: psycopg.Connection[Any]
+def test_catch_up_pages_past_the_limit_and_hands_over_between_connections(
+    served: tuple[FastAPI, str], conn: psycopg.Connection[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """2,500 missed reads, at most 2,000 per connection: two connections, nothing lost."""
     _, base = served
+    monkeypatch.setattr(stream, "CATCHUP_PER_CONNECTION", 2000)
     sid = make_session(conn)
     conn.execute(
         "INSERT INTO timing_reads (session_id, location_name, tag_code, read_time, read_timestamp)"
@@ -123,6 +125,14 @@ def test_catch_up_pages_past_the_limit(
         (sid,),
     )
     with SSEClient(base + "/api/timing/stream?last_event_id=0") as client:
-        events = client.take(2500, timeout=20)
-    ids = [int(e.id or 0) for e in events]
+        first = client.take(2000, timeout=20)
+        client.finished.wait(10)
+        assert client.finished.is_set() and client.events.empty()  # the server ended it
+    assert "retry: 100" in client.retry_lines
+    last = first[-1].id or ""
+    with SSEClient(base + "/api/timing/stream", {"Last-Event-ID": last}) as again:
+        rest = again.take(500, timeout=20)
+        live = insert_reads(conn, sid, [("finish", "x", at(5))])
+        assert [int(e.id or 0) for e in again.take(1)] == live
+    ids = [int(e.id or 0) for e in first + rest]
     assert ids == sorted(set(ids)) and len(ids) == 2500

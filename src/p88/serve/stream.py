@@ -16,7 +16,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, HTTPException, Query
 from fastapi.responses import StreamingResponse
 
 from p88.serve.auth import Scope
@@ -28,6 +28,11 @@ from p88.store import reads
 
 HEARTBEAT_S = 15.0
 RETRY_MS = 2000
+MAX_CLIENTS = 1000
+# A client far behind gets at most this many reads per connection, then the stream ends
+# with a short retry: EventSource reconnects with its Last-Event-ID and carries on. No read
+# is skipped, and one reconnecting client cannot pin a worker on millions of rows.
+CATCHUP_PER_CONNECTION = 20_000
 _ID = re.compile(r"^\d{1,18}$")
 
 router = APIRouter(tags=["live"])
@@ -80,6 +85,8 @@ async def stream(
     """One event per committed read (``id:`` the read id, ``data:`` the read as in
     recent-reads) to every connected client; ``Last-Event-ID`` resumes without a gap."""
     after = _resume_id(last_event_id, last_event_id_q)
+    if len(hub.subscribers) >= MAX_CLIENTS:
+        raise HTTPException(503, f"too many live clients (limit {MAX_CLIENTS}); retry later")
     sub = hub.subscribe(event_filter(scope, session_id, location))
     filters: dict[str, Any] = {
         "session_id": session_id,
@@ -94,28 +101,37 @@ async def stream(
         hub.unsubscribe(sub)
         raise
     return StreamingResponse(
-        _events(sub, hub, db, first, filters),
+        _events(sub, hub, db, first, filters, after),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 
 async def _events(
-    sub: Subscriber, hub: Hub, db: Database, page: list[dict[str, Any]], filters: dict[str, Any]
+    sub: Subscriber,
+    hub: Hub,
+    db: Database,
+    page: list[dict[str, Any]],
+    filters: dict[str, Any],
+    after: int | None,
 ) -> AsyncIterator[str]:
+    """Catch-up pages, then live batches. A live event is skipped if the client has it:
+    its id is at or below the Last-Event-ID it sent, or the catch-up already sent it."""
     sent: set[int] = set()
+    caught_max = after or 0
     try:
         yield f"retry: {RETRY_MS}\n\n"
         while page:
-            for row in page:
-                sent.add(row["id"])
+            sent.update(row["id"] for row in page)
+            caught_max = max(caught_max, page[-1]["id"])
             yield "".join(sse_text(row) for row in page)
             if len(page) < reads.MAX_LIMIT:
                 break
-            cursor = page[-1]["id"]
-            sent = {i for i in sent if i > cursor - LOOKBACK}
+            if len(sent) >= CATCHUP_PER_CONNECTION:
+                yield "retry: 100\n\n"  # come straight back for the rest
+                return
             try:
-                page = await db.run(reads.reads_after, cursor, **filters)
+                page = await db.run(reads.reads_after, page[-1]["id"], **filters)
             except DatabaseGone:
                 return
         while True:
@@ -126,11 +142,10 @@ async def _events(
                 continue
             if batch is None:
                 return
-            chunk = "".join(e.text for e in batch if e.id not in sent)
-            if chunk:
-                yield chunk
-            if sent:
-                floor = batch[-1].id - LOOKBACK
-                sent = {i for i in sent if i > floor}
+            fresh = [e for e in batch if e.id not in sent and (after is None or e.id > after)]
+            if fresh:
+                yield "".join(e.text for e in fresh)
+            if sent and batch[-1].id > caught_max + LOOKBACK:
+                sent = set()  # the hub no longer re-reads ids this low
     finally:
         hub.unsubscribe(sub)
