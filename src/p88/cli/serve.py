@@ -51,8 +51,11 @@ def serve(
             f"warning: {len(pending)} migration(s) pending on {describe(url)}; "
             "run 'p88 db migrate'",
             markup=False,
+            soft_wrap=True,
         )
-    err.print(f"p88 serve: http://{bind}:{chosen_port}/ on {describe(url)}", markup=False)
+    err.print(
+        f"p88 serve: http://{bind}:{chosen_port}/ on {describe(url)}", markup=False, soft_wrap=True
+    )
     run(
         ServeOptions(
             database_url=url,
