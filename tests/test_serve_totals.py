@@ -142,3 +142,33 @@ def test_stats_from_totals_equal_stats_from_a_scan(conn: psycopg.Connection[Any]
     ):
         assert reads.stats(conn, **scope) == reads._stats_by_scan(conn, **scope), scope
     assert {s.id: s.total_reads for s in reads.sessions(conn)} == {a: 17, b: 9}
+
+
+def test_a_copy_rolled_back_to_its_savepoint_leaves_no_trace(conn: psycopg.Connection[Any]) -> None:
+    """The listener's fast path: COPY under a savepoint; on a duplicate, roll back and
+    insert with ON CONFLICT DO NOTHING. The totals count each stored read once."""
+    sid = make_session(conn)
+    insert_reads(conn, sid, [("start", "1", at(0))])
+    batch = [("start", "1", at(0)), ("start", "2", at(1)), ("finish", "2", at(50))]
+    with conn.transaction():
+        try:
+            with (
+                conn.transaction(),
+                conn.cursor().copy(
+                    "COPY timing_reads (session_id, location_name, tag_code, read_time, "
+                    "read_timestamp, reader_id) FROM STDIN"
+                ) as copy,
+            ):
+                for loc, tag, ts in batch:
+                    copy.write_row((sid, loc, tag, ts.time(), ts, "T123"))
+        except psycopg.errors.UniqueViolation:
+            pass
+        for loc, tag, ts in batch:
+            conn.execute(
+                "INSERT INTO timing_reads (session_id, location_name, tag_code, read_time,"
+                " read_timestamp, reader_id) VALUES (%s, %s, %s, %s, %s, 'T123')"
+                " ON CONFLICT DO NOTHING",
+                (sid, loc, tag, ts.time(), ts),
+            )
+    assert conn.execute("SELECT count(*) FROM timing_reads").fetchone() == (3,)
+    assert_exact(conn)
