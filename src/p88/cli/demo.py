@@ -7,8 +7,10 @@ import typer
 from p88.cli._app import err, is_terminal, out, print_json, state
 
 app = typer.Typer(
-    help="Demonstrations on the embedded database: a synthetic results history to ask about.\n\n"
-    "Example: p88 demo history --results 1000000 --seed 42",
+    help="Show p88 working on this machine: a simulated race replayed into a listener over "
+    "real TCP (bare `p88 demo`), or a synthetic results history to ask about "
+    "(`p88 demo history`).\n\n"
+    "Example: p88 demo",
     invoke_without_command=True,
 )
 
