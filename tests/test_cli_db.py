@@ -139,3 +139,14 @@ def test_console_script_runs() -> None:
     )
     assert proc.returncode == 0
     assert "db" in proc.stdout
+
+
+def test_unmigrated_database_says_migrate(
+    empty_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("P88_DATABASE_URL", empty_db_url)
+    monkeypatch.setenv("P88_CONFIG", str(tmp_path / "none.toml"))
+    result = runner.invoke(app, ["results", "standings", "--race", "1"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: the database schema is older than this p88")
+    assert result.stderr.endswith("(run p88 db migrate)\n")

@@ -31,7 +31,12 @@ def error_line(exc: P88Error) -> str:
 
 
 class P88Group(TyperGroup):
-    """Root command group: turns ``P88Error`` into one line on stderr and its exit code."""
+    """Root command group: turns ``P88Error`` into one line on stderr and its exit code.
+
+    A database error that reached this far without being translated (a schema older than
+    this p88, a connection lost mid-command) is translated here too, so a timing crew
+    never sees a traceback for it; anything else keeps its traceback, since it is a bug.
+    """
 
     def invoke(self, ctx: Any) -> Any:  # click.Context; typer vendors click privately
         try:
@@ -39,6 +44,37 @@ class P88Group(TyperGroup):
         except P88Error as exc:
             err.print(error_line(exc), markup=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
+        except Exception as exc:
+            translated = database_error(exc)
+            if translated is None:
+                raise
+            err.print(error_line(translated), markup=False, soft_wrap=True)
+            raise typer.Exit(translated.exit_code) from None
+
+
+def database_error(exc: BaseException) -> P88Error | None:
+    """The user-facing error for a psycopg error, or None when ``exc`` is not one.
+
+    psycopg is only consulted if something already imported it, keeping start-up light.
+    """
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is None or not isinstance(exc, psycopg.Error):
+        return None
+    from p88.errors import DatabaseUnavailable, StoreError
+
+    errors = psycopg.errors
+    first = (str(exc).splitlines() or [type(exc).__name__])[0]
+    if isinstance(exc, errors.UndefinedTable | errors.UndefinedColumn | errors.UndefinedFunction):
+        return StoreError(
+            f"the database schema is older than this p88 ({first})", hint="run p88 db migrate"
+        )
+    if isinstance(exc, errors.InsufficientPrivilege):
+        return StoreError(f"the database refused: {first}", hint="check the database user's grants")
+    if isinstance(exc, errors.QueryCanceled):
+        return StoreError(f"the database gave up: {first}")
+    if isinstance(exc, psycopg.OperationalError):
+        return DatabaseUnavailable(f"lost the database: {first}", hint="is the server running?")
+    return None
 
 
 @dataclass

@@ -105,7 +105,12 @@ def listen(
         show_default=False,
     ),  # fmt: skip
     port: Optional[int] = typer.Option(  # noqa: UP045
-        None, "--port", help="TCP port (default 61611, ChronoTrack's).", show_default=False
+        None,
+        "--port",
+        min=0,
+        max=65535,
+        help="TCP port (default 61611, ChronoTrack's).",
+        show_default=False,
     ),
     session: Optional[str] = typer.Option(  # noqa: UP045
         None,
