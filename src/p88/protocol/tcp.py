@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from p88.errors import P88Error
 from p88.protocol.server import Closing, Event, ServerConfig, ServerConnection, StartNeeded
 
 __all__ = ["App", "CtpServer", "Link"]
@@ -159,9 +160,15 @@ class CtpServer:
 
     async def start(self) -> None:
         """Bind and start accepting (``port=0`` picks a free port; see ``bound_port``)."""
-        self._server = await self.loop.create_server(
-            lambda: Link(self), self.host, self.port, reuse_address=True
-        )
+        try:
+            self._server = await self.loop.create_server(
+                lambda: Link(self), self.host, self.port, reuse_address=True
+            )
+        except OSError as exc:
+            raise P88Error(
+                f"cannot listen on {self.host}:{self.port}: {exc.strerror or exc}",
+                hint="is another listener running? pick another --port",
+            ) from None
         self._ticker = asyncio.create_task(self._tick())
 
     @property
