@@ -150,3 +150,9 @@ def test_unmigrated_database_says_migrate(
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: the database schema is older than this p88")
     assert result.stderr.endswith("(run p88 db migrate)\n")
+
+
+def test_unknown_race_is_one_line(p88_env: str) -> None:
+    result = runner.invoke(app, ["results", "standings", "--race", "424242"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: no race 424242 (")

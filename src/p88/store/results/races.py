@@ -128,4 +128,8 @@ def standings(
         """,
         (race_id, sex, sex, limit),
     ).fetchall()
+    if not rows and not conn.execute("SELECT 1 FROM ct_races WHERE id = %s", (race_id,)).fetchone():
+        raise P88Error(
+            f"no race {race_id}", hint="p88 results new-race creates a race and prints its id"
+        )
     return [Standing(*row) for row in rows]

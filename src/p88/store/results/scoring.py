@@ -202,7 +202,9 @@ def _load_race(conn: psycopg.Connection[Any], race_id: int) -> _Race:
         (race_id,),
     ).fetchone()
     if row is None:
-        raise P88Error(f"no race {race_id}", hint="list races with p88 results races")
+        raise P88Error(
+            f"no race {race_id}", hint="p88 results new-race creates a race and prints its id"
+        )
     return _Race(*row)
 
 
