@@ -8,9 +8,8 @@ already waiting in the queue (a burst the database is behind on), it takes up to
 commit, the statement-level totals triggers) is paid less often while catching up.
 If the database is away, the batch goes to the fsync'd :class:`~p88.store.spool.Spool`
 instead and every later batch follows it there, in order, until a retry finds the server
-again; then the spool
-drains (exactly once, see spool.py) before anything new is written. ``start()`` drains a
-spool left by an earlier run first.
+again; then the spool drains (exactly once, see spool.py) before anything new is written.
+``start()`` drains a spool left by an earlier run first.
 
 Resume positions (:meth:`IngestWriter.positions`) are answered on the same thread, after
 every op submitted before the question was committed or spooled: from ``client_streams``
