@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import signal
@@ -75,6 +74,8 @@ def _render(listener: Any) -> Any:
 
 
 async def _serve(listener: Any, live: bool) -> None:
+    import asyncio
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -158,6 +159,8 @@ def listen(
 
     Example: p88 listen --host 0.0.0.0 --auth-file ~/.config/p88/ctp-users --session "City 10K"
     """
+    import asyncio
+
     from p88.listener import Listener, ListenOptions, load_auth_file
     from p88.protocol import AUTH_METHODS
     from p88.store import connect, migrate

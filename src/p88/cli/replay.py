@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -25,6 +24,8 @@ def parse_target(target: str) -> tuple[str, int]:
 
 async def run_with_progress(clients: Sequence[Any], config: Any, show: bool) -> Any:
     """Run the replay; with ``show``, one rich progress bar per stream until it ends."""
+    import asyncio
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from p88.protocol.replay import replay
@@ -96,6 +97,8 @@ def replay(
 
     Example: p88 replay ../shared/captures/mini11992-2024-12-14.ct33 --to 127.0.0.1:61611 --speed 10
     """
+    import asyncio
+
     from p88.protocol.replay import ReplayConfig
     from p88.sim.course import parse_clock
     from p88.sim.plan import parse_speed, plan_clients

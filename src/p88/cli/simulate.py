@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from pathlib import Path
 from typing import Optional
@@ -99,6 +98,8 @@ def simulate(
 
 
 def _stream(race: object, to: str, speed: str, quiet: bool) -> None:
+    import asyncio
+
     from p88.cli.replay import parse_target, run_with_progress, summary_table
     from p88.protocol.client import ClientOptions
     from p88.protocol.replay import ReplayConfig
