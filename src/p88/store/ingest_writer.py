@@ -185,6 +185,11 @@ class IngestWriter:
                 return
             except _OUTAGE as exc:
                 self._down(exc)
+            except Exception:
+                # A bug, not the database: keep the ops on disk beside the spool so no read
+                # is lost, and let _run log it.
+                self.failed.append(ops)
+                raise
         self.spool.append(ops)
         for op in ops:
             if isinstance(op, ReadRow | GunRow) and op.connection_id and op.seq is not None:
