@@ -27,10 +27,11 @@ def serve(
     ),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
 ) -> None:
-    """Serve the timing HTTP API: the seed's /api/timing endpoints, live reads as
-    Server-Sent Events (/api/timing/stream), a leaderboard, /health, /docs, and a live
-    display page at /. Reads PostgreSQL only, so it can run beside the listener or on
-    another machine.
+    """Serve the timing HTTP API, live updates (SSE) and a display page.
+
+    The seed's /api/timing endpoints, live reads as Server-Sent Events
+    (/api/timing/stream), a leaderboard, /health, /docs, and a live display page at /.
+    Reads PostgreSQL only, so it can run beside the listener or on another machine.
 
     Binds 127.0.0.1 unless --host says otherwise; any other address needs --token-file.
 
