@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -55,6 +56,11 @@ __all__ = ["ListenOptions", "Listener", "ListenerStatus", "default_session", "lo
 log = logging.getLogger("p88.listen")
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 _LOGGED_REJECTS = 10  # per connection, then one line every 1000
+#: The GIL switch interval while the listener runs (Python's default is 5 ms). When the
+#: writer thread's COPY returns from PostgreSQL it needs the GIL back, and under load the
+#: event loop holds it for up to a whole interval: the database idles meanwhile. 1 ms
+#: measured 10-15% more reads/s in bench/ingest.py; 0.5 ms was no better.
+SWITCH_INTERVAL = 0.001
 
 
 @dataclass(frozen=True)
@@ -185,6 +191,14 @@ class Listener:
     async def run(self, stop: asyncio.Event, *, ready: asyncio.Event | None = None) -> None:
         """Drain any old spool, bind, serve until ``stop`` is set, then close every client,
         flush the writer and return (graceful SIGTERM/SIGINT is the caller setting ``stop``)."""
+        previous = sys.getswitchinterval()
+        sys.setswitchinterval(min(previous, SWITCH_INTERVAL))
+        try:
+            await self._serve(stop, ready)
+        finally:
+            sys.setswitchinterval(previous)
+
+    async def _serve(self, stop: asyncio.Event, ready: asyncio.Event | None) -> None:
         opts = self.options
         if not self.session:
             self.session = await asyncio.to_thread(default_session, self.url, opts.timezone)

@@ -27,10 +27,32 @@ _UNIX = re.compile(r"(\d{1,12})\.(\d{1,6})")
 _MSECS = re.compile(r"\d{1,9}")
 _EPOCH = datetime(1970, 1, 1)
 _DAY = timedelta(days=1)
-_DIGITS = frozenset("0123456789")
 #: A dateless time is moved to the previous/next day only if that lands within this of the
 #: reference (receipt time or the previous read) while its own day does not.
 ROLLOVER_WINDOW = timedelta(hours=6)
+
+
+#: "HH:MM:SS" -> seconds, for the ``normal`` fast path: a race has many reads per second
+#: (the real capture: 4 per distinct second), and this is the listener's hot path.
+_SECONDS: dict[str, int] = {}
+_SECONDS_MAX = 100_000
+
+
+def _hms_seconds(hms: str) -> int | None:
+    """Seconds of an ``HH:MM:SS`` text (hours 00-99), or None if it is anything else."""
+    seconds = _SECONDS.get(hms)
+    if seconds is not None:
+        return seconds
+    digits = hms[:2] + hms[3:5] + hms[6:8]
+    if hms[2] != ":" or hms[5] != ":" or not (digits.isdigit() and digits.isascii()):
+        return None
+    minutes, secs = int(hms[3:5]), int(hms[6:8])
+    if minutes > 59 or secs > 59:
+        return None
+    if len(_SECONDS) >= _SECONDS_MAX:
+        _SECONDS.clear()
+    seconds = _SECONDS[hms] = int(hms[:2]) * 3600 + minutes * 60 + secs
+    return seconds
 
 
 def _micros(frac: str | None) -> int:
@@ -60,12 +82,10 @@ def parse_time(text: str) -> ReadTime:
     datetime.timedelta(days=4, seconds=22352, microseconds=370000)
     """
     n = len(text)
-    if n == 11 and text[2] == ":" and text[5] == ":" and text[8] == ".":
-        digits = text[:2] + text[3:5] + text[6:8] + text[9:]
-        if _DIGITS.issuperset(digits):  # fast path: HH:MM:SS.hh
-            h, m_, s_, cs = int(text[:2]), int(text[3:5]), int(text[6:8]), int(text[9:])
-            if m_ < 60 and s_ < 60:
-                return ReadTime("normal", text, timedelta(0, h * 3600 + m_ * 60 + s_, cs * 10000))
+    if n == 11 and text[8] == ".":  # fast path: HH:MM:SS.hh
+        seconds, cs = _hms_seconds(text[:8]), text[9:]
+        if seconds is not None and cs.isdigit() and cs.isascii():
+            return ReadTime("normal", text, timedelta(0, seconds, int(cs) * 10000))
     elif n == 22 and text[10] == "T" and text[19] == "." and text.isascii():
         try:  # fast path: YYYY-MM-DDTHH:MM:SS.hh
             wall = datetime.fromisoformat(text + "0000")

@@ -39,7 +39,7 @@ __all__ = ["IngestWriter", "WriterStats"]
 log = logging.getLogger("p88.listen.writer")
 _OUTAGE = (psycopg.OperationalError, psycopg.InterfaceError)
 #: Under a backlog a batch grows to this many times ``batch_size`` (see the docstring).
-BACKLOG_BATCHES = 4
+BACKLOG_BATCHES = 16
 _POSITIONS = """
 SELECT cs.location_name, cs.last_sequence FROM client_streams cs
 JOIN timing_sessions s ON s.id = cs.session_id

@@ -49,9 +49,13 @@ class SessionInfo:
     timezone: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ReadRow:
-    """One read to store. ``timestamp`` is the naive local wall-clock time of the read."""
+    """One read to store. ``timestamp`` is the naive local wall-clock time of the read.
+
+    Not frozen, unlike the other ops: the listener builds one per read on its event loop,
+    and a frozen dataclass's ``__init__`` costs about 1 µs more per read there. Nothing
+    changes a ReadRow after it is built."""
 
     session: str
     location: str
