@@ -69,6 +69,22 @@ def test_tv3_times_are_local_wall_clock() -> None:
     assert parse_line(b"CT01_13,1,start,12,06:08:32.02,1,0FA22E,4").fmt == "CT01_13"
 
 
+def test_hh_mm_ss_fast_path_agrees_with_the_careful_parse() -> None:
+    """The HH:MM:SS.hh fast path caches seconds per HH:MM:SS; a cached second must not make
+    a bad hundredths field, or a bad time sharing its prefix, parse. Digits are ASCII only,
+    on the fast path and the careful one alike."""
+    for text in ("14:02:15.31", "14:02:15.31", "14:02:15.07", "99:59:59.99", "00:00:00.00"):
+        h, m, rest = text.split(":")
+        s, cs = rest.split(".")
+        expect = timedelta(hours=int(h), minutes=int(m), seconds=int(s), milliseconds=int(cs) * 10)
+        assert parse_time(text).offset == expect, text
+    for bad in ("14:02:15.3x", "14:02:15.+1", "14:60:00.00", "14:02:60.00", "1４:02:15.31"):
+        with pytest.raises(ProtocolError):
+            parse_time(bad)
+    with pytest.raises(ProtocolError):
+        parse_line("CT01_33~１~MINI11992~1208~11:05:15.06~1~12057E~4")
+
+
 def test_midnight_rollover() -> None:
     clock = WallClock(date(2024, 12, 31), "Europe/Berlin")
     before = clock.resolve(parse_time("23:59:58.00"))

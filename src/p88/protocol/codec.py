@@ -66,8 +66,8 @@ COMMANDS = frozenset(
     {"ping", "geteventinfo", "getlocations", "getconnectionid", "start", "stop", "getdata"}
 )
 _SEPARATORS = {"1": ",", "2": ";", "3": "~", "4": "|", "5": "\t"}
-_INDICATOR = re.compile(r"CT\d\d_[0-9A-Fa-f]{2}")
-_INT = re.compile(r"\d{1,9}")
+_INDICATOR = re.compile(r"CT\d\d_[0-9A-Fa-f]{2}", re.ASCII)
+_INT = re.compile(r"\d{1,9}", re.ASCII)
 _FORBIDDEN_IN_NAME = set(",;~|\t\x00")
 
 

@@ -21,10 +21,10 @@ from p88.errors import ConfigError, ProtocolError
 __all__ = ["ReadTime", "TimeKind", "WallClock", "local_datetime", "parse_time", "to_timestamp"]
 
 TimeKind = Literal["normal", "iso", "unix", "msecs", "text"]
-_NORMAL = re.compile(r"(-?)(\d{1,3}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?")
-_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?")
-_UNIX = re.compile(r"(\d{1,12})\.(\d{1,6})")
-_MSECS = re.compile(r"\d{1,9}")
+_NORMAL = re.compile(r"(-?)(\d{1,3}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?", re.ASCII)
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?", re.ASCII)
+_UNIX = re.compile(r"(\d{1,12})\.(\d{1,6})", re.ASCII)
+_MSECS = re.compile(r"\d{1,9}", re.ASCII)
 _EPOCH = datetime(1970, 1, 1)
 _DAY = timedelta(days=1)
 #: A dateless time is moved to the previous/next day only if that lands within this of the
