@@ -182,7 +182,7 @@ class Listener:
         self.server: CtpServer | None = None
         self.received = 0
         self.rejected = 0
-        self._last: tuple[DataLine, str] | None = None
+        self._last: tuple[DataLine, Link] | None = None
         self._now_at = 0.0
         self._now_cached = datetime.now(UTC)
         self._rate: deque[tuple[float, int]] = deque(maxlen=20)
@@ -238,8 +238,8 @@ class Listener:
     def last_read(self) -> str:
         if self._last is None:
             return ""
-        msg, peer = self._last
-        return f"{msg.location} tag {msg.tag} at {msg.time.text} ({peer})"
+        msg, link = self._last
+        return f"{msg.location} tag {msg.tag} at {msg.time.text} ({link.peer})"
 
     def _today(self) -> date:
         return datetime.now(UTC).astimezone(zone(self.options.timezone)).date()
@@ -282,7 +282,7 @@ class Listener:
                 return
             st.reads += 1
             self.received += 1
-            self._last = (msg, link.peer)
+            self._last = (msg, link)
             self.writer.submit(ReadRow(
                 st.session, msg.location, msg.tag, when, msg.lap, msg.reader, msg.gator, msg.seq,
                 st.connection_id, raw, now, link.key,
