@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -73,6 +74,17 @@ def test_replay_cli_into_a_scripted_sink_and_its_errors(tmp_path: Path) -> None:
     assert result.exit_code == 1 and result.stderr.startswith("Error: cannot read ")
     result = runner.invoke(app, ["replay", str(race / "START.ct33"), "--speed", "fast"])
     assert result.exit_code == 1 and "--speed 'fast'" in result.stderr
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    started = time.monotonic()
+    target = f"127.0.0.1:{closed_port}"
+    result = runner.invoke(
+        app, ["replay", str(race / "START.ct33"), "--to", target, "--give-up", "0"]
+    )
+    assert result.exit_code == 1 and time.monotonic() - started < 10
+    assert result.stderr.startswith(f"Error: cannot replay to {target}: ")
+    assert "Traceback" not in result.output + result.stderr
 
 
 def _settled(conn: psycopg.Connection[Any], query: str, expected: int) -> int:

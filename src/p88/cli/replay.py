@@ -86,6 +86,13 @@ def replay(
     event: Optional[str] = typer.Option(  # noqa: UP045
         None, "--event", help="Event name to report (default: from the file name)."
     ),
+    give_up: float = typer.Option(
+        30.0,
+        "--give-up",
+        min=0.0,
+        metavar="SECONDS",
+        help="Stop when the server has been unreachable this long (0: at the first refusal).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Replay capture files into a listener at their recorded pace, over real CTP01/TCP.
@@ -121,7 +128,7 @@ def replay(
         start=parse_clock(start) if start else None,
         until=parse_clock(until) if until else None,
     )
-    config = ReplayConfig(host, port, speed=parse_speed(speed), loop=loop)
+    config = ReplayConfig(host, port, speed=parse_speed(speed), loop=loop, give_up_s=give_up)
     try:
         summary = asyncio.run(run_with_progress(plan, config, is_terminal() and not as_json))
     except KeyboardInterrupt:
