@@ -55,3 +55,16 @@ def test_loopback_by_default() -> None:
     assert (opts.host, opts.port, opts.open_to_network) == ("127.0.0.1", 61611, False)
     assert ListenOptions(spool_dir=Path("s"), host="0.0.0.0").open_to_network
     assert not ListenOptions(spool_dir=Path("s"), host="::1").open_to_network
+
+
+def test_gil_switch_interval_is_fast_while_any_listener_runs_then_restored() -> None:
+    import sys
+
+    from p88.listener import SWITCH_INTERVAL, _fast_switching
+
+    before = sys.getswitchinterval()
+    with _fast_switching():
+        with _fast_switching():  # a second listener in the same process
+            assert sys.getswitchinterval() == min(before, SWITCH_INTERVAL)
+        assert sys.getswitchinterval() == min(before, SWITCH_INTERVAL)  # one still runs
+    assert sys.getswitchinterval() == before
