@@ -154,16 +154,12 @@ class IngestWriter:
         limit = self.batch_size
         if self._queue.qsize() >= limit:  # catching up: fewer, larger transactions
             limit *= BACKLOG_BATCHES
-        get = self._queue.get_nowait
         while len(items) < limit and items[-1] is not None:
-            try:
-                items.append(get())  # what is queued already: no clock, no wait
-                continue
-            except queue.Empty:
-                pass
             wait = deadline - time.monotonic()
             try:
-                items.append(self._queue.get(timeout=wait) if wait > 0 else get())
+                items.append(
+                    self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
+                )
             except queue.Empty:
                 break
         ops: list[Op] = []
