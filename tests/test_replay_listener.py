@@ -1,7 +1,7 @@
 """p88 replay into p88's real listener: real sockets, real PostgreSQL, real captures.
 
 Every read of the capture stored (in both time formats), pacing at --speed 10, two
-replays at once, and a listener killed with SIGKILL mid-replay and restarted: the replay
+replays at once, pull mode, and a listener killed with SIGKILL mid-replay and restarted: the replay
 reconnects with its connection id, the listener asks it to resume from what was
 committed, and every read is stored exactly once.
 """
@@ -138,6 +138,32 @@ def test_two_replays_at_once(
     assert _reads(conn, "second")[:2] == (8859, 8859)
     streams = conn.execute("SELECT count(*), sum(read_count) FROM client_streams").fetchone()
     assert streams == (3, 8859 * 2)  # three connection ids; the repeat stored nothing
+
+
+def test_pull_mode_over_a_socket_stores_every_read_once(
+    db_url: str, conn: psycopg.Connection[Any], captures_dir: Path, tmp_path: Path
+) -> None:
+    """p88 listen --stream-mode pull over a real socket: the listener asks with getdata and
+    the replay answers only what is asked; the same file again adds nothing."""
+
+    async def main() -> list[ReplaySummary]:
+        async with listening(db_url, tmp_path / "p", stream_mode="pull") as lis:
+            assert lis.server is not None
+            port = lis.server.bound_port
+            first = await _replay(port, [captures_dir / NORMAL], event="pulled")
+            again = await _replay(port, [captures_dir / NORMAL], event="pulled")
+            return [first, again]
+
+    first, again = asyncio.run(main())
+    assert first.clients[0].settings.startswith("pull mode"), first.clients[0].settings
+    assert first.lines == 8859
+    assert _reads(conn, "pulled")[:2] == (8859, 8859)  # every read, each once
+    assert again.lines == 8859  # a new replay is a new connection id: it sends everything
+    logged = conn.execute(
+        "SELECT read_count, duplicate_count FROM connection_log WHERE connection_id IS NOT NULL"
+        " ORDER BY connected_at"
+    ).fetchall()
+    assert logged == [(8859, 0), (0, 8859)]  # the second stream was all duplicates
 
 
 def _free_port() -> int:
