@@ -363,3 +363,25 @@ def test_splits_and_an_impossible_time(conn: psycopg.Connection[Any]) -> None:
     assert r22["note"] == (
         "no start read: chip time from the gun; impossible time: faster than world-record pace"
     )
+
+
+def test_race_standings_in_stored_place_order(
+    conn: psycopg.Connection[Any], race: tuple[int, int]
+) -> None:
+    """The one standings query serve and ``p88 results standings`` share."""
+    from p88.errors import P88Error
+    from p88.store.results import race_standings
+
+    race_id, session = race
+    score_race(conn, race_id, session, ScoreOptions(points=POINTS))
+    rows = race_standings(conn, race_id)
+    # 1 and 3 share first place on gun time; the chip time breaks the tie in the listing
+    assert [(r.place, r.bib) for r in rows] == [(1, "3"), (1, "1"), (3, "6"), (4, "2")]
+    everyone = race_standings(conn, race_id, everyone=True)
+    assert [(r.place, r.bib) for r in everyone][4:] == [(None, "4"), (None, "5")]
+    women = race_standings(conn, race_id, sex="F")
+    assert [(r.sex_place, r.bib) for r in women] == [(1, "6"), (2, "2")]
+    assert [r.bib for r in race_standings(conn, race_id, age_group="40-44")] == ["2"]
+    assert [r.bib for r in race_standings(conn, race_id, limit=2)] == ["3", "1"]
+    with pytest.raises(P88Error, match="no race"):
+        race_standings(conn, race_id + 1000)

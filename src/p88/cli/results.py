@@ -15,13 +15,22 @@ from p88.cli._app import out, print_json, state
 from p88.errors import P88Error
 
 if TYPE_CHECKING:
-    from p88.store.results import ScoreSummary
+    from p88.store.results import RaceStanding, ScoreSummary
 
 app = typer.Typer(
     help="Results: score a race from a session's reads, import CSV files, show standings.\n\n"
     "Example: p88 results score --session 1 --race 1",
     no_args_is_help=True,
 )
+
+
+def _standing_json(r: RaceStanding) -> dict[str, object]:
+    """A standings row as ``--json`` has always printed it."""
+    return {
+        "place": r.place, "bib": r.bib, "name": r.name, "sex": r.sex, "age_group": r.age_group,
+        "sex_place": r.sex_place, "age_group_place": r.age_group_place,
+        "chip_time": r.chip_time, "gun_time": r.gun_time, "status": r.status,
+    }  # fmt: skip
 
 
 def _clock(d: timedelta | None) -> str:
@@ -249,12 +258,14 @@ def standings(
     Example: p88 results standings --race 1 --limit 10
     """
     from p88.store import connect
-    from p88.store.results import standings as read_standings
+    from p88.store.results import race_standings
 
     with connect(state(ctx).database_url(), autocommit=True) as conn:
-        rows = read_standings(conn, race, limit=limit, sex=sex.upper() if sex else None)
+        rows = race_standings(
+            conn, race, limit=limit, sex=sex.upper() if sex else None, everyone=True
+        )
     if as_json:
-        print_json([r.__dict__ for r in rows])
+        print_json([_standing_json(r) for r in rows])
         return
     table = Table(title=f"race {race}")
     for c in (

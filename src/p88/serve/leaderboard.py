@@ -14,6 +14,7 @@ import psycopg
 
 from p88.serve.render import elapsed_text, value_json
 from p88.store import reads
+from p88.store.results.standings import race_standings
 
 FINISH_NAMES = ("finish", "fin", "finish line")
 
@@ -84,7 +85,9 @@ def race_leaderboard_json(
     race = reads.race_info(conn, race_id)
     if race is None or (partner_id is not None and race.partner_id != partner_id):
         return None
-    rows = reads.race_standings(conn, race_id, sex=sex, age_group=age_group, limit=limit)
+    rows = race_standings(
+        conn, race_id, sex=sex, age_group=age_group, limit=reads.clamp_limit(limit)
+    )
     return {
         "success": True,
         "source": "results",
@@ -105,7 +108,7 @@ def race_leaderboard_json(
                 "overall_place": s.place,
                 "bib": s.bib,
                 "tag_code": s.tag_code or s.bib,
-                "name": f"{s.first_name} {s.last_name}".strip(),
+                "name": s.name,
                 "sex": s.sex,
                 "age_group": s.age_group,
                 "sex_place": s.sex_place,

@@ -371,7 +371,11 @@ async def race_standings(
     limit: int = STANDINGS_LIMIT,
 ) -> list[Standing]:
     """Finishers of a scored race in placing order (gun time, or chip time when the race
-    places by chip), ranked again within the filter; ties share a place."""
+    places by chip), ranked again within the filter; ties share a place.
+
+    Unlike :func:`p88.store.results.race_standings` (stored places, for serve and the
+    CLI), this ranks by time inside any mix of sex and age-group filters and gives the gap
+    to the filter's leader, which is what a live screen shows."""
     query = sql.SQL(
         "WITH placed AS ("
         " SELECT res.bib, trim(pp.first_name || ' ' || pp.last_name) AS name, res.sex,"

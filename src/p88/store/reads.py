@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -496,25 +496,6 @@ def locations(conn: psycopg.Connection[Any], session_id: int) -> list[str]:
 
 
 @dataclass(frozen=True)
-class RaceStanding:
-    """One finisher of a race as results scoring (or an import) placed them."""
-
-    place: int | None
-    bib: str
-    tag_code: str | None
-    first_name: str
-    last_name: str
-    sex: str | None
-    age_group: str | None
-    sex_place: int | None
-    age_group_place: int | None
-    chip_time: timedelta | None
-    gun_time: timedelta | None
-    status: str | None
-    source: str
-
-
-@dataclass(frozen=True)
 class RaceInfo:
     """A race as the leaderboard names it."""
 
@@ -546,37 +527,3 @@ def session_races(conn: psycopg.Connection[Any], session_id: int) -> list[RaceIn
         (session_id,),
     ).fetchall()
     return [RaceInfo(*row) for row in rows]
-
-
-def race_standings(
-    conn: psycopg.Connection[Any],
-    race_id: int,
-    *,
-    sex: str | None = None,
-    age_group: str | None = None,
-    limit: int | None = DEFAULT_LIMIT,
-) -> list[RaceStanding]:
-    """Finishers in place order (overall, or within ``sex``/``age_group`` when filtered).
-
-    Places are the ones results scoring wrote (``p88 results score``); this only reads them.
-    """
-    clauses = ["r.race_id = %(race)s", "r.status = 'finished'"]
-    params: dict[str, Any] = {"race": race_id, "limit": clamp_limit(limit)}
-    order = "r.overall_place NULLS LAST"
-    if sex is not None:
-        clauses.append("r.sex = %(sex)s")
-        params["sex"] = sex
-        order = "r.sex_place NULLS LAST"
-    if age_group is not None:
-        clauses.append("r.age_group = %(ag)s")
-        params["ag"] = age_group
-        order = "r.age_group_place NULLS LAST"
-    query = (
-        "SELECT r.overall_place, r.bib, r.tag_code, p.first_name, p.last_name, r.sex,"
-        " r.age_group, r.sex_place, r.age_group_place, r.chip_time, r.gun_time, r.status,"
-        " r.source FROM ct_results r JOIN ct_participants p ON p.id = r.participant_id"
-        " WHERE " + " AND ".join(clauses) + f" ORDER BY {order}, r.chip_time NULLS LAST, r.bib"
-        " LIMIT %(limit)s"
-    )
-    rows = conn.execute(query.encode(), params).fetchall()
-    return [RaceStanding(*row) for row in rows]

@@ -1,7 +1,7 @@
 """Results: scoring timing reads into places, and importing participant and result files.
 
 ``score_race`` is what ``p88 results score``, the TUI and the HTTP server call; it is
-incremental and safe to call concurrently. ``standings`` reads a race's leaderboard.
+incremental and safe to call concurrently. ``race_standings`` reads a race's standings.
 ``import_file`` loads a participants or results CSV, all rows or none. Places follow
 SQL ``rank()``; age groups are ``AgeGroups`` (5-year groups by default).
 """
@@ -10,15 +10,10 @@ from p88.store.results.agegroups import AgeGroups
 from p88.store.results.importer import ImportRejected, ImportSummary, RowError, import_file
 from p88.store.results.places import update_places
 from p88.store.results.points import PointRule
-from p88.store.results.races import (
-    Standing,
-    ensure_race,
-    parse_distance,
-    resolve_session,
-    standings,
-)
+from p88.store.results.races import ensure_race, parse_distance, resolve_session
 from p88.store.results.scoring import ScoreOptions, ScoreSummary, score_race
 from p88.store.results.sessionreads import race_gun
+from p88.store.results.standings import RaceStanding, race_standings
 from p88.store.results.tagmap import apply_tag_map, read_tag_map
 
 __all__ = [
@@ -26,18 +21,18 @@ __all__ = [
     "ImportRejected",
     "ImportSummary",
     "PointRule",
+    "RaceStanding",
     "RowError",
     "ScoreOptions",
     "ScoreSummary",
-    "Standing",
     "apply_tag_map",
     "ensure_race",
     "import_file",
     "parse_distance",
     "race_gun",
+    "race_standings",
     "read_tag_map",
     "resolve_session",
     "score_race",
-    "standings",
     "update_places",
 ]

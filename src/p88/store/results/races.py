@@ -1,10 +1,9 @@
-"""Races as the commands name them: creating one, finding a session, reading standings."""
+"""Races as the commands name them: creating one, finding a session."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from p88.errors import P88Error
@@ -95,41 +94,3 @@ def resolve_session(conn: psycopg.Connection[Any], text: str) -> int:
             f"no timing session {text!r}", hint="p88 serve or SELECT from timing_sessions"
         )
     return int(row[0])
-
-
-@dataclass(frozen=True)
-class Standing:
-    """One line of a race's standings."""
-
-    place: int | None
-    bib: str
-    name: str
-    sex: str | None
-    age_group: str | None
-    sex_place: int | None
-    age_group_place: int | None
-    chip_time: timedelta | None
-    gun_time: timedelta | None
-    status: str | None
-
-
-def standings(
-    conn: psycopg.Connection[Any], race_id: int, *, limit: int = 20, sex: str | None = None
-) -> list[Standing]:
-    """The race's finishers in place order (then the rest), for displays and the TUI."""
-    rows = conn.execute(
-        """
-        SELECT r.overall_place, r.bib, p.first_name || ' ' || p.last_name, r.sex, r.age_group,
-               r.sex_place, r.age_group_place, r.chip_time, r.gun_time, r.status
-        FROM ct_results r JOIN ct_participants p ON p.id = r.participant_id
-        WHERE r.race_id = %s AND (%s::text IS NULL OR r.sex = %s)
-        ORDER BY r.overall_place NULLS LAST, r.bib
-        LIMIT %s
-        """,
-        (race_id, sex, sex, limit),
-    ).fetchall()
-    if not rows and not conn.execute("SELECT 1 FROM ct_races WHERE id = %s", (race_id,)).fetchone():
-        raise P88Error(
-            f"no race {race_id}", hint="p88 results new-race creates a race and prints its id"
-        )
-    return [Standing(*row) for row in rows]
