@@ -1,6 +1,6 @@
 """Ingest benchmark: the listener, socket to committed row, against two baselines.
 
-    python bench/ingest.py [--clients 8] [--copies 1] [--rate 200] [--seconds 10]
+    python bench/ingest.py [--clients 8] [--rate 200] [--seconds 10] [--repeat 1]
 
 In one run, on one server (P88_DATABASE_URL or the embedded one), on a scratch database:
 
@@ -221,15 +221,8 @@ async def latency_run(
     return latencies
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--rate", type=float, default=200.0)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--batch", type=int, default=1000, help="listener batch size")
-    args = parser.parse_args()
-    lines = CAPTURE.read_bytes().splitlines(keepends=True)
-    server = database_url(config.load())
+def one_run(server: str, lines: list[bytes], args: argparse.Namespace) -> dict[str, float]:
+    """Every figure once, on a fresh scratch database; prints them as it goes."""
     with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
         admin.execute(f"CREATE DATABASE {DB}")
@@ -261,6 +254,43 @@ def main() -> None:
     finally:
         with psycopg.connect(server, autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+    return {
+        "listener": listener, "one-at-a-time": single, "COPY text": text_copy,
+        "COPY binary": binary_copy, "x COPY": listener / copy, "x one-at-a-time": listener / single,
+        "NOTIFY p50 ms": ms[0], "NOTIFY p99 ms": ms[1],
+    }  # fmt: skip
+
+
+def summary(runs: list[dict[str, float]]) -> None:
+    """Medians and ranges over the runs, and how many runs met each goal."""
+    print(f"\nover {len(runs)} runs: median (min - max)")
+    for key in runs[0]:
+        values = [run[key] for run in runs]
+        digits = 2 if key.startswith("x ") or key.endswith("ms") else 0
+        low, mid, high = min(values), statistics.median(values), max(values)
+        print(f"  {key:16} {mid:>10,.{digits}f}  ({low:,.{digits}f} - {high:,.{digits}f})")
+    for key, goal in (("x COPY", 0.6), ("x one-at-a-time", 25.0)):
+        met = sum(run[key] >= goal for run in runs)
+        print(f"  goal {key} >= {goal:g}: met in {met} of {len(runs)} runs")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--batch", type=int, default=1000, help="listener batch size")
+    parser.add_argument("--repeat", type=int, default=1, help="runs, then medians and ranges")
+    args = parser.parse_args()
+    lines = CAPTURE.read_bytes().splitlines(keepends=True)
+    server = database_url(config.load())
+    runs = []
+    for n in range(args.repeat):
+        if args.repeat > 1:
+            print(f"\n--- run {n + 1} of {args.repeat}")
+        runs.append(one_run(server, lines, args))
+    if args.repeat > 1:
+        summary(runs)
 
 
 if __name__ == "__main__":
