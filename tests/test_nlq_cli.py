@@ -71,6 +71,13 @@ def test_unknown_event_is_refused_with_the_closest_name(env: dict[str, str]) -> 
     )
 
 
+@pytest.mark.parametrize("blank", ["", "   ", "???"])
+def test_a_blank_question_is_refused_not_answered(env: dict[str, str], blank: str) -> None:
+    result = runner.invoke(app, ["ask", blank], env=env)
+    assert result.exit_code == EXIT_USER and result.stdout == ""
+    assert result.stderr.startswith("Error: no question to answer: ask one in English")
+
+
 def test_a_partner_hears_not_among_your_events(env: dict[str, str]) -> None:
     result = runner.invoke(
         app, ["ask", "how many finished the Boston Marathon in 2023", "--partner", "bigriver"],

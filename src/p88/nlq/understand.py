@@ -50,6 +50,12 @@ def understand(
     pins: Pins | None = None,
 ) -> Frame:
     """The frame of ``question``; raises when it is ambiguous or not understood."""
+    if not any(ch.isalnum() for ch in question):  # else it would answer a default question
+        raise NotUnderstood(
+            'no question to answer: ask one in English, e.g. "how many finished under 3 hours"',
+            words=[],
+            suggestions=[],
+        )
     pins = pins or Pins()
     today = today or date.today()
     ent = extract(question, today)
