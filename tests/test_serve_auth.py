@@ -69,6 +69,14 @@ def test_cli_refuses_a_public_bind_without_tokens(p88_env: str) -> None:
     assert result.stderr.count("\n") == 1
 
 
+def test_cli_refuses_a_bad_port_before_touching_the_database(tmp_path: Path) -> None:
+    env = {"P88_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+           "P88_CONFIG": str(tmp_path / "none.toml")}  # fmt: skip
+    result = CliRunner().invoke(cli, ["serve", "--port", "99999"], env=env)
+    assert result.exit_code == 1  # not 3: the unreachable database was never tried
+    assert result.stderr == "Error: port 99999 is not a TCP port\n"
+
+
 @pytest.fixture
 def tenants(
     db_url: str, conn: psycopg.Connection[Any]

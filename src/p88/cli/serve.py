@@ -37,13 +37,14 @@ def serve(
 
     Example: p88 serve --port 8088
     """
-    from p88.serve import ServeOptions, check_binding, run
+    from p88.serve import ServeOptions, check_binding, check_port, run
     from p88.store import connect, describe, status
 
     settings = state(ctx).settings()
     bind = host or settings.get("serve_host") or "127.0.0.1"
     chosen_port = port if port is not None else settings.get_int("serve_port")
-    check_binding(bind, token_file)  # refuse before touching the database
+    check_port(chosen_port)  # refuse before touching the database
+    check_binding(bind, token_file)
     url = state(ctx).database_url()
     with connect(url, autocommit=True) as conn:
         pending = status(conn).pending

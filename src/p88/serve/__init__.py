@@ -6,6 +6,14 @@ enforces the binding rule (loopback unless there is a token file).
 
 from p88.serve.app import create_app
 from p88.serve.auth import Grant, load_tokens
-from p88.serve.run import ServeOptions, check_binding, run
+from p88.serve.run import ServeOptions, check_binding, check_port, run
 
-__all__ = ["Grant", "ServeOptions", "check_binding", "create_app", "load_tokens", "run"]
+__all__ = [
+    "Grant",
+    "ServeOptions",
+    "check_binding",
+    "check_port",
+    "create_app",
+    "load_tokens",
+    "run",
+]

@@ -38,6 +38,12 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def check_port(port: int) -> None:
+    """A ``ConfigError`` unless ``port`` is a TCP port (p88.toml may say anything)."""
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"port {port} is not a TCP port")
+
+
 def check_binding(host: str, token_file: Path | None) -> dict[str, Grant] | None:
     """The tokens to enforce, or a ``ConfigError`` when a non-loopback bind has none."""
     if token_file is not None:
@@ -56,8 +62,7 @@ def run(options: ServeOptions) -> None:
 
     from p88.serve.app import create_app
 
-    if not 0 <= options.port <= 65535:
-        raise ConfigError(f"port {options.port} is not a TCP port")
+    check_port(options.port)
     tokens = check_binding(options.host, options.token_file)
     app = create_app(options.database_url, tokens=tokens)
     uvicorn.run(
