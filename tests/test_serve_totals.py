@@ -142,6 +142,15 @@ def test_stats_from_totals_equal_stats_from_a_scan(conn: psycopg.Connection[Any]
     ):
         assert reads.stats(conn, **scope) == reads._stats_by_scan(conn, **scope), scope
     assert {s.id: s.total_reads for s in reads.sessions(conn)} == {a: 17, b: 9}
+    for sid in (a, b):  # the leaderboard's location list, from the totals and from a scan
+        scanned = conn.execute(
+            "SELECT location_name FROM timing_locations WHERE session_id = %(s)s UNION"
+            " SELECT DISTINCT location_name FROM timing_reads WHERE session_id = %(s)s"
+            " ORDER BY 1",
+            {"s": sid},
+        ).fetchall()
+        assert reads.locations(conn, sid) == [r[0] for r in scanned]
+    assert reads.locations(conn, a) == ["finish", "start"]
 
 
 def test_a_copy_rolled_back_to_its_savepoint_leaves_no_trace(conn: psycopg.Connection[Any]) -> None:
