@@ -154,12 +154,14 @@ def _crossing(row: tuple[Any, ...], roster: Roster) -> Crossing:
 
 
 async def list_sessions(conn: psycopg.AsyncConnection[Any], limit: int = 200) -> list[SessionInfo]:
-    """Sessions newest first, with their read counts, for the session picker."""
+    """Sessions newest first, with their read counts (from the read totals, as the
+    header's), for the session picker."""
     rows = await _rows(
         conn,
         sql.SQL(
             "SELECT s.id, s.session_name, s.event_name, s.status, s.created_at, "
-            "(SELECT count(*) FROM timing_reads r WHERE r.session_id = s.id) "
+            "(SELECT coalesce(sum(t.read_count), 0) FROM timing_read_totals t"
+            " WHERE t.session_id = s.id) "
             "FROM timing_sessions s ORDER BY s.id DESC LIMIT %(limit)s"
         ),
         {"limit": limit},
