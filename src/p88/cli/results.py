@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Optional
 import typer
 from rich.table import Table
 
-from p88.cli._app import out, print_json, state
+from p88.cli._app import err, is_terminal, out, print_json, state
 from p88.errors import P88Error
 
 if TYPE_CHECKING:
@@ -22,6 +23,11 @@ app = typer.Typer(
     "Example: p88 results score --session 1 --race 1",
     no_args_is_help=True,
 )
+
+
+def _working(what: str, as_json: bool) -> AbstractContextManager[object]:
+    """A spinner on a terminal while one long transaction runs (it reports no steps)."""
+    return err.status(f"{what}…") if is_terminal() and not as_json else nullcontext()
 
 
 def _standing_json(r: RaceStanding) -> dict[str, object]:
@@ -120,7 +126,9 @@ def score(
         done = 0
         try:
             while True:
-                _report(score_race(conn, race, session_id, opts), as_json)
+                with _working(f"scoring race {race}", as_json):
+                    summary = score_race(conn, race, session_id, opts)
+                _report(summary, as_json)
                 done += 1
                 if not every or (runs and done >= runs):
                     break
