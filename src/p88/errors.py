@@ -4,6 +4,7 @@ Every error a user can cause is a ``P88Error``; the CLI turns it into one line o
 stderr and its ``exit_code``. Anything else is a bug and keeps its traceback.
 
     P88Error                      exit 1   a user mistake: bad flag value, bad file, unknown name
+    ├── InputError                exit 1   a value the user gave (flag, file, cell) is wrong; says what and where
     ├── ConfigError               exit 1   a configuration value that cannot be used
     ├── StoreError                exit 1   the database refused something
     │   ├── DatabaseUnavailable   exit 3   cannot reach or log in to PostgreSQL
@@ -34,6 +35,27 @@ class P88Error(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
+
+
+class InputError(P88Error):
+    """A value the user gave cannot be used: ``what`` names it, ``where`` says where it came from.
+
+    For example ``InputError("bare number '10' has no unit", what="distance", where="--distance")``.
+    The message alone is what the CLI prints; ``what`` and ``where`` are for callers (JSON
+    errors, tests) that need to know which input was at fault.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        what: str | None = None,
+        where: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.what = what
+        self.where = where
 
 
 class ConfigError(P88Error):
