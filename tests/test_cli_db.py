@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -122,6 +123,7 @@ def test_wrong_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
         assert "wrong-one" not in result.stderr
     finally:
         server.cleanup()
+        shutil.rmtree(pgdata.parent, ignore_errors=True)
 
 
 def test_bad_url_is_a_config_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

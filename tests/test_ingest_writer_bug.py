@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,3 +32,4 @@ def test_ops_are_kept_when_the_write_path_raises_a_bug(
     writer.stop()
     assert writer.failed.backlog == 1
     assert writer.failed.files(), "the failed ops file is on disk"
+    shutil.rmtree(spool_dir, ignore_errors=True)
