@@ -4,7 +4,7 @@ Every error a user can cause is a ``P88Error``; the CLI turns it into one line o
 stderr and its ``exit_code``. Anything else is a bug and keeps its traceback.
 
     P88Error                      exit 1   a user mistake: bad flag value, bad file, unknown name
-    ├── InputError                exit 1   a value the user gave (flag, file, cell) is wrong; says what and where
+    ├── InputError                exit 1   a value the user gave is wrong (says what, where)
     ├── ConfigError               exit 1   a configuration value that cannot be used
     ├── StoreError                exit 1   the database refused something
     │   ├── DatabaseUnavailable   exit 3   cannot reach or log in to PostgreSQL
