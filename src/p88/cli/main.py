@@ -8,7 +8,7 @@ import typer
 
 from p88 import __version__
 from p88.cli import ask as ask_cmd
-from p88.cli import config_cmd, db, demo, import_cmd, plugins, replay, results, simulate
+from p88.cli import config_cmd, db, demo, forward, import_cmd, plugins, replay, results, simulate
 from p88.cli import listen as listen_cmd
 from p88.cli import serve as serve_cmd
 from p88.cli import tui as tui_cmd
@@ -55,6 +55,7 @@ app.command("tui")(tui_cmd.tui)
 app.command("listen")(listen_cmd.listen)
 app.command("serve")(serve_cmd.serve)
 app.command("replay")(replay.replay)
+app.command("forward")(forward.forward)
 app.command("simulate")(simulate.simulate)
 app.command("import")(import_cmd.import_file)
 app.command("ask")(ask_cmd.ask)

@@ -54,6 +54,7 @@ class ReplayConfig:
     connect_timeout_s: float = 5.0
     give_up_s: float = 30.0
     retry_delay_s: float = 0.2
+    retry_max_s: float = 0.2
     stall_s: float = 15.0
     close_timeout_s: float = 120.0
     loop: bool = False
@@ -134,6 +135,12 @@ class Client:
         self.wake = asyncio.Event()
         self.pacing_done = False
         self.report = ClientReport(options.name, [f.location for f in feeds])
+        self._restart = False
+
+    def restart(self) -> None:
+        """Drop the current connection and connect again (new feeds or a new connection id)."""
+        self._restart = True
+        self.wake.set()
 
     def _finished(self) -> bool:
         return self.pacing_done and all(f.sent_upto >= len(f) for f in self.feeds)
@@ -146,6 +153,8 @@ class Client:
         """
         failing_since: float | None = None
         losses_when_complete = 0
+        delay = self.config.retry_delay_s
+        said_at: float | None = None
         while True:
             ready = False
             try:
@@ -181,7 +190,13 @@ class Client:
                     f"cannot replay to {self.config.host}:{self.config.port}: {problem}",
                     hint="is p88 listen (or another CTP01 server) running there?",
                 )
-            await asyncio.sleep(self.config.retry_delay_s)
+            if ready:
+                delay = self.config.retry_delay_s
+            elif said_at is None or now - said_at >= 60:
+                said_at = now
+                log.warning("%s:%d: %s; retrying", self.config.host, self.config.port, problem)
+            await asyncio.sleep(delay)
+            delay = min(max(delay * 2, self.config.retry_delay_s), self.config.retry_max_s)
 
     async def _serve(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
@@ -226,6 +241,9 @@ class Client:
                 if waking.done():
                     self.wake.clear()
                     waking = asyncio.create_task(self.wake.wait())
+                    if self._restart:
+                        self._restart = False
+                        return False, proto.phase == "ready"
                 while proto.pump(PUMP_BATCH):
                     last_activity = time.monotonic()
                     writer.write(proto.data_to_send())
