@@ -425,3 +425,22 @@ def test_forward_into_a_discarding_ctp01_server_sends_every_line_once(db_url: st
     assert len(set(received)) == len(received)
     tags = sorted(line.split(b"~")[3].decode() for line in received)
     assert tags == sorted(m.tag for m in lines)
+
+
+def test_an_unreachable_target_is_retried_and_said_once_not_silently(
+    db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    store(db_url, race_lines(runners=5, seed=2))
+    port = _free_port()  # nothing listens there
+
+    async def main() -> Any:
+        async with forwarding(db_url, port) as forwarder:
+            await asyncio.sleep(1.5)
+            return forwarder.summary()
+
+    with caplog.at_level("WARNING"):
+        summary = asyncio.run(main())
+    said = [r for r in caplog.records if f"127.0.0.1:{port}" in r.getMessage()]
+    assert len(said) == 1, "one line, not one per retry"
+    assert "retrying" in said[0].getMessage()
+    assert summary.targets[0]["sent"] == 0
