@@ -35,7 +35,11 @@ from p88.store.live import CHANNEL
 log = logging.getLogger("p88.serve")
 
 LOOKBACK = 5_000
-QUEUE_BATCHES = 1_000
+#: Live events one stream may have waiting; past this it is dropped (see ``Subscriber``).
+#: Events are rendered once and shared, so a queue holds references: ~8 bytes an event.
+QUEUE_EVENTS = 20_000
+#: Streams catching up from the database at the same moment (each holds one page).
+CATCHUP_SLOTS = 8
 FETCH_CHUNK = 1_000
 LIVENESS_S = 5.0
 
@@ -53,13 +57,33 @@ class Event:
 
 @dataclass(eq=False)
 class Subscriber:
-    """One connected stream: its filters and its queue of event batches."""
+    """One connected stream: its filters and its queue of event batches.
+
+    The queue is bounded in events, not batches (one batch can hold thousands): at most
+    ``limit`` events wait for a client. One that falls further behind is dropped; its
+    stream ends after the last event it was sent, whose ``id:`` is what its EventSource
+    resumes from, so the client loses nothing and the server holds nothing for it."""
 
     accepts: Callable[[Event], bool]
-    queue: asyncio.Queue[list[Event] | None] = field(
-        default_factory=lambda: asyncio.Queue(QUEUE_BATCHES)
-    )
+    limit: int = QUEUE_EVENTS
+    queue: asyncio.Queue[list[Event] | None] = field(default_factory=asyncio.Queue)
+    queued: int = 0
     dropped: bool = False
+
+    def offer(self, batch: list[Event]) -> bool:
+        """Queue ``batch`` unless it would pass the bound; ``False`` means drop this client."""
+        if self.queued + len(batch) > self.limit:
+            return False
+        self.queued += len(batch)
+        self.queue.put_nowait(batch)
+        return True
+
+    async def take(self) -> list[Event] | None:
+        """The next batch (``None``: the stream was dropped and must end)."""
+        batch = await self.queue.get()
+        if batch is not None:
+            self.queued -= len(batch)
+        return batch
 
 
 def sse_text(row: dict[str, Any]) -> str:
@@ -79,6 +103,7 @@ class Hub:
         self._delivered: set[int] = set()
         self._partners: dict[int, int | None] = {}
         self._wake = asyncio.Event()
+        self.catchup_slots = asyncio.Semaphore(CATCHUP_SLOTS)
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -108,8 +133,7 @@ class Hub:
         """End a stream: it reconnects and catches up from the database by itself."""
         self.subscribers.discard(sub)
         sub.dropped = True
-        with contextlib.suppress(asyncio.QueueFull):
-            sub.queue.put_nowait(None)
+        sub.queue.put_nowait(None)
 
     async def _listen(self) -> None:
         backoff = 0.2
@@ -156,9 +180,7 @@ class Hub:
             mine = [e for e in events if sub.accepts(e)]
             if not mine:
                 continue
-            try:
-                sub.queue.put_nowait(mine)
-            except asyncio.QueueFull:
+            if not sub.offer(mine):
                 self._drop(sub)
 
     def _fetch(self, conn: psycopg.Connection[Any]) -> list[Event]:
