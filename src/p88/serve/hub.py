@@ -104,6 +104,7 @@ class Hub:
         self._partners: dict[int, int | None] = {}
         self._wake = asyncio.Event()
         self.catchup_slots = asyncio.Semaphore(CATCHUP_SLOTS)
+        self.queue_events = QUEUE_EVENTS
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -122,7 +123,7 @@ class Hub:
             self._drop(sub)
 
     def subscribe(self, accepts: Callable[[Event], bool]) -> Subscriber:
-        sub = Subscriber(accepts)
+        sub = Subscriber(accepts, self.queue_events)
         self.subscribers.add(sub)
         return sub
 
