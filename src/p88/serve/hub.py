@@ -11,8 +11,9 @@ commit is still delivered, and none twice. A subscriber whose queue fills up (a 
 stopped reading) is dropped; its EventSource reconnects with ``Last-Event-ID`` and catches up
 from the database, so nothing is lost and a slow client never holds up the others.
 
-If the LISTEN connection fails the hub reconnects with backoff; on reconnect it fetches
-everything above its floor, so reads committed during the outage are delivered too.
+If the LISTEN connection fails the hub reconnects with backoff (``store.live.follow``); on
+reconnect it fetches everything above its floor, so reads committed during the outage are
+delivered too.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import psycopg
 from p88.serve.db import Database, DatabaseGone
 from p88.serve.render import read_json
 from p88.store import reads
-from p88.store.live import CHANNEL
+from p88.store.live import Connected, Disconnected, follow
 
 log = logging.getLogger("p88.serve")
 
@@ -42,6 +43,7 @@ QUEUE_EVENTS = 20_000
 CATCHUP_SLOTS = 8
 FETCH_CHUNK = 1_000
 LIVENESS_S = 5.0
+RETRY_S = (0.2, 0.4, 0.8, 1.6, 3.2, 5.0)
 
 
 @dataclass(frozen=True)
@@ -137,31 +139,19 @@ class Hub:
         sub.queue.put_nowait(None)
 
     async def _listen(self) -> None:
-        backoff = 0.2
-        while True:
-            try:
-                async with await psycopg.AsyncConnection.connect(
-                    self.db.url,
-                    autocommit=True,
-                    connect_timeout=3,
-                    application_name="p88 serve listen",
-                ) as conn:
-                    await conn.execute(f"LISTEN {CHANNEL}")
-                    self.listening = True
-                    backoff = 0.2
-                    self._wake.set()  # catch up on whatever committed while we were away
-                    while True:
-                        async for _ in conn.notifies(timeout=LIVENESS_S):
-                            self._wake.set()
-                        await conn.execute("SELECT 1")  # a dead server shows up here
-            except asyncio.CancelledError:
-                raise
-            except psycopg.Error as exc:
+        """Wake the deliverer on every NOTIFY, and on every (re)connect so that reads
+        committed while the link was down are delivered too (``store.live.follow``)."""
+        async for event in follow(
+            self.db.url, application_name="p88 serve listen", retry_s=RETRY_S, health_s=LIVENESS_S
+        ):
+            if isinstance(event, Disconnected):
                 if self.listening:
-                    log.warning("live updates paused: %s", str(exc).splitlines()[0])
+                    log.warning("live updates paused: %s", event.reason)
                 self.listening = False
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+                continue
+            if isinstance(event, Connected):
+                self.listening = True
+            self._wake.set()
 
     async def _deliver(self) -> None:
         while True:
