@@ -28,6 +28,7 @@ import httpx
 import psycopg
 from psycopg import sql
 
+from p88 import config
 from p88.store.connect import database_url
 from p88.store.migrations import migrate
 
@@ -94,7 +95,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--hold", type=float, default=5.0)
     args = parser.parse_args()
-    admin = os.environ.get("P88_DATABASE_URL") or database_url()
+    admin = database_url(config.load())
     url = _scratch(admin, args.reads)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
