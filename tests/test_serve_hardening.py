@@ -84,7 +84,7 @@ def test_the_token_never_reaches_the_log(p88_env: str, tmp_path: Path) -> None:
     text = log.read_text()
     assert "GET /api/timing/sessions?token=[redacted]" in text  # the access log is on
     assert SECRET not in text
-    assert f"warning: token file {tokens} is readable by others (mode 0644)" in text
+    assert f"warning: token file {tokens} is open to group or others (mode 0644)" in text
 
 
 def _raw(base: str, head: str) -> socket.socket:

@@ -91,7 +91,7 @@ def permission_warning(path: Path) -> str | None:
         return None  # load_tokens says why it cannot be read
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         return (
-            f"token file {path} is readable by others (mode {stat.S_IMODE(mode):04o}); "
+            f"token file {path} is open to group or others (mode {stat.S_IMODE(mode):04o}); "
             f"run: chmod 600 {path}"
         )
     return None
