@@ -94,6 +94,8 @@ class ListenOptions:
     port: int = 61611
     session: str | None = None
     timezone: str | None = None
+    #: The timing partner (code or id) whose sessions these are: what its token may see.
+    partner: str | None = None
     users: dict[str, str] | None = None
     auth_method: str = "hmac-sha1"
     time_format: str = "iso"
@@ -222,7 +224,7 @@ class Listener:
             self.session = await asyncio.to_thread(default_session, self.url, opts.timezone)
         await asyncio.to_thread(self.writer.start)
         self.writer.submit(SessionInfo(self.session, session_date=self._today(),
-                                       timezone=opts.timezone))  # fmt: skip
+                                       timezone=opts.timezone, partner=opts.partner))  # fmt: skip
         self.server = CtpServer(
             opts.server_config(), self, host=opts.host, port=opts.port,
             max_connections=opts.max_connections, tick_interval=opts.tick_interval,
@@ -338,7 +340,7 @@ class Listener:
             st.session = event.name.strip()[:255]
             self.writer.submit(SessionInfo(
                 st.session, event.name, event.event_id or None, event.description or None,
-                self._today(), self.options.timezone,
+                self._today(), self.options.timezone, self.options.partner,
             ))  # fmt: skip
         self.writer.submit(self._row(link))
 

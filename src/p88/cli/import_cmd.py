@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -21,6 +21,18 @@ def read_capture(path: Path) -> list[bytes]:
     return [line.rstrip(b"\r") for line in data.split(b"\n") if line.strip()]
 
 
+def check_partner(conn: Any, partner: str, session: str) -> None:
+    """Refuse an unknown partner, or a session another partner already owns."""
+    from p88.store.ingest import find_partner, session_owner
+
+    wanted = find_partner(conn, partner)
+    if wanted is None:
+        raise P88Error(f"--partner {partner!r}: no timing partner with that code or id")
+    owner = session_owner(conn, session)
+    if owner is not None and owner != wanted:
+        raise P88Error(f"session {session!r} belongs to another timing partner")
+
+
 def import_file(
     ctx: typer.Context,
     file: Path = typer.Argument(..., help="A CT01 capture file."),  # noqa: B008
@@ -32,6 +44,9 @@ def import_file(
         None, "--timezone", help="IANA zone of the timing clock (default: configured/local)."
     ),
     event: Optional[str] = typer.Option(None, "--event", help="Event name for a new session."),  # noqa: UP045
+    partner: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--partner", help="Timing partner (code or id) that owns the session."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Load a capture into a timing session through the listener's exactly-once writer.
@@ -40,7 +55,7 @@ def import_file(
     the listener already received live, adds nothing. Lines that do not parse are kept
     in rejected_lines with their line number; gun-time lines become gun events.
 
-    Example: p88 import race/FINISH.ct33 --session rehearsal --date 2026-06-07
+    Example: p88 import race/FINISH.ct33 --session rehearsal --date 2026-06-07 --partner acme
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
@@ -59,9 +74,12 @@ def import_file(
         event_name=event,
         session_date=session_date,
         timezone=tz or settings.get("timezone"),
+        partner=partner,
     )
     url = state(ctx).database_url()
     with connect(url) as conn:
+        if partner is not None:
+            check_partner(conn, partner, session)
         if is_terminal() and not as_json:
             with Progress(
                 f"importing {file.name}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -126,6 +126,12 @@ def listen(
         help="IANA zone of the timing system's clock (default: this machine's, or P88_TIMEZONE).",
         show_default=False,
     ),  # fmt: skip
+    partner: Optional[str] = typer.Option(  # noqa: UP045
+        None,
+        "--partner",
+        help="Timing partner (code or id) that owns the sessions: its p88 serve token sees them.",
+        show_default=False,
+    ),  # fmt: skip
     auth_file: Optional[Path] = typer.Option(  # noqa: UP045, B008
         None,
         "--auth-file",
@@ -164,6 +170,7 @@ def listen(
     from p88.listener import Listener, ListenOptions, load_auth_file
     from p88.protocol import AUTH_METHODS
     from p88.store import connect, migrate
+    from p88.store.ingest import find_partner
 
     if log_format not in ("text", "json"):
         raise ConfigError(f"--log-format must be text or json, not {log_format!r}")
@@ -178,6 +185,8 @@ def listen(
     try:
         with connect(url, autocommit=True) as conn:
             migrate(conn)
+            if partner is not None and find_partner(conn, partner) is None:
+                raise ConfigError(f"--partner {partner!r}: no timing partner with that code or id")
     except DatabaseUnavailable as exc:  # race day goes on: reads wait in the spool
         err.print(f"Warning: {exc.message}; reads will be spooled until it is back.",
                   markup=False)  # fmt: skip
@@ -187,6 +196,7 @@ def listen(
         port=port if port is not None else settings.get_int("listen_port"),
         session=session,
         timezone=timezone or settings.get("timezone"),
+        partner=partner,
         users=load_auth_file(auth_file) if auth_file else None,
         auth_method=auth_method,
         time_format=time_format,

@@ -34,10 +34,14 @@ def serve(
     Reads PostgreSQL only, so it can run beside the listener or on another machine.
 
     Binds 127.0.0.1 unless --host says otherwise; any other address needs --token-file.
+    With a token file every path but /health (the page, /docs and /openapi.json too) needs
+    a token; open the display page as /?token=T and the token moves into an HttpOnly
+    cookie, out of the address bar. Tokens are redacted from the access log.
 
     Example: p88 serve --port 8088
     """
-    from p88.serve import ServeOptions, check_binding, check_port, run
+    from p88.serve import ServeOptions, base_url, check_binding, check_free, check_port, run
+    from p88.serve.auth import permission_warning
     from p88.store import connect, describe, status
 
     settings = state(ctx).settings()
@@ -45,6 +49,9 @@ def serve(
     chosen_port = port if port is not None else settings.get_int("serve_port")
     check_port(chosen_port)  # refuse before touching the database
     check_binding(bind, token_file)
+    check_free(bind, chosen_port)
+    if token_file is not None and (warning := permission_warning(token_file)):
+        err.print(f"warning: {warning}", markup=False, soft_wrap=True)
     url = state(ctx).database_url()
     with connect(url, autocommit=True) as conn:
         pending = status(conn).pending
@@ -56,7 +63,7 @@ def serve(
             soft_wrap=True,
         )
     err.print(
-        f"p88 serve: http://{bind}:{chosen_port}/ on {describe(url)}", markup=False, soft_wrap=True
+        f"p88 serve: {base_url(bind, chosen_port)} on {describe(url)}", markup=False, soft_wrap=True
     )
     run(
         ServeOptions(

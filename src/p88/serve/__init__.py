@@ -6,12 +6,14 @@ enforces the binding rule (loopback unless there is a token file).
 
 from p88.serve.app import create_app
 from p88.serve.auth import Grant, load_tokens
-from p88.serve.run import ServeOptions, check_binding, check_port, run
+from p88.serve.run import ServeOptions, base_url, check_binding, check_free, check_port, run
 
 __all__ = [
     "Grant",
     "ServeOptions",
+    "base_url",
     "check_binding",
+    "check_free",
     "check_port",
     "create_app",
     "load_tokens",

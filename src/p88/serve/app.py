@@ -1,5 +1,7 @@
 """The FastAPI application: ``create_app(database_url, tokens=...)``.
 
+Every request passes ``guard.Wall`` first (security headers, the token check before any
+body is read, the body limit), and the access log never shows a token (``logs``).
 The app holds two things beyond a request: a pool of read-only connections (``Database``)
 and the live fan-out (``Hub``); both start with the app and stop with it, and neither needs
 the database to be up at start. Everything else is read from PostgreSQL per request.
@@ -16,10 +18,11 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from p88 import __version__
-from p88.serve import errors, nl, stream, timing
+from p88.serve import errors, logs, nl, stream, timing
 from p88.serve.auth import Grant
 from p88.serve.db import Database, DatabaseGone
 from p88.serve.deps import DbDep, HubDep
+from p88.serve.guard import Wall, page_csp
 from p88.serve.hub import Hub
 
 PAGE = Path(__file__).with_name("static") / "index.html"
@@ -42,6 +45,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        logs.install()  # after uvicorn configured its loggers
         db.open()
         await hub.start()
         try:
@@ -61,6 +65,8 @@ def create_app(
     app.state.hub = hub
     app.state.tokens = tokens
     app.state.partner_ids = {}
+    html = PAGE.read_text(encoding="utf-8")
+    app.add_middleware(Wall, tokens=tokens, page_policy=page_csp(html))
     errors.install(app)
     app.include_router(timing.router)
     app.include_router(stream.router)
@@ -88,8 +94,12 @@ def create_app(
         body["database"] = "ok"
         return body
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    @app.api_route(
+        "/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False
+    )
     async def page() -> HTMLResponse:
-        return HTMLResponse(PAGE.read_text(encoding="utf-8"))
+        """The display page. It holds no data (it fetches everything with the caller's
+        token), and on a token server ``guard.Wall`` lets only a token holder load it."""
+        return HTMLResponse(html)
 
     return app

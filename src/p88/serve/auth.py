@@ -8,14 +8,18 @@ Anywhere else ``--token-file`` is required. Each non-comment line of the file is
 where ``<partner>`` is a timing partner's code (``timing_partners.code``), its numeric id,
 or ``*`` for every partner (the hub operator). A partner's token sees only the sessions
 whose ``timing_sessions.partner_id`` is that partner. Tokens travel as
-``Authorization: Bearer <token>`` or, for ``EventSource`` (which cannot set headers),
-as ``?token=<token>``; they are compared in constant time.
+``Authorization: Bearer <token>``, as ``?token=<token>`` (for an ``EventSource`` outside
+the display page, which cannot set headers; the access log redacts it), or in the
+``HttpOnly`` cookie the display page gets when opened as ``/?token=<token>`` (see
+``p88.serve.guard``); they are compared in constant time. Like ssh with a private key, a
+token file that group or others can read is used, with a warning (``permission_warning``).
 """
 
 from __future__ import annotations
 
 import hmac
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +27,7 @@ from typing import Any
 from p88.errors import ConfigError
 
 MIN_TOKEN_LENGTH = 16
+COOKIE = "p88_token"
 _LINE = re.compile(r"^(\S+)\s+(\S+)$")
 
 
@@ -77,6 +82,21 @@ def load_tokens(path: Path) -> dict[str, Grant]:
     return tokens
 
 
+def permission_warning(path: Path) -> str | None:
+    """One line when group or others may read the token file (as ssh warns of a key), else
+    ``None``. A warning, not a refusal: a race-day server with a sloppy mode still serves."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None  # load_tokens says why it cannot be read
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        return (
+            f"token file {path} is open to group or others (mode {stat.S_IMODE(mode):04o}); "
+            f"run: chmod 600 {path}"
+        )
+    return None
+
+
 def find_grant(tokens: dict[str, Grant], presented: str) -> Grant | None:
     """The grant of ``presented``, comparing against every token in constant time."""
     found: Grant | None = None
@@ -86,14 +106,15 @@ def find_grant(tokens: dict[str, Grant], presented: str) -> Grant | None:
     return found
 
 
-def presented_token(headers: Any, query: Any) -> str | None:
-    """The token a request carries: the Bearer header first, then ``?token=``."""
+def presented_token(headers: Any, query: Any, cookies: Any = None) -> str | None:
+    """The token a request carries: the Bearer header first, then ``?token=``, then the
+    display page's cookie."""
     auth = headers.get("authorization")
     if auth:
         scheme, _, value = auth.partition(" ")
         if scheme.lower() == "bearer" and value.strip():
             return str(value.strip())
-    token = query.get("token")
+    token = query.get("token") or (cookies.get(COOKIE) if cookies is not None else None)
     return str(token) if token else None
 
 

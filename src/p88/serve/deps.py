@@ -9,6 +9,7 @@ from fastapi import Depends, HTTPException, Query, Request
 from p88.serve.auth import EVERYONE, Scope, find_grant, presented_token, resolve_partner
 from p88.serve.db import Database
 from p88.serve.hub import Hub
+from p88.store.reads import session_partner
 
 INT4_MAX = 2**31 - 1
 _PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
@@ -41,7 +42,7 @@ async def get_scope(request: Request) -> Scope:
     tokens = request.app.state.tokens
     if tokens is None:
         return EVERYONE
-    token = presented_token(request.headers, request.query_params)
+    token = presented_token(request.headers, request.query_params, request.cookies)
     grant = find_grant(tokens, token) if token else None
     if grant is None:
         raise HTTPException(
@@ -60,6 +61,16 @@ async def get_scope(request: Request) -> Scope:
             return Scope(-1)
         cache[grant.partner] = found
     return Scope(cache[grant.partner])
+
+
+async def require_session(db: Database, scope: Scope, session_id: int | None) -> None:
+    """404 unless ``session_id`` (when given) is a session this caller may see: an unknown
+    session is an error, never an empty answer that looks like a quiet race."""
+    if session_id is None:
+        return
+    exists, partner = await db.run(session_partner, session_id)
+    if not exists or (scope.partner_id is not None and partner != scope.partner_id):
+        raise HTTPException(status_code=404, detail="no such session")
 
 
 ScopeDep = Annotated[Scope, Depends(get_scope)]

@@ -11,8 +11,9 @@ commit is still delivered, and none twice. A subscriber whose queue fills up (a 
 stopped reading) is dropped; its EventSource reconnects with ``Last-Event-ID`` and catches up
 from the database, so nothing is lost and a slow client never holds up the others.
 
-If the LISTEN connection fails the hub reconnects with backoff; on reconnect it fetches
-everything above its floor, so reads committed during the outage are delivered too.
+If the LISTEN connection fails the hub reconnects with backoff (``store.live.follow``); on
+reconnect it fetches everything above its floor, so reads committed during the outage are
+delivered too.
 """
 
 from __future__ import annotations
@@ -30,14 +31,19 @@ import psycopg
 from p88.serve.db import Database, DatabaseGone
 from p88.serve.render import read_json
 from p88.store import reads
-from p88.store.live import CHANNEL
+from p88.store.live import Connected, Disconnected, follow
 
 log = logging.getLogger("p88.serve")
 
 LOOKBACK = 5_000
-QUEUE_BATCHES = 1_000
+#: Live events one stream may have waiting; past this it is dropped (see ``Subscriber``).
+#: Events are rendered once and shared, so a queue holds references: ~8 bytes an event.
+QUEUE_EVENTS = 20_000
+#: Streams catching up from the database at the same moment (each holds one page).
+CATCHUP_SLOTS = 8
 FETCH_CHUNK = 1_000
 LIVENESS_S = 5.0
+RETRY_S = (0.2, 0.4, 0.8, 1.6, 3.2, 5.0)
 
 
 @dataclass(frozen=True)
@@ -53,13 +59,33 @@ class Event:
 
 @dataclass(eq=False)
 class Subscriber:
-    """One connected stream: its filters and its queue of event batches."""
+    """One connected stream: its filters and its queue of event batches.
+
+    The queue is bounded in events, not batches (one batch can hold thousands): at most
+    ``limit`` events wait for a client. One that falls further behind is dropped; its
+    stream ends after the last event it was sent, whose ``id:`` is what its EventSource
+    resumes from, so the client loses nothing and the server holds nothing for it."""
 
     accepts: Callable[[Event], bool]
-    queue: asyncio.Queue[list[Event] | None] = field(
-        default_factory=lambda: asyncio.Queue(QUEUE_BATCHES)
-    )
+    limit: int = QUEUE_EVENTS
+    queue: asyncio.Queue[list[Event] | None] = field(default_factory=asyncio.Queue)
+    queued: int = 0
     dropped: bool = False
+
+    def offer(self, batch: list[Event]) -> bool:
+        """Queue ``batch`` unless it would pass the bound; ``False`` means drop this client."""
+        if self.queued + len(batch) > self.limit:
+            return False
+        self.queued += len(batch)
+        self.queue.put_nowait(batch)
+        return True
+
+    async def take(self) -> list[Event] | None:
+        """The next batch (``None``: the stream was dropped and must end)."""
+        batch = await self.queue.get()
+        if batch is not None:
+            self.queued -= len(batch)
+        return batch
 
 
 def sse_text(row: dict[str, Any]) -> str:
@@ -79,6 +105,8 @@ class Hub:
         self._delivered: set[int] = set()
         self._partners: dict[int, int | None] = {}
         self._wake = asyncio.Event()
+        self.catchup_slots = asyncio.Semaphore(CATCHUP_SLOTS)
+        self.queue_events = QUEUE_EVENTS
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -97,7 +125,7 @@ class Hub:
             self._drop(sub)
 
     def subscribe(self, accepts: Callable[[Event], bool]) -> Subscriber:
-        sub = Subscriber(accepts)
+        sub = Subscriber(accepts, self.queue_events)
         self.subscribers.add(sub)
         return sub
 
@@ -108,35 +136,22 @@ class Hub:
         """End a stream: it reconnects and catches up from the database by itself."""
         self.subscribers.discard(sub)
         sub.dropped = True
-        with contextlib.suppress(asyncio.QueueFull):
-            sub.queue.put_nowait(None)
+        sub.queue.put_nowait(None)
 
     async def _listen(self) -> None:
-        backoff = 0.2
-        while True:
-            try:
-                async with await psycopg.AsyncConnection.connect(
-                    self.db.url,
-                    autocommit=True,
-                    connect_timeout=3,
-                    application_name="p88 serve listen",
-                ) as conn:
-                    await conn.execute(f"LISTEN {CHANNEL}")
-                    self.listening = True
-                    backoff = 0.2
-                    self._wake.set()  # catch up on whatever committed while we were away
-                    while True:
-                        async for _ in conn.notifies(timeout=LIVENESS_S):
-                            self._wake.set()
-                        await conn.execute("SELECT 1")  # a dead server shows up here
-            except asyncio.CancelledError:
-                raise
-            except psycopg.Error as exc:
+        """Wake the deliverer on every NOTIFY, and on every (re)connect so that reads
+        committed while the link was down are delivered too (``store.live.follow``)."""
+        async for event in follow(
+            self.db.url, application_name="p88 serve listen", retry_s=RETRY_S, health_s=LIVENESS_S
+        ):
+            if isinstance(event, Disconnected):
                 if self.listening:
-                    log.warning("live updates paused: %s", str(exc).splitlines()[0])
+                    log.warning("live updates paused: %s", event.reason)
                 self.listening = False
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+                continue
+            if isinstance(event, Connected):
+                self.listening = True
+            self._wake.set()
 
     async def _deliver(self) -> None:
         while True:
@@ -156,9 +171,7 @@ class Hub:
             mine = [e for e in events if sub.accepts(e)]
             if not mine:
                 continue
-            try:
-                sub.queue.put_nowait(mine)
-            except asyncio.QueueFull:
+            if not sub.offer(mine):
                 self._drop(sub)
 
     def _fetch(self, conn: psycopg.Connection[Any]) -> list[Event]:

@@ -9,12 +9,13 @@ rewrite). A question p88 cannot answer is a 422 that says why, never a 500.
 
 from __future__ import annotations
 
+import re
 import time
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from p88.errors import DatabaseUnavailable, P88Error
 from p88.serve.db import DatabaseGone
@@ -22,6 +23,7 @@ from p88.serve.deps import DbDep, ScopeDep
 from p88.serve.errors import ErrorBody, documented, failure
 
 CATALOG_TTL_S = 60.0
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 EXAMPLES: tuple[str, ...] = (
     "how many finished the Hartford Marathon under 3 hours in 2023",
@@ -44,7 +46,16 @@ class Question(BaseModel):
     query: str = Field(min_length=1, max_length=500, description="the question")
     event: str | None = Field(None, max_length=200, description="pin the event")
     year: str | None = Field(None, max_length=20, description="pin the year")
-    time_basis: str | None = Field(None, max_length=10, description="'chip' or 'gun'")
+    time_basis: Literal["chip", "gun"] | None = Field(None, description="'chip' or 'gun'")
+
+    @field_validator("query", "event", "year")
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        """A control character (NUL above all) is no part of a question, and PostgreSQL
+        cannot store or compare a NUL: refuse it here, as a 422 that says so."""
+        if value is not None and _CONTROL.search(value):
+            raise ValueError("control characters (such as NUL) are not allowed")
+        return value
 
 
 class NlFailure(Exception):

@@ -7,7 +7,9 @@ otherwise be open to the network.
 
 from __future__ import annotations
 
+import errno
 import ipaddress
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +44,36 @@ def check_port(port: int) -> None:
     """A ``ConfigError`` unless ``port`` is a TCP port (p88.toml may say anything)."""
     if not 0 <= port <= 65535:
         raise ConfigError(f"port {port} is not a TCP port")
+
+
+def check_free(host: str, port: int) -> None:
+    """A ``ConfigError`` (one line, exit 1) unless ``host:port`` can be bound now: a busy
+    port is a user's mistake to name before the banner, not a database failure after it.
+    Binds with ``SO_REUSEADDR`` as uvicorn does, so a port in TIME_WAIT is not 'busy'."""
+    if port == 0:
+        return
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise ConfigError(f"cannot bind {host}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigError(
+                    f"port {port} on {host} is already in use",
+                    hint="is another p88 serve running? pick another with --port",
+                ) from None
+            raise ConfigError(f"cannot bind {host}:{port}: {exc.strerror}") from None
+
+
+def base_url(host: str, port: int) -> str:
+    """The address to print: an IPv6 literal in brackets (``http://[::1]:8088/``)."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"
 
 
 def check_binding(host: str, token_file: Path | None) -> dict[str, Grant] | None:

@@ -9,7 +9,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from p88.serve.db import DatabaseGone
-from p88.serve.deps import INT4_MAX, DbDep, LocationParam, ScopeDep, SessionParam, TagParam
+from p88.serve.deps import (
+    INT4_MAX,
+    DbDep,
+    LocationParam,
+    ScopeDep,
+    SessionParam,
+    TagParam,
+    require_session,
+)
 from p88.serve.errors import bad_request, documented, failure, not_found
 from p88.serve.leaderboard import leaderboard_json, race_leaderboard_json
 from p88.serve.render import read_json, value_json
@@ -52,13 +60,19 @@ async def database_status(scope: ScopeDep, db: DbDep) -> Any:
     }
 
 
-@router.get("/api/timing/stats", summary="Read totals, overall and per location")
+@router.get(
+    "/api/timing/stats",
+    summary="Read totals, overall and per location",
+    responses=documented(404),
+)
 async def stats(
     scope: ScopeDep,
     db: DbDep,
     session_id: SessionParam = None,
 ) -> dict[str, Any]:
-    """Total reads, unique tags, locations, first and last read; then the same per location."""
+    """Total reads, unique tags, locations, first and last read; then the same per location.
+    An unknown session (or another partner's) is 404."""
+    await require_session(db, scope, session_id)
     result = await db.run(reads.stats, session_id=session_id, partner_id=scope.partner_id)
     return {
         "success": True,

@@ -37,9 +37,11 @@ __all__ = [
     "BatchResult",
     "ImportResult",
     "SessionCache",
+    "find_partner",
     "import_lines",
     "import_reads",
     "oversize_field",
+    "session_owner",
     "write_batch",
 ]
 
@@ -97,11 +99,16 @@ SELECT conn_key, session_id, connection_id, location_name, count(*) FROM (
 ) x
 GROUP BY 1, 2, 3, 4
 """
+# partner_id: the partner named by code or id (None when not given or unknown: the CLI
+# checks it exists first). A session that already has a partner keeps it: a listener
+# started with another --partner never moves one partner's reads into another's view.
 _SESSION = """
 INSERT INTO timing_sessions (session_name, event_name, event_id, event_description,
-    session_date, timezone)
-VALUES (%s, %s, %s, %s, %s, %s)
+    session_date, timezone, partner_id)
+VALUES (%s, %s, %s, %s, %s, %s,
+    (SELECT id FROM timing_partners WHERE code = %s OR id::text = %s LIMIT 1))
 ON CONFLICT (session_name) DO UPDATE SET
+    partner_id = COALESCE(timing_sessions.partner_id, EXCLUDED.partner_id),
     event_name = COALESCE(EXCLUDED.event_name, timing_sessions.event_name),
     event_id = COALESCE(EXCLUDED.event_id, timing_sessions.event_id),
     event_description = COALESCE(EXCLUDED.event_description, timing_sessions.event_description),
@@ -195,7 +202,7 @@ def _session_id(
     row = conn.execute(
         _SESSION,
         (info.name, info.event_name, info.event_id, info.description, info.session_date,
-         info.timezone),
+         info.timezone, info.partner, info.partner),
     ).fetchone()  # fmt: skip
     assert row is not None
     new[info.name] = int(row[0])
@@ -523,6 +530,25 @@ def import_reads(
     """Store already-parsed reads (from :func:`p88.protocol.parse_line`) exactly once;
     same contract and keywords as :func:`import_lines`."""
     return import_lines(conn, session, reads, **kwargs)
+
+
+def find_partner(conn: psycopg.Connection[Any], partner: str) -> int | None:
+    """The id of the timing partner with this code (or this numeric id); ``None`` if none.
+    The same lookup the session upsert makes, so a check before a run agrees with it."""
+    row = conn.execute(
+        "SELECT id FROM timing_partners WHERE code = %s OR id::text = %s LIMIT 1",
+        (partner, partner),
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+def session_owner(conn: psycopg.Connection[Any], session: str) -> int | None:
+    """The partner id that owns the session named ``session`` (``None``: no such session,
+    or it has no partner yet)."""
+    row = conn.execute(
+        "SELECT partner_id FROM timing_sessions WHERE session_name = %s", (session,)
+    ).fetchone()
+    return int(row[0]) if row and row[0] is not None else None
 
 
 def _ensure_session(conn: psycopg.Connection[Any], cache: SessionCache, info: SessionInfo) -> int:

@@ -47,6 +47,9 @@ class SessionInfo:
     description: str | None = None
     session_date: date | None = None
     timezone: str | None = None
+    #: The timing partner (code or numeric id) that owns the session; a session that
+    #: already has one keeps it (see ``p88.store.ingest``).
+    partner: str | None = None
 
 
 @dataclass(slots=True)

@@ -1,6 +1,7 @@
 """The leaderboard's link to PostgreSQL: read-only connections, LISTEN, reconnecting.
 
-``LiveFeed.run`` is one long asyncio task. It opens three connections — one that only
+``LiveFeed.run`` is one long asyncio task around ``p88.store.live.follow`` (the LISTEN
+loop ``p88 serve`` uses too). It holds three connections — one that only
 LISTENs (psycopg's ``notifies()`` holds its connection while it waits), one for the new
 crossings alone and one for everything bulkier (standings, header counts, search), so a
 5,000-runner standings query never delays a new crossing. Each session is
@@ -14,7 +15,6 @@ growing pause; when it is back it posts ``LiveFeed.Up`` and the app catches up w
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Sequence
 from typing import Any
@@ -25,7 +25,7 @@ from textual.message import Message
 from textual.message_pump import MessagePump
 
 from p88.store.connect import CONNECT_TIMEOUT_S
-from p88.store.live import CHANNEL, ReadsCommitted
+from p88.store.live import Connected, Disconnected, ReadsCommitted, follow
 
 APPLICATION_NAME = "p88 tui"
 RETRY_S: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 5.0)
@@ -68,68 +68,41 @@ class LiveFeed:
         self.health_s = health_s
         self.live: psycopg.AsyncConnection[Any] | None = None
         self.bulk: psycopg.AsyncConnection[Any] | None = None
-        self._listen: psycopg.AsyncConnection[Any] | None = None
-        self._broken: str | None = None
+        self._follower = follow(
+            url,
+            application_name=APPLICATION_NAME,
+            retry_s=self.retry_s,
+            health_s=health_s,
+            on_connect=self._open,
+            on_disconnect=self._close,
+        )
 
     @property
     def connected(self) -> bool:
-        return self.live is not None and self._broken is None
+        return self.live is not None and self._follower.connected
 
     def lost(self, exc: BaseException) -> None:
         """A query on one of the feed's connections failed: reconnect everything."""
-        if self._broken is None:
-            self._broken = _reason(exc)
+        self._follower.lost(exc)
 
     async def run(self) -> None:
-        """Connect, listen and reconnect until cancelled."""
-        attempt = 0
-        try:
-            while True:
-                try:
-                    await self._open()
-                except psycopg.Error as exc:
-                    await self._close()
-                    attempt += 1
-                    self.target.post_message(self.Down(_reason(exc), attempt))
-                    await asyncio.sleep(self.retry_s[min(attempt, len(self.retry_s)) - 1])
-                    continue
-                attempt = 0
+        """Connect, listen and reconnect until cancelled (``p88.store.live.follow``)."""
+        async for event in self._follower:
+            if isinstance(event, Connected):
                 self.target.post_message(self.Up())
-                reason = await self._wait_for_trouble()
-                await self._close()
-                attempt = 1
-                self.target.post_message(self.Down(reason, attempt))
-                await asyncio.sleep(self.retry_s[0])
-        finally:
-            await self._close()
+            elif isinstance(event, Disconnected):
+                self.target.post_message(self.Down(event.reason, event.attempt))
+            else:
+                self.target.post_message(self.Notified(event))
 
     async def _open(self) -> None:
-        self._broken = None
-        self._listen = await _connect(self.url)
-        await self._listen.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
+        """After LISTEN: the two query connections (a failure here is a failed connect)."""
         self.live = await _connect(self.url)
         self.bulk = await _connect(self.url)
 
-    async def _wait_for_trouble(self) -> str:
-        """Relay notifications until a connection fails; return why it failed."""
-        assert self._listen is not None
-        try:
-            while self._broken is None:
-                async for note in self._listen.notifies(timeout=self.health_s):
-                    event = _decode(note.payload)
-                    if event is not None:
-                        self.target.post_message(self.Notified(event))
-                    if self._broken is not None:
-                        break
-                if self._broken is None:
-                    await self._listen.execute("SELECT 1")
-        except psycopg.Error as exc:
-            return _reason(exc)
-        return self._broken
-
     async def _close(self) -> None:
-        conns = (self._listen, self.live, self.bulk)
-        self._listen = self.live = self.bulk = None
+        conns = (self.live, self.bulk)
+        self.live = self.bulk = None
         for conn in conns:
             if conn is not None:
                 with contextlib.suppress(psycopg.Error, OSError):
@@ -152,22 +125,6 @@ async def _connect(url: str) -> psycopg.AsyncConnection[Any]:
         await conn.close()
         raise
     return conn
-
-
-def _decode(payload: str) -> ReadsCommitted | None:
-    try:
-        return ReadsCommitted.decode(payload)
-    except (ValueError, KeyError, TypeError):
-        return None  # not ours, or a writer of another version: the next good one catches up
-
-
-def _reason(exc: BaseException) -> str:
-    """One line for the banner, never the URL or its password."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    text = lines[0] if lines else type(exc).__name__
-    if "failed:" in text:
-        text = text.split("failed:", 1)[1].strip() or text
-    return text[:160]
 
 
 __all__ = ["APPLICATION_NAME", "LiveFeed"]
