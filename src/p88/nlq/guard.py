@@ -21,31 +21,19 @@ this closes, and how:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
+from sqlglot.schema import MappingSchema
 
-from p88.errors import RefusedError
-from p88.nlq.guard_lists import ALLOWED_FUNCTIONS, ALLOWED_TYPES, FORBIDDEN_NODES
+from p88.nlq.guard_lists import ALLOWED_FUNCTIONS, ALLOWED_TYPES, FORBIDDEN_NODES, RULES, refuse
+from p88.nlq.guard_scope import allowed_schema, check_columns
 
-RULES: dict[str, str] = {
-    "parse": "the SQL must parse as PostgreSQL",
-    "one-statement": "exactly one statement",
-    "select-only": "the statement must be a SELECT (or UNION/INTERSECT/EXCEPT of SELECTs)",
-    "read-only": "no writes, DDL, commands, COPY, SET, SELECT INTO or row locks anywhere",
-    "tables": "only p88's allow-listed tables, in p88's schema",
-    "columns": "only columns of the allow-listed tables or names the query defines",
-    "functions": "only allow-listed functions",
-    "types": "only allow-listed types in casts",
-    "limit": "LIMIT/OFFSET must be small integer literals",
-    "recursive": "no recursive CTEs",
-    "cross-join": "every join needs an ON or USING condition",
-    "size": "too many table references",
-    "parameters": "no bind parameters or placeholders",
-}
+__all__ = ["RULES", "Guarded", "Policy", "TenantFilter", "guard", "refuse", "visible_ctes"]
 
 TenantFilter = Callable[[int], exp.Expr]
 """Builds the condition, over a table's own unqualified columns, that keeps one partner's rows."""
@@ -53,19 +41,25 @@ TenantFilter = Callable[[int], exp.Expr]
 
 @dataclass(frozen=True)
 class Policy:
-    """What the guard allows: tables (with columns), tenant filters and caps."""
+    """What the guard allows: tables (with their allowed columns), tenant filters and caps.
+
+    ``hidden`` names, per table, the columns the table has that ``tables`` leaves out; it
+    only words the refusal ("column email of ct_participants is hidden"): a column is
+    refused whenever it is not in ``tables``, listed in ``hidden`` or not.
+    """
 
     tables: Mapping[str, frozenset[str]]
     tenant_filters: Mapping[str, TenantFilter] = field(default_factory=dict)
     schema: str = "public"
-    projections: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    hidden: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     max_limit: int = 1000
     default_limit: int = 100
     max_tables: int = 12
 
-    @property
-    def columns(self) -> frozenset[str]:
-        return frozenset().union(*self.tables.values()) if self.tables else frozenset()
+    @functools.cached_property
+    def sqlglot_schema(self) -> MappingSchema:
+        """The allow-list as sqlglot's schema (built once per policy)."""
+        return allowed_schema(self.tables, self.schema)
 
 
 @dataclass(frozen=True)
@@ -76,10 +70,6 @@ class Guarded:
     tables: frozenset[str]
     partner_id: int | None
     limit: int
-
-
-def refuse(rule: str, message: str) -> RefusedError:
-    return RefusedError(f"refused by rule '{rule}': {message}", rule=rule, hint=RULES[rule])
 
 
 def guard(sql: str, policy: Policy, *, partner_id: int | None = None) -> Guarded:
@@ -99,7 +89,7 @@ def guard(sql: str, policy: Policy, *, partner_id: int | None = None) -> Guarded
         raise refuse("select-only", f"the statement is {type(root).__name__.upper()}")
     _check_functions_and_types(root)
     tables = _check_tables(root, policy)
-    _check_columns(root, policy)
+    check_columns(root, policy)
     _check_joins(root)
     limit = _check_limits(root, policy)
     _rewrite_tables(root, policy, partner_id)
@@ -165,6 +155,9 @@ def _check_tables(root: exp.Expr, policy: Policy) -> set[str]:
         schema = table.text("db")
         if not schema and name in visible_ctes(table):
             continue
+        alias = table.args.get("alias")
+        if isinstance(alias, exp.TableAlias) and alias.columns:
+            raise refuse("columns", f"a column list on {name} renames its columns by position")
         if schema and schema.lower() != policy.schema:
             raise refuse("tables", f"{schema}.{name} is outside p88's schema")
         if name not in policy.tables:
@@ -176,26 +169,6 @@ def _check_tables(root: exp.Expr, policy: Policy) -> set[str]:
     if count > policy.max_tables:
         raise refuse("size", f"{count} table references (at most {policy.max_tables})")
     return used
-
-
-def _defined_names(root: exp.Expr) -> set[str]:
-    names: set[str] = set()
-    for node in root.walk():
-        if isinstance(node, exp.Alias):
-            names.add(node.alias.lower())
-        elif isinstance(node, exp.TableAlias):
-            names.update(c.name.lower() for c in node.columns)
-    return names
-
-
-def _check_columns(root: exp.Expr, policy: Policy) -> None:
-    known = policy.columns | _defined_names(root)
-    for column in root.find_all(exp.Column):
-        if isinstance(column.this, exp.Star):
-            continue
-        name = column.name if column.this.args.get("quoted") else column.name.lower()
-        if name not in known:
-            raise refuse("columns", f"column {column.name} is not known")
 
 
 def _check_joins(root: exp.Expr) -> None:
@@ -231,25 +204,24 @@ def _check_limits(root: exp.Query, policy: Policy) -> int:
 
 
 def _rewrite_tables(root: exp.Expr, policy: Policy, partner_id: int | None) -> None:
-    """Replace table references by subqueries: tenant-filtered, and projected to the allowed
-    columns when the query has a ``*`` (named columns were checked one by one; a whole-row
-    reference such as ``SELECT p FROM ct_participants p`` is an unknown column).
+    """Replace every table reference by a subquery of its allowed columns, tenant-filtered
+    when a partner is set: ``ct_participants p`` becomes ``(SELECT birth_year, city, ...
+    FROM public.ct_participants WHERE id IN (...)) AS p``.
 
-    Runs after every check, over every scope and UNION branch; the subqueries it inserts
-    are built here and never revisited.
+    The column check resolved names against the allowed columns only; with every table
+    projected the same way, PostgreSQL's own resolution (a ``*``, a correlated name, a
+    ``USING``) cannot find another column either. PostgreSQL pulls such simple subqueries
+    up into the outer query, so the plan is the same. Runs after every check, over every
+    scope and UNION branch; the subqueries it inserts are built here and never revisited.
     """
-    star = any(not isinstance(s.parent, exp.Count) for s in root.find_all(exp.Star))
     for table in list(root.find_all(exp.Table)):
         name = _table_name(table)
         if not table.text("db"):
             continue  # a CTE reference
         tenant = policy.tenant_filters.get(name) if partner_id is not None else None
-        columns = policy.projections.get(name) if star else None
-        if tenant is None and columns is None:
-            continue
         alias = table.args.get("alias") or exp.TableAlias(this=exp.to_identifier(name))
         inner = exp.Table(this=exp.to_identifier(name), db=exp.to_identifier(policy.schema))
-        select = exp.select(*(columns or ("*",))).from_(inner)
+        select = exp.select(*(exp.column(c) for c in sorted(policy.tables[name]))).from_(inner)
         if tenant is not None and partner_id is not None:
             select = select.where(tenant(partner_id))
         table.replace(exp.Subquery(this=select, alias=alias))
