@@ -43,7 +43,9 @@ if TYPE_CHECKING:
 
 def allowed_schema(tables: Mapping[str, frozenset[str]], schema: str) -> MappingSchema:
     """The sqlglot schema of the allow-list: the only columns ``qualify`` may resolve to."""
-    mapping = {schema: {t: dict.fromkeys(sorted(cols), "text") for t, cols in tables.items()}}
+    mapping: dict[str, object] = {
+        schema: {t: dict.fromkeys(sorted(cols), "text") for t, cols in tables.items()}
+    }
     return MappingSchema(mapping, dialect="postgres")
 
 
@@ -157,8 +159,8 @@ def _check_column(column: exp.Column, scope: Scope, policy: Policy) -> None:
         state = "hidden" if name in policy.hidden.get(table, ()) else "not known"
         raise refuse("columns", f"column {name} of {table} is {state}")
     if isinstance(source, Scope):
-        outputs = source.expression.named_selects
-        if name not in outputs:
+        query = source.expression
+        if not isinstance(query, exp.Query) or name not in query.named_selects:
             raise refuse("columns", f"column {name} is not an output of {column.table}")
         return
     raise refuse("columns", f"column {column.table}.{name}: {column.table} is not in scope")
