@@ -214,6 +214,9 @@ def _rewrite_tables(root: exp.Expr, policy: Policy, partner_id: int | None) -> N
     up into the outer query, so the plan is the same. Runs after every check, over every
     scope and UNION branch; the subqueries it inserts are built here and never revisited.
     """
+    for column in root.find_all(exp.Column):  # public.t.c: t is now the subquery's alias
+        column.set("db", None)
+        column.set("catalog", None)
     for table in list(root.find_all(exp.Table)):
         name = _table_name(table)
         if not table.text("db"):

@@ -25,13 +25,13 @@ columns this check resolved against.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
 from sqlglot.errors import OptimizeError, SqlglotError
 from sqlglot.optimizer.qualify import qualify
-from sqlglot.optimizer.qualify_columns import validate_qualify_columns
 from sqlglot.optimizer.scope import Scope, traverse_scope
 from sqlglot.schema import MappingSchema
 
@@ -39,6 +39,10 @@ from p88.nlq.guard_lists import refuse
 
 if TYPE_CHECKING:
     from p88.nlq.guard import Policy
+
+_BARE = "p88_bare"
+"""Marks a column written without a table: PostgreSQL would resolve it over the real tables,
+so a hidden column of the same name in any table it can see makes it a refusal."""
 
 
 def allowed_schema(tables: Mapping[str, frozenset[str]], schema: str) -> MappingSchema:
@@ -54,6 +58,9 @@ def check_columns(root: exp.Query, policy: Policy) -> None:
     resolves. ``root``'s tables must already carry p88's schema name (``_check_tables``)."""
     _refuse_row_references(root)
     tree = root.copy()
+    for column in tree.find_all(exp.Column):
+        if not column.table:
+            column.meta[_BARE] = True
     try:
         qualify(
             tree,
@@ -61,6 +68,7 @@ def check_columns(root: exp.Query, policy: Policy) -> None:
             db=policy.schema,
             dialect="postgres",
             validate_qualify_columns=False,
+            expand_alias_refs=False,  # PostgreSQL's WHERE and HAVING never see output names
             quote_identifiers=False,
             identify=False,
         )
@@ -78,12 +86,8 @@ def check_columns(root: exp.Query, policy: Policy) -> None:
         if isinstance(node, exp.Star) and not isinstance(node.parent, (exp.Column, exp.Count)):
             raise refuse("columns", "* is allowed only in the select list and in count(*)")
         if isinstance(node, exp.Column) and id(node) not in checked:
-            if not _is_output_reference(node):
+            if not _is_output_reference(node, policy):
                 raise refuse("columns", f"column {node.sql(dialect='postgres')} is not known")
-    try:
-        validate_qualify_columns(tree)
-    except OptimizeError as exc:  # a case the walk above did not name: still refused
-        raise refuse("columns", _describe(exc, root, policy)) from None
 
 
 def _refuse_row_references(tree: exp.Expr) -> None:
@@ -100,26 +104,34 @@ def _first_line(exc: Exception) -> str:
 
 
 def _describe(exc: OptimizeError, root: exp.Expr, policy: Policy) -> str:
-    """sqlglot's reason, naming the hidden column when one of the query's is."""
+    """sqlglot's reason, naming the column and its table when the reason is one of the
+    query's columns."""
     reason = _first_line(exc)
-    tables = [t.name for t in root.find_all(exp.Table)]
+    aliases = {t.alias_or_name: t.name for t in root.find_all(exp.Table) if t.text("db")}
     for column in root.find_all(exp.Column):
-        hidden = _hidden_in(column.name, tables, policy)
-        if hidden and column.name in reason:
+        if not re.search(rf"\b{re.escape(column.name)}\b", reason):
+            continue
+        hidden = _hidden_in(column.name, list(aliases.values()), policy)
+        if hidden:
             return f"column {column.name} of {hidden} is hidden"
+        if column.table in aliases:
+            return f"column {column.name} of {aliases[column.table]} is not known"
     return reason
 
 
-def _source(scope: Scope, table: str) -> exp.Table | Scope | None:
-    """What ``table`` names from ``scope``: its own sources first, then the enclosing ones
-    (a correlated reference)."""
+def _source(scope: Scope, table: str) -> tuple[exp.Table | Scope | None, list[str]]:
+    """What ``table`` names from ``scope`` (its own sources first, then the enclosing ones:
+    a correlated reference), and the p88 tables seen on the way, where it was found
+    included."""
+    seen: list[str] = []
     current: Scope | None = scope
     while current is not None:
+        seen += [s.name for s in current.sources.values() if isinstance(s, exp.Table)]
         source = current.sources.get(table)
         if isinstance(source, (exp.Table, Scope)):
-            return source
+            return source, seen
         current = current.parent
-    return None
+    return None, seen
 
 
 def _physical(scope: Scope) -> list[str]:
@@ -143,7 +155,7 @@ def _check_column(column: exp.Column, scope: Scope, policy: Policy) -> None:
         raise refuse("columns", f"{column.sql(dialect='postgres')} could not be expanded")
     name = column.name
     if not column.table:
-        if _is_output_reference(column):
+        if _is_output_reference(column, policy):
             return
         hidden = _hidden_in(name, _physical(scope), policy)
         if hidden:
@@ -151,26 +163,44 @@ def _check_column(column: exp.Column, scope: Scope, policy: Policy) -> None:
         if name in scope.sources or name in {t.name for t in scope.tables}:
             raise refuse("columns", f"whole-row reference {name} is not allowed")
         raise refuse("columns", f"column {name} is not known")
-    source = _source(scope, column.table)
+    source, seen = _source(scope, column.table)
     if isinstance(source, exp.Table):
         table = source.name
+        hidden = _hidden_in(name, seen, policy) if column.meta.get(_BARE) else None
+        if hidden:  # over the real tables PostgreSQL could pick the hidden one
+            raise refuse("columns", f"column {name} of {hidden} is hidden")
         if name in policy.tables.get(table, frozenset()):
             return
         state = "hidden" if name in policy.hidden.get(table, ()) else "not known"
         raise refuse("columns", f"column {name} of {table} is {state}")
     if isinstance(source, Scope):
         query = source.expression
+        while isinstance(query, (exp.Lateral, exp.Subquery)):
+            query = query.this
         if not isinstance(query, exp.Query) or name not in query.named_selects:
             raise refuse("columns", f"column {name} is not an output of {column.table}")
         return
     raise refuse("columns", f"column {column.table}.{name}: {column.table} is not in scope")
 
 
-def _is_output_reference(column: exp.Column) -> bool:
-    """An unqualified ORDER BY name of one of its query's outputs (``ORDER BY k`` after
-    ``SELECT id AS k``, or after a UNION), which ``qualify`` leaves as it is."""
-    order = column.find_ancestor(exp.Order, exp.Window, exp.Query)
-    if column.table or not isinstance(order, exp.Order):
+def _is_output_reference(column: exp.Column, policy: Policy) -> bool:
+    """A bare ORDER BY or GROUP BY item naming one of its query's outputs (``ORDER BY k``
+    after ``SELECT id AS k``, or after a UNION), which ``qualify`` leaves as it is.
+
+    PostgreSQL reads such a name as an output only there and only standing alone: inside
+    an expression, in WHERE or HAVING, it reads input columns. In GROUP BY an input column
+    of that name wins, so a name some table of the query hides is refused there.
+    """
+    if column.table:
         return False
-    query = order.parent
+    parent = column.parent
+    if isinstance(parent, exp.Ordered) and isinstance(parent.parent, exp.Order):
+        query = parent.parent.parent
+    elif isinstance(parent, exp.Group):
+        query = parent.parent
+        tables = [t.name for t in query.find_all(exp.Table)] if query else []
+        if _hidden_in(column.name, tables, policy):
+            return False
+    else:
+        return False
     return isinstance(query, exp.Query) and column.name in query.named_selects
