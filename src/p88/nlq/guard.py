@@ -224,7 +224,8 @@ def _rewrite_tables(root: exp.Expr, policy: Policy, partner_id: int | None) -> N
         tenant = policy.tenant_filters.get(name) if partner_id is not None else None
         alias = table.args.get("alias") or exp.TableAlias(this=exp.to_identifier(name))
         inner = exp.Table(this=exp.to_identifier(name), db=exp.to_identifier(policy.schema))
-        select = exp.select(*(exp.column(c) for c in sorted(policy.tables[name]))).from_(inner)
+        columns = [exp.column(c) for c in sorted(policy.tables[name])]
+        select = exp.Select(expressions=columns, from_=exp.From(this=inner))
         if tenant is not None and partner_id is not None:
-            select = select.where(tenant(partner_id))
+            select.set("where", exp.Where(this=tenant(partner_id)))
         table.replace(exp.Subquery(this=select, alias=alias))
