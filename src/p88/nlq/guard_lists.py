@@ -18,7 +18,7 @@ RULES: dict[str, str] = {
     "select-only": "the statement must be a SELECT (or UNION/INTERSECT/EXCEPT of SELECTs)",
     "read-only": "no writes, DDL, commands, COPY, SET, SELECT INTO or row locks anywhere",
     "tables": "only p88's allow-listed tables, in p88's schema",
-    "columns": "only columns of the allow-listed tables or names the query defines",
+    "columns": "each column must resolve, in its own scope, to an allowed column of one table",
     "functions": "only allow-listed functions",
     "types": "only allow-listed types in casts",
     "limit": "LIMIT/OFFSET must be small integer literals",
