@@ -164,11 +164,11 @@ def _check_column(column: exp.Column, scope: Scope, policy: Policy) -> None:
             raise refuse("columns", f"whole-row reference {name} is not allowed")
         raise refuse("columns", f"column {name} is not known")
     source, seen = _source(scope, column.table)
+    hidden = _hidden_in(name, seen, policy) if column.meta.get(_BARE) else None
+    if hidden:  # over the real tables PostgreSQL could pick the hidden one
+        raise refuse("columns", f"column {name} of {hidden} is hidden")
     if isinstance(source, exp.Table):
         table = source.name
-        hidden = _hidden_in(name, seen, policy) if column.meta.get(_BARE) else None
-        if hidden:  # over the real tables PostgreSQL could pick the hidden one
-            raise refuse("columns", f"column {name} of {hidden} is hidden")
         if name in policy.tables.get(table, frozenset()):
             return
         state = "hidden" if name in policy.hidden.get(table, ()) else "not known"
@@ -177,7 +177,11 @@ def _check_column(column: exp.Column, scope: Scope, policy: Policy) -> None:
         query = source.expression
         while isinstance(query, (exp.Lateral, exp.Subquery)):
             query = query.this
-        if not isinstance(query, exp.Query) or name not in query.named_selects:
+        if isinstance(query, exp.Values):
+            outputs = query.alias_column_names
+        else:
+            outputs = query.named_selects if isinstance(query, exp.Query) else []
+        if name not in outputs:
             raise refuse("columns", f"column {name} is not an output of {column.table}")
         return
     raise refuse("columns", f"column {column.table}.{name}: {column.table} is not in scope")
