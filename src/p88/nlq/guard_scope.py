@@ -91,6 +91,8 @@ def check_columns(root: exp.Query, policy: Policy) -> None:
 
 
 def _refuse_row_references(tree: exp.Expr) -> None:
+    """A whole row (``p``, ``concat(p)``) or a field of one (``(p).email``) carries every
+    column of the table, hidden ones included."""
     for node in tree.walk():
         if isinstance(node, exp.TableColumn):
             raise refuse("columns", f"whole-row reference {node.name} is not allowed")
