@@ -326,6 +326,9 @@ def standings(
             _clock(r.gun_time), r.status or "", r.note or "",
         )  # fmt: skip
     out.print(table)
+    for r in rows:
+        if r.status == "review":
+            out.print(f"Held for review: bib {r.bib} ({r.name}): {r.note}", markup=False)
 
 
 app.command("points")(points_cmd)

@@ -74,7 +74,8 @@ def points_cmd(
     """Show or set a race's timing points: name, role (start/split/finish), order, distance.
 
     Names are checked against the session's real locations (those with reads, and those
-    its clients announced); the start can never also be the finish. --propose sets what
+    its clients announced); the start can never also be the finish. --session also makes
+    that session the race's own, when it has none. --propose sets what
     the session's reads show, only when that is unambiguous and the finish has reads.
 
     Example: p88 results points --race 1 --start START --split 5K=5km --finish FINISH
@@ -95,6 +96,8 @@ def points_cmd(
             raise InputError(f"no race {race}", what="race", where="--race")
         distance, race_session = row
         sid = resolve_session(conn, session) if session else race_session
+        if sid is not None and race_session is None:
+            conn.execute("UPDATE ct_races SET session_id = %s WHERE id = %s", (sid, race))
         rules = pts.load(conn, race)
         changing = bool(start or split or finish or propose or dead_time or min_elapsed is not None)
         if propose:
