@@ -58,7 +58,7 @@ def test_simulate_json_is_deterministic_and_writes_files(tmp_path: Path) -> None
         tmp_path / "b" / "FINISH.ct33"
     ).read_bytes()
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [
-        "5K.ct33", "FINISH.ct33", "START.ct33", "runners.csv",
+        "5K.ct33", "FINISH.ct33", "START.ct33", "participants.csv", "runners.csv",
     ]  # fmt: skip
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 from rich.table import Table
@@ -16,6 +17,8 @@ from p88.cli.results_setup import points_cmd, settings_cmd
 from p88.errors import P88Error
 
 if TYPE_CHECKING:
+    import psycopg
+
     from p88.store.results import RaceStanding, ScoreSummary
 
 app = typer.Typer(
@@ -106,7 +109,6 @@ def score(
         ScoreOptions,
         apply_tag_map,
         read_tag_map,
-        resolve_session,
         score_race,
     )
     from p88.store.results.follow import follow_race
@@ -131,7 +133,7 @@ def score(
     live = bool(every or follow)
     url = state(ctx).database_url()
     with connect(url, autocommit=True) as conn:
-        session_id = resolve_session(conn, session) if session else None
+        session_id = _session(conn, session, live) if session else None
         if tags and apply_tag_map(conn, race, tags):
             opts = replace(opts, full=True)  # other tags now belong to the runners
         if not live:
@@ -150,6 +152,21 @@ def score(
         finally:
             if listen is not None:
                 listen.close()
+
+
+def _session(conn: psycopg.Connection[Any], name: str, live: bool) -> int:
+    """The session's id; a live scorer started before the listener made it waits for it."""
+    from p88.errors import P88Error as Missing
+    from p88.store.results import resolve_session
+
+    while True:
+        try:
+            return resolve_session(conn, name)
+        except Missing:
+            if not live:
+                raise
+            err.print(f"waiting: no timing session {name!r} yet", markup=False)
+            time.sleep(1.0)
 
 
 def _report(s: ScoreSummary, as_json: bool) -> None:
