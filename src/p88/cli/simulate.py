@@ -24,7 +24,7 @@ def simulate(
     day: str = typer.Option("2026-06-07", "--date", help="Race day (YYYY-MM-DD)."),
     seed: int = typer.Option(1, "--seed", help="Same seed, same files."),
     out_dir: Optional[Path] = typer.Option(  # noqa: UP045, B008
-        None, "--out", help="Write <POINT>.ct33 files and runners.csv here."
+        None, "--out", help="Write <POINT>.ct33 files, participants.csv and runners.csv here."
     ),
     time_format: str = typer.Option(
         "normal", "--time-format", help="normal (HH:MM:SS.hh) or iso in the files."
@@ -93,7 +93,9 @@ def simulate(
         )  # fmt: skip
     out.print(table)
     if out_dir is not None:
-        out.print(f"Wrote {len(stats)} capture files and runners.csv to {out_dir}")
+        out.print(
+            f"Wrote {len(stats)} capture files, participants.csv and runners.csv to {out_dir}"
+        )
         out.print(f"Next: p88 replay {out_dir}/*.ct33 --to 127.0.0.1:61611 --speed 10")
 
 

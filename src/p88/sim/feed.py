@@ -123,25 +123,42 @@ class Feed:
         return self.observed >= len(self.lines)
 
 
+@dataclass(frozen=True)
+class BadLine:
+    """A capture line that does not parse: where it is and why (``p88 replay`` reports it
+    once and goes on, as ``p88 import`` keeps it in rejected_lines)."""
+
+    source: str
+    line_no: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source} line {self.line_no}: {self.reason}"
+
+
 def load_feeds(
     path: Path,
-    day0: date,
+    day0: date | None,
     *,
     start: time | None = None,
     until: time | None = None,
+    anchor: datetime | None = None,
+    bad_lines: list[BadLine] | None = None,
 ) -> list[Feed]:
     """Read a capture file into one feed per location, parsed by the shared codec.
 
-    ``normal``-format times are placed on ``day0`` (with midnight rollover); ``iso`` lines
-    carry their own date. Lines before ``start`` or after ``until`` (time of day of the
-    line's moment) are left out. A line that does not parse stops the load with its line
-    number: a rehearsal should not quietly send less than the file holds.
+    ``normal``-format times are placed on ``day0`` (rolling over midnight from ``anchor``,
+    then from each previous line); ``iso`` lines carry their own date, and a dateless line
+    without ``day0`` raises InputError naming ``--date``. Lines before ``start`` or after
+    ``until`` (time of day of the line's moment) are left out. A line that does not parse
+    is appended to ``bad_lines`` and skipped; without that list it stops the load with its
+    line number (``--strict``: a rehearsal that must send all the file holds).
     """
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise P88Error(f"cannot read {path}: {exc.strerror}") from None
-    clock = WallClock(day0)
+    clock = WallClock(day0, anchor=anchor)
     by_location: dict[str, tuple[list[Line], list[datetime], str]] = {}
     for number, raw in enumerate(data.split(b"\n"), start=1):
         raw = raw.rstrip(b"\r")
@@ -150,7 +167,10 @@ def load_feeds(
         try:
             msg = parse_line(raw)
         except ProtocolError as exc:
-            raise P88Error(f"{path.name} line {number}: {exc.message}") from None
+            if bad_lines is None:
+                raise P88Error(f"{path.name} line {number}: {exc.message}") from None
+            bad_lines.append(BadLine(path.name, number, exc.message))
+            continue
         if not isinstance(msg, Read | GunTime):
             continue  # newlocation lines are the client's own business, not data to replay
         moment = clock.resolve(msg.time)
@@ -160,7 +180,7 @@ def load_feeds(
         lines.append(msg)
         moments.append(moment)
     feeds = [
-        Feed(loc, lines, moments, day0, reader=reader, source=path.name)
+        Feed(loc, lines, moments, day0 or moments[0].date(), reader=reader, source=path.name)
         for loc, (lines, moments, reader) in by_location.items()
     ]
     return feeds

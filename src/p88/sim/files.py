@@ -4,6 +4,8 @@ Each ``<POINT>.ct33`` file holds what that point's controller would send, CR LF
 terminated, written by the listener's codec (``format_line``), so ``p88 replay`` and
 ``p88 import`` read it like a real capture. ``runners.csv`` records every entrant's wave,
 status and true crossing times, for checking what scoring makes of the reads.
+``participants.csv`` is the registration export a race would have: bib, name, sex, age,
+chip and wave, in column names ``p88 results import`` reads.
 """
 
 from __future__ import annotations
@@ -89,4 +91,20 @@ def write_race(race: SimulatedRace, out_dir: Path, time_format: str = "normal") 
             times = [c.isoformat(timespec="milliseconds") if c else "" for c in r.crossings]
             times += [""] * (len(race.course.points) - len(times))
             writer.writerow([r.bib, r.tag, r.wave, r.status, f"{r.target_s:.1f}", *times])
+    write_participants(race, out_dir / "participants.csv")
     return paths
+
+
+def write_participants(race: SimulatedRace, path: Path) -> Path:
+    """The race's entrants as a registration export: Bib, First Name, Last Name, Sex, Age,
+    Chip, Wave. Sex and age are drawn from the seed (they do not change anyone's times);
+    the chip is the tag the reads carry."""
+    rng = random.Random(race.seed * 7919 + 1)
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["Bib", "First Name", "Last Name", "Sex", "Age", "Chip", "Wave"])
+        for r in race.runners:
+            sex = "F" if rng.random() < 0.5 else "M"
+            age = rng.randint(12, 79)
+            writer.writerow([r.bib, "Runner", f"No{r.bib}", sex, age, r.tag, r.wave])
+    return path

@@ -5,6 +5,7 @@ Every read gets a verdict, so nothing is dropped silently:
     used            the read that times a point's crossing
     same_crossing   another read of that crossing (within the point's dead time)
     later_crossing  a crossing after the one that counted at that point
+    earlier_crossing  a start crossing before the one that counted (the walk to the corral)
     too_early       sooner after the runner's start than the point's minimum (or before it)
     before_gun      before the runner's gun or wave start
     unknown_tag     no entry of the race carries this tag     (decided by the caller)
@@ -22,6 +23,7 @@ from p88.store.results.points import PointRule
 USED = "used"
 SAME = "same_crossing"
 LATER = "later_crossing"
+EARLIER = "earlier_crossing"
 TOO_EARLY = "too_early"
 BEFORE_GUN = "before_gun"
 UNKNOWN_TAG = "unknown_tag"
@@ -74,12 +76,35 @@ def crossings(reads: Sequence[Read], rule: PointRule) -> list[list[Read]]:
     return out
 
 
+def start_crossing(groups: Sequence[Sequence[Read]], later: datetime | None) -> int:
+    """Which start-mat crossing starts the runner (the trade's rule): the last one before
+    the runner's first read at a later point; with no later read yet, the last one so far.
+    A runner who walks over the mat to the corral and then starts with the gun is timed
+    from the second crossing."""
+    pick = len(groups) - 1
+    if later is not None:
+        while pick > 0 and groups[pick][0].ts >= later:
+            pick -= 1
+    return pick
+
+
 def time_entry(
-    reads: dict[str, list[Read]], rules: Sequence[PointRule], gun: datetime | None
+    reads: dict[str, list[Read]],
+    rules: Sequence[PointRule],
+    gun: datetime | None,
+    start_rule: str = "last_before",
 ) -> Timing:
-    """Time one runner from their reads at each point (``rules`` in course order)."""
+    """Time one runner from their reads at each point (``rules`` in course order).
+
+    ``start_rule`` 'last_before' starts the runner at :func:`start_crossing`; 'first'
+    at their first start crossing."""
     t = Timing()
     reference: datetime | None = gun
+    later = min(
+        (r.ts for rule in rules if rule.kind != "start" for r in reads.get(rule.location, ())
+         if gun is None or r.ts >= gun),
+        default=None,
+    )  # fmt: skip
     for rule in rules:
         mine = sorted(reads.get(rule.location, ()))
         if not mine:
@@ -92,8 +117,20 @@ def time_entry(
                 )
             mine = mine[len(early) :]
         counted: datetime | None = None
-        for group in crossings(mine, rule):
+        groups = crossings(mine, rule)
+        pick = (
+            start_crossing(groups, later)
+            if rule.kind == "start" and start_rule == "last_before" and groups
+            else 0
+        )
+        for index, group in enumerate(groups):
             when = group[0] if rule.choice == "first" else group[-1]
+            if index < pick:
+                chosen = groups[pick]
+                again = chosen[0] if rule.choice == "first" else chosen[-1]
+                why = f"crossed the start again at {_clock(again.ts)} before running on"
+                t.verdicts += [(r.id, rule.location, EARLIER, why) for r in group]
+                continue
             if counted is not None:
                 why = f"{rule.kind} already crossed at {_clock(counted)}"
                 t.verdicts += [(r.id, rule.location, LATER, why) for r in group]

@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
-from p88.errors import P88Error
+from p88.errors import InputError, P88Error
 
 if TYPE_CHECKING:
     import psycopg
@@ -94,3 +94,19 @@ def resolve_session(conn: psycopg.Connection[Any], text: str) -> int:
             f"no timing session {text!r}", hint="p88 serve or SELECT from timing_sessions"
         )
     return int(row[0])
+
+
+def race_day(conn: psycopg.Connection[Any], race_id: int) -> tuple[date, datetime | None]:
+    """The race's date and scheduled start: what dates a capture that has no date of its
+    own (``p88 import --race``, ``p88 replay --race``)."""
+    row = conn.execute(
+        "SELECT e.event_date, r.start_time FROM ct_races r JOIN ct_events e ON e.id = r.event_id "
+        "WHERE r.id = %s",
+        (race_id,),
+    ).fetchone()
+    if row is None:
+        raise InputError(
+            f"no race {race_id}", what="race", where="--race",
+            hint="p88 results new-race creates a race and prints its id",
+        )  # fmt: skip
+    return row[0], row[1]
