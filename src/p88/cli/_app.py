@@ -104,8 +104,14 @@ def state(ctx: typer.Context) -> State:
 
 
 def print_json(data: Any) -> None:
-    """JSON for scripts: plain stdout, no colour, no wrapping."""
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    """JSON for scripts: plain stdout, no colour, no wrapping.
+
+    Values JSON has no type for go through ``p88.units.json_value``: a duration becomes
+    ``{"seconds": ..., "iso": ...}`` (never timedelta text), a date ISO 8601.
+    """
+    from p88.units import json_value
+
+    sys.stdout.write(json.dumps(data, indent=2, default=json_value) + "\n")
 
 
 def is_terminal() -> bool:

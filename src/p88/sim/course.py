@@ -13,13 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from p88.errors import P88Error
+from p88.units import parse_distance
 
-MILE_M = 1609.344
-MARATHON_M = 42195.0
-HALF_M = 21097.5
-
-_NAMED = {"MARATHON": MARATHON_M, "MARA": MARATHON_M, "HALF": HALF_M, "HM": HALF_M}
-_DIST = re.compile(r"^(\d+(?:\.\d+)?)\s*(K|KM|M|MI|MILE|MILES)$")
 _LOCATION_OK = re.compile(r"^[A-Za-z0-9_.\-]{1,16}$")
 
 
@@ -42,24 +37,6 @@ class Course:
     @property
     def start(self) -> Point:
         return self.points[0]
-
-
-def parse_distance(text: str) -> float:
-    """Metres for ``5K``, ``10km``, ``13.1mi``, ``half``, ``marathon`` or a bare number of metres.
-
-    >>> parse_distance("5K"), parse_distance("half"), round(parse_distance("1MI"))
-    (5000.0, 21097.5, 1609)
-    """
-    raw = text.strip().upper().replace(" ", "")
-    if raw in _NAMED:
-        return _NAMED[raw]
-    if raw.replace(".", "", 1).isdigit():
-        return float(raw)
-    match = _DIST.match(raw)
-    if not match:
-        raise P88Error(f"not a distance: {text!r}", hint="use e.g. 5K, 10K, 13.1MI, HALF, MARATHON")
-    value, unit = float(match.group(1)), match.group(2)
-    return value * 1000.0 if unit in ("K", "KM") else value * MILE_M
 
 
 def parse_points(spec: str, distance_m: float) -> tuple[Point, ...]:

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from p88.store.results.agegroups import AgeGroups
 from p88.store.results.crossings import Timing
+from p88.units import pace as per_mile
+from p88.units import truncate
 
 if TYPE_CHECKING:
     import psycopg
 
-METRES_PER_MILE = 1609.344
 FASTEST_MPS = 6.6  # quicker than world-record pace at any road distance: flag it
 
 
@@ -82,11 +83,6 @@ def load_entries(
     return [Entry(*row) for row in rows]
 
 
-def _hundredths(d: timedelta) -> timedelta:
-    """Round to the hundredth, the resolution of a ChronoTrack read."""
-    return timedelta(microseconds=round(d / timedelta(microseconds=10_000)) * 10_000)
-
-
 def outcome(
     entry: Entry,
     timing: Timing,
@@ -101,9 +97,9 @@ def outcome(
     chip = gun_time = pace = None
     reference = timing.start or gun
     if timing.finish is not None and reference is not None:
-        chip = _hundredths(timing.finish - reference)
-        gun_time = _hundredths(timing.finish - gun) if gun is not None else None
-        pace = _hundredths(chip * (METRES_PER_MILE / distance_m))
+        chip = truncate(timing.finish - reference)
+        gun_time = truncate(timing.finish - gun) if gun is not None else None
+        pace = per_mile(chip, distance_m)
         if distance_m / max(chip.total_seconds(), 0.01) > FASTEST_MPS:
             notes.append("impossible time: faster than world-record pace")
     if entry.status == "DQ":

@@ -25,6 +25,7 @@ from p88.store.results import columns as col
 from p88.store.results.agegroups import AgeGroups
 from p88.store.results.importdb import RaceInfo, load_races, write_rows
 from p88.store.results.places import update_places
+from p88.units import pace
 
 if TYPE_CHECKING:
     import psycopg
@@ -186,7 +187,7 @@ def _row(
         raise _BadCell(exc.args[1] if len(exc.args) > 1 else None, str(exc.args[0])) from None
     out["age_group"] = cell("age_group") or groups.label(out["age"])
     if out["chip_time"] is not None:
-        out["pace"] = out["chip_time"] * (1609.344 / race.distance_m)
+        out["pace"] = pace(out["chip_time"], race.distance_m)
     return out
 
 

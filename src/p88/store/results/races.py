@@ -11,23 +11,6 @@ from p88.errors import P88Error
 if TYPE_CHECKING:
     import psycopg
 
-_DISTANCES = {"marathon": 42195, "half": 21098, "halfmarathon": 21098}
-_UNITS = {"k": 1000.0, "km": 1000.0, "m": 1.0, "mi": 1609.344, "mile": 1609.344, "miles": 1609.344}
-
-
-def parse_distance(text: str) -> int:
-    """'10K', '5km', '13.1mi', 'half', 'marathon', '42195' -> metres."""
-    key = re.sub(r"[\s_-]", "", text.lower())
-    if key in _DISTANCES:
-        return _DISTANCES[key]
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)(k|km|m|mi|mile|miles)?", key)
-    if not m:
-        raise P88Error(f"distance {text!r} not understood", hint="e.g. 5K, 10km, 13.1mi, half")
-    metres = round(float(m[1]) * _UNITS[m[2] or "m"])
-    if metres <= 0:
-        raise P88Error(f"distance {text!r} must be positive")
-    return metres
-
 
 def ensure_race(
     conn: psycopg.Connection[Any],
