@@ -155,6 +155,14 @@ def test_clock_text_truncates_a_time_of_day() -> None:
     assert clock_text(datetime(2025, 1, 1, 23, 59, 59, 999_999)) == "23:59:59.99"
 
 
+def test_parse_clock_reads_a_time_of_day() -> None:
+    assert units.parse_clock("08:00") == time(8, 0)
+    assert units.parse_clock(" 07:30:15.25 ") == time(7, 30, 15, 250_000)
+    with pytest.raises(InputError, match="not a time of day") as caught:
+        units.parse_clock("8 o'clock", where="--start")
+    assert caught.value.where == "--start" and caught.value.hint == "use HH:MM or HH:MM:SS"
+
+
 def test_pace_per_mile_and_per_km() -> None:
     assert pace(timedelta(minutes=50), 10_000) == timedelta(seconds=482.80)
     assert pace(timedelta(minutes=50), 10_000, "km") == timedelta(minutes=5)

@@ -15,6 +15,8 @@ them. ``ct_races.distance_m`` holds whole metres: :func:`whole_metres` (a half i
 ``MM:SS[.ff]``, units (``90s``, ``1h30m``, ``2w``, ``30d``; ``m`` is the minute here) and
 ISO 8601 (``PT1H2M3.45S``). A bare number is refused.
 
+**Times of day** (``time``): :func:`parse_clock` reads ``HH:MM[:SS[.hh]]``.
+
 **Text** is truncated to the hundredth, never rounded, as a timing system does:
 1:02:03.459 shows ``1:02:03.45``. :func:`clock_text` is a time of day (``08:01:02.35``),
 :func:`elapsed_text` a race time (``1:02:03.45``; fewer digits or no hours on request),
@@ -171,6 +173,19 @@ def _iso_duration(raw: str) -> timedelta | None:
         return None
     weeks, days, hours, minutes, seconds = (float(g or 0) for g in m.groups())
     return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+
+def parse_clock(text: str, *, where: str | None = None) -> time:
+    """A time of day: ``HH:MM``, ``HH:MM:SS`` or ``HH:MM:SS.hh`` (a gun time, a wave)."""
+    try:
+        return time.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(
+            f"not a time of day: {text!r}",
+            what="time of day",
+            where=where,
+            hint="use HH:MM or HH:MM:SS",
+        ) from None
 
 
 def hundredths(value: timedelta | float) -> int:

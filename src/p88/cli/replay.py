@@ -107,8 +107,8 @@ def replay(
     import asyncio
 
     from p88.protocol.replay import ReplayConfig
-    from p88.sim.course import parse_clock
     from p88.sim.plan import parse_speed, plan_clients
+    from p88.units import parse_clock
 
     if clients not in ("auto", "one", "per-file"):
         raise P88Error(f"--clients {clients!r}: use auto, one or per-file")
@@ -125,8 +125,8 @@ def replay(
         user=user,
         password=password,
         event=event,
-        start=parse_clock(start) if start else None,
-        until=parse_clock(until) if until else None,
+        start=parse_clock(start, where="--start") if start else None,
+        until=parse_clock(until, where="--until") if until else None,
     )
     config = ReplayConfig(host, port, speed=parse_speed(speed), loop=loop, give_up_s=give_up)
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
@@ -228,16 +228,12 @@ def new_race(
     """  # noqa: E501
     from p88.store import connect
     from p88.store.results import ensure_race
-    from p88.units import parse_distance, whole_metres
+    from p88.units import parse_clock, parse_distance, whole_metres
 
     distance_m = whole_metres(parse_distance(distance, where="--distance"))
+    gun = parse_clock(start, where="--start") if start else None
     try:
         day = date.fromisoformat(on)
-        gun = (
-            datetime.strptime(start, "%H:%M:%S" if start.count(":") == 2 else "%H:%M").time()
-            if start
-            else None
-        )
     except ValueError as exc:
         raise P88Error(f"bad date or time: {exc}", hint="--date YYYY-MM-DD --start HH:MM") from None
     with connect(state(ctx).database_url(), autocommit=True) as conn:

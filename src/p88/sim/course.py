@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from p88.errors import P88Error
-from p88.units import parse_distance
+from p88.units import parse_clock, parse_distance
 
 _LOCATION_OK = re.compile(r"^[A-Za-z0-9_.\-]{1,16}$")
 
@@ -73,14 +73,6 @@ def parse_points(spec: str, distance_m: float) -> tuple[Point, ...]:
     if points[-1].metres <= 0.0:
         raise P88Error("the last timing point must be past the start")
     return tuple(points)
-
-
-def parse_clock(text: str) -> time:
-    """``HH:MM`` or ``HH:MM:SS`` as a time of day."""
-    try:
-        return time.fromisoformat(text.strip())
-    except ValueError:
-        raise P88Error(f"not a time of day: {text!r}", hint="use HH:MM or HH:MM:SS") from None
 
 
 def parse_waves(
