@@ -20,7 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from p88.errors import P88Error
+from p88.errors import InputError, P88Error
 from p88.store.results import columns as col
 from p88.store.results.agegroups import AgeGroups
 from p88.store.results.importdb import RaceInfo, load_races, write_rows
@@ -47,7 +47,7 @@ class RowError:
         return f"{where}: {self.message}"
 
 
-class ImportRejected(P88Error):
+class ImportRejected(InputError):
     """The file was not imported; ``errors`` lists every bad row."""
 
     def __init__(self, path: Path, errors: list[RowError]) -> None:
@@ -55,6 +55,8 @@ class ImportRejected(P88Error):
         more = f"; and {len(errors) - SHOWN_ERRORS} more" if len(errors) > SHOWN_ERRORS else ""
         super().__init__(
             f"{path.name}: {len(errors)} bad row(s), nothing imported: {shown}{more}",
+            what="file",
+            where=str(path),
             hint="fix the rows and import again",
         )
         self.errors = errors
