@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -108,3 +109,29 @@ def test_a_lost_connection_is_database_unavailable(db_url: str) -> None:
     assert isinstance(lost, DatabaseUnavailable) and lost.exit_code == 3
     named = database_error(caught.value, url=db_url)
     assert isinstance(named, DatabaseUnavailable) and "cannot reach PostgreSQL at" in named.message
+
+
+def test_no_bare_p88error_is_raised() -> None:
+    """A user mistake is raised as the subclass that says what it is (InputError and co.)."""
+    src = Path(p88.__file__).parent
+    bare = [
+        f"{path.relative_to(src)}:{no}"
+        for path in sorted(src.rglob("*.py"))
+        for no, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"raise\s+P88Error\(", line)
+    ]
+    assert bare == []
+
+
+def test_a_bad_course_names_what_and_where() -> None:
+    from p88.sim import build_course
+
+    with pytest.raises(InputError) as distance:
+        build_course("START,FINISH", "10")
+    assert (distance.value.what, distance.value.where) == ("distance", "--distance")
+    with pytest.raises(InputError) as points:
+        build_course("START,b~ad,FINISH", "10K")
+    assert (points.value.what, points.value.where) == ("timing point", "--points")
+    with pytest.raises(InputError) as waves:
+        build_course("START,FINISH", "10K", waves="99")
+    assert (waves.value.what, waves.value.where) == ("waves", "--waves")

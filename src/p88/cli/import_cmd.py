@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from p88.cli._app import is_terminal, out, print_json, state
-from p88.errors import P88Error
+from p88.errors import InputError
 
 
 def read_capture(path: Path) -> list[bytes]:
@@ -17,7 +17,7 @@ def read_capture(path: Path) -> list[bytes]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise P88Error(f"cannot read {path}: {exc.strerror}") from None
+        raise InputError(f"cannot read {path}: {exc.strerror}", where=str(path)) from None
     return [line.rstrip(b"\r") for line in data.split(b"\n") if line.strip()]
 
 
@@ -51,7 +51,7 @@ def import_file(
     try:
         session_date = date.fromisoformat(day) if day else None
     except ValueError:
-        raise P88Error(f"--date {day!r}: use YYYY-MM-DD") from None
+        raise InputError(f"--date {day!r}: use YYYY-MM-DD", what="date", where="--date") from None
     lines = read_capture(file)
     settings = state(ctx).settings()
     info = SessionInfo(

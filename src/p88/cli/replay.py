@@ -11,14 +11,18 @@ import typer
 from rich.table import Table
 
 from p88.cli._app import is_terminal, out, print_json
-from p88.errors import P88Error
+from p88.errors import InputError
 
 
 def parse_target(target: str) -> tuple[str, int]:
     """``HOST:PORT`` (or ``:PORT``, or ``PORT``) as a host and port."""
     host, _, port = target.rpartition(":")
     if not port.isdigit() or not 0 < int(port) < 65536:
-        raise P88Error(f"--to {target!r}: expected HOST:PORT, e.g. 127.0.0.1:61611")
+        raise InputError(
+            f"--to {target!r}: expected HOST:PORT, e.g. 127.0.0.1:61611",
+            what="server address",
+            where="--to",
+        )
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
@@ -111,12 +115,14 @@ def replay(
     from p88.units import parse_clock
 
     if clients not in ("auto", "one", "per-file"):
-        raise P88Error(f"--clients {clients!r}: use auto, one or per-file")
+        raise InputError(
+            f"--clients {clients!r}: use auto, one or per-file", what="clients", where="--clients"
+        )
     host, port = parse_target(to)
     try:
         day0 = date.fromisoformat(day) if day else date.today()
     except ValueError:
-        raise P88Error(f"--date {day!r}: use YYYY-MM-DD") from None
+        raise InputError(f"--date {day!r}: use YYYY-MM-DD", what="date", where="--date") from None
     plan = plan_clients(
         files,
         day0=day0,

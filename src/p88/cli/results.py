@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from p88.cli._app import err, is_terminal, out, print_json, state
-from p88.errors import P88Error
+from p88.errors import InputError
 from p88.units import duration_json, elapsed_text
 
 if TYPE_CHECKING:
@@ -110,7 +110,9 @@ def score(
             points.append(PointRule(start, "start"))
         points += [PointRule(loc, "split", seq=i + 1) for i, loc in enumerate(split)]
     elif start or split:
-        raise P88Error("--start and --split need --finish too")
+        raise InputError(
+            "--start and --split need --finish too", what="timing points", where="--finish"
+        )
     opts = ScoreOptions(
         points=points,
         dead_time=_seconds(dead_time),
@@ -235,7 +237,12 @@ def new_race(
     try:
         day = date.fromisoformat(on)
     except ValueError as exc:
-        raise P88Error(f"bad date or time: {exc}", hint="--date YYYY-MM-DD --start HH:MM") from None
+        raise InputError(
+            f"bad date or time: {exc}",
+            hint="--date YYYY-MM-DD --start HH:MM",
+            what="date",
+            where="--date",
+        ) from None
     with connect(state(ctx).database_url(), autocommit=True) as conn:
         race_id = ensure_race(
             conn,

@@ -16,7 +16,7 @@ from datetime import date, datetime, time
 import numpy as np
 import numpy.typing as npt
 
-from p88.errors import P88Error
+from p88.errors import InputError
 from p88.history import catalog, model, names
 from p88.history.arrays import Columns, dedupe, group_rank, largest_remainder, pct_in_group
 from p88.history.rows import events_columns, partners_columns, races_columns
@@ -46,11 +46,21 @@ class HistoryOptions:
 
     def __post_init__(self) -> None:
         if self.results < 1:
-            raise P88Error("the history needs at least one result")
+            raise InputError(
+                "the history needs at least one result", what="results", where="--results"
+            )
         if not 1990 <= self.first_year <= self.last_year <= 2100:
-            raise P88Error(f"bad years {self.first_year}-{self.last_year}")
+            raise InputError(
+                f"bad years {self.first_year}-{self.last_year}",
+                what="years",
+                where="--first-year/--last-year",
+            )
         if self.results_per_person < 1:
-            raise P88Error("results per person must be at least 1")
+            raise InputError(
+                "results per person must be at least 1",
+                what="results per person",
+                where="--results-per-person",
+            )
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from p88.errors import P88Error
+from p88.errors import InputError
 from p88.units import parse_clock, parse_distance
 
 _LOCATION_OK = re.compile(r"^[A-Za-z0-9_.\-]{1,16}$")
@@ -47,31 +47,48 @@ def parse_points(spec: str, distance_m: float) -> tuple[Point, ...]:
             continue
         name, _, where = raw.partition("@")
         if not _LOCATION_OK.match(name):
-            raise P88Error(
+            raise InputError(
                 f"bad timing point name {name!r}",
                 hint="1-16 letters, digits, '_', '-' or '.' (CTP01 location names)",
+                what="timing point",
+                where="--points",
             )
         if where:
-            metres = parse_distance(where)
+            metres = parse_distance(where, where="--points")
         elif name.upper() == "START":
             metres = 0.0
         elif name.upper() == "FINISH":
             metres = distance_m
         else:
-            metres = parse_distance(name)
+            metres = parse_distance(name, where="--points")
         if not 0.0 <= metres <= distance_m:
-            raise P88Error(f"timing point {name} at {metres:.0f} m is outside the race distance")
+            raise InputError(
+                f"timing point {name} at {metres:.0f} m is outside the race distance",
+                what="timing point",
+                where="--points",
+            )
         points.append(Point(name, metres))
     if len(points) < 2:
-        raise P88Error("a race needs at least two timing points", hint="e.g. START,FINISH")
+        raise InputError(
+            "a race needs at least two timing points",
+            hint="e.g. START,FINISH",
+            what="timing points",
+            where="--points",
+        )
     names = [p.name for p in points]
     if len(set(names)) != len(names):
-        raise P88Error(f"timing point names repeat: {spec}")
+        raise InputError(
+            f"timing point names repeat: {spec}", what="timing points", where="--points"
+        )
     points.sort(key=lambda p: p.metres)
     if points[0].metres != 0.0:
-        raise P88Error("the first timing point must be at 0 m (START)")
+        raise InputError(
+            "the first timing point must be at 0 m (START)", what="timing points", where="--points"
+        )
     if points[-1].metres <= 0.0:
-        raise P88Error("the last timing point must be past the start")
+        raise InputError(
+            "the last timing point must be past the start", what="timing points", where="--points"
+        )
     return tuple(points)
 
 
@@ -83,12 +100,18 @@ def parse_waves(
     if spec.isdigit():
         count = int(spec)
         if not 1 <= count <= 50:
-            raise P88Error(f"--waves {count}: use 1 to 50 waves")
+            raise InputError(f"--waves {count}: use 1 to 50 waves", what="waves", where="--waves")
         gun = datetime.combine(race_day, first_gun)
         return tuple(gun + timedelta(seconds=gap_s * i) for i in range(count))
-    guns = sorted(datetime.combine(race_day, parse_clock(t)) for t in spec.split(",") if t.strip())
+    guns = sorted(
+        datetime.combine(race_day, parse_clock(t, where="--waves"))
+        for t in spec.split(",")
+        if t.strip()
+    )
     if not guns:
-        raise P88Error("--waves needs a count or a list of gun times")
+        raise InputError(
+            "--waves needs a count or a list of gun times", what="waves", where="--waves"
+        )
     return tuple(guns)
 
 
@@ -100,11 +123,13 @@ def build_course(
     first_gun: str = "07:30:00",
 ) -> Course:
     """Parse the CLI's strings into a ``Course``."""
-    distance_m = parse_distance(distance)
+    distance_m = parse_distance(distance, where="--distance")
     if distance_m < 100:
-        raise P88Error(f"race distance {distance} is too short")
+        raise InputError(
+            f"race distance {distance} is too short", what="distance", where="--distance"
+        )
     return Course(
         points=parse_points(points, distance_m),
         distance_m=distance_m,
-        waves=parse_waves(waves, race_day, parse_clock(first_gun)),
+        waves=parse_waves(waves, race_day, parse_clock(first_gun, where="--gun")),
     )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from p88.errors import InputError, P88Error
+from p88.errors import InputError, StoreError
 from p88.units import parse_duration
 
 if TYPE_CHECKING:
@@ -94,9 +94,9 @@ def archive_reads(
     as the seed's ``archive_old_timing_data()`` did.
     """
     if not conn.autocommit:
-        raise P88Error("archive needs an autocommit connection")
+        raise StoreError("archive needs an autocommit connection")
     if batch_size < 1:
-        raise P88Error("batch size must be at least 1")
+        raise InputError("batch size must be at least 1", what="batch size", where="--batch-size")
     eligible = count_older(conn, cutoff)
     if dry_run:
         return ArchiveResult(cutoff, eligible, 0, 0, 0, True)

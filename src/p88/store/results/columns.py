@@ -13,7 +13,7 @@ import re
 from datetime import date, datetime, timedelta
 
 from p88 import units
-from p88.errors import InputError, P88Error
+from p88.errors import InputError
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "bib": ("bib", "bibnumber", "bibno", "number", "racenumber"),
@@ -66,9 +66,11 @@ def parse_map(spec: str | None) -> dict[str, str]:
         source, sep, target = part.partition("=")
         target = target.strip()
         if not sep or target not in FIELDS:
-            raise P88Error(
+            raise InputError(
                 f"bad --map entry {part.strip()!r}",
                 hint="use 'Source Column=field'; fields: " + ", ".join(FIELDS),
+                what="column map",
+                where="--map",
             )
         out[norm(source)] = target
     return out
@@ -86,10 +88,11 @@ def match_columns(headers: list[str], mapping: dict[str, str]) -> dict[str, int]
         found.setdefault("last_name", -1)
     missing = [f for f in REQUIRED if f not in found]
     if missing:
-        raise P88Error(
+        raise InputError(
             f"missing required column(s): {', '.join(missing)} "
             f"(found: {', '.join(h for h in headers if h.strip()) or 'none'})",
             hint="rename the column or name it with --map 'Column=field'",
+            what="file header",
         )
     return found
 

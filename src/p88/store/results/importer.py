@@ -20,7 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from p88.errors import InputError, P88Error
+from p88.errors import InputError
 from p88.store.results import columns as col
 from p88.store.results.agegroups import AgeGroups
 from p88.store.results.importdb import RaceInfo, load_races, write_rows
@@ -86,14 +86,21 @@ def import_file(
     """Import a participants or results CSV into one race (``race_id``), or into the races
     of one event named in the file's race column (``event_id``)."""
     if (race_id is None) == (event_id is None):
-        raise P88Error("say where the rows go: a race or an event", hint="--race ID or --event ID")
+        raise InputError(
+            "say where the rows go: a race or an event",
+            hint="--race ID or --event ID",
+            what="race or event",
+            where="--race/--event",
+        )
     groups = age_groups or AgeGroups()
     headers, body = _read_csv(path)
     fields = col.match_columns(headers, mapping or {})
     if event_id is not None and "race" not in fields:
-        raise P88Error(
+        raise InputError(
             f"{path.name} has no race column to place rows in event {event_id}",
             hint="pass --race ID, or add a 'Race' column",
+            what="file",
+            where=str(path),
         )
     races = load_races(conn, race_id=race_id, event_id=event_id)
     kind = "results" if RESULT_FIELDS & fields.keys() else "participants"
@@ -116,7 +123,7 @@ def import_file(
     if errors:
         raise ImportRejected(path, errors)
     if not rows:
-        raise P88Error(f"{path.name} has no rows to import")
+        raise InputError(f"{path.name} has no rows to import", what="file", where=str(path))
     with conn.transaction():
         created, matched = write_rows(conn, rows, results=kind == "results")
         placed = kind == "results" and "overall_place" not in fields
@@ -131,7 +138,7 @@ def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise P88Error(f"no such file: {path}") from None
+        raise InputError(f"no such file: {path}", what="file", where=str(path)) from None
     except UnicodeDecodeError:
         text = path.read_text(encoding="latin-1")
     try:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from p88.errors import P88Error
+from p88.errors import InputError
 
 if TYPE_CHECKING:
     import psycopg
@@ -46,24 +46,37 @@ class PointRule:
 
     def __post_init__(self) -> None:
         if self.kind not in ("start", "split", "finish"):
-            raise P88Error(f"point {self.location}: kind must be start, split or finish")
+            raise InputError(
+                f"point {self.location}: kind must be start, split or finish", what="timing point"
+            )
         if self.dead_time < timedelta(0) or self.min_elapsed < timedelta(0):
-            raise P88Error(f"point {self.location}: dead time and minimum must not be negative")
+            raise InputError(
+                f"point {self.location}: dead time and minimum must not be negative",
+                what="timing point",
+            )
 
 
 def validate(rules: Sequence[PointRule]) -> list[PointRule]:
     """Rules in course order (start, splits by seq, finish); one finish, at most one start."""
     kinds = [r.kind for r in rules]
     if kinds.count("finish") != 1:
-        raise P88Error(
+        raise InputError(
             f"a race needs exactly one finish point, got {kinds.count('finish')}",
             hint="name it with --finish LOCATION",
+            what="timing points",
+            where="--start/--split/--finish",
         )
     if kinds.count("start") > 1:
-        raise P88Error("a race has at most one start point")
+        raise InputError(
+            "a race has at most one start point", what="timing points", where="--start"
+        )
     locations = [r.location for r in rules]
     if len(set(locations)) != len(locations):
-        raise P88Error("a timing location can play only one role in a race")
+        raise InputError(
+            "a timing location can play only one role in a race",
+            what="timing points",
+            where="--start/--split/--finish",
+        )
     order = {"start": 0, "split": 1, "finish": 2}
     return sorted(rules, key=lambda r: (order[r.kind], r.seq, r.location))
 
@@ -121,15 +134,22 @@ def infer(conn: psycopg.Connection[Any], session_id: int, race_distance: int) ->
     ).fetchall()
     names = [r[0] for r in rows]
     if not names:
-        raise P88Error(f"session {session_id} has no reads", hint="nothing to score yet")
+        raise InputError(
+            f"session {session_id} has no reads",
+            hint="nothing to score yet",
+            what="timing session",
+            where="--session",
+        )
     if len(names) == 1:
         return [PointRule(names[0], "finish", distance_m=race_distance)]
     starts = [n for n in names if "start" in n.lower()]
     finishes = [n for n in names if "finish" in n.lower()]
     if len(finishes) != 1 or len(starts) > 1:
-        raise P88Error(
+        raise InputError(
             f"cannot tell the start and finish among locations {', '.join(names)}",
             hint="name them with --start LOCATION --finish LOCATION",
+            what="timing points",
+            where="--start/--finish",
         )
     rules = [PointRule(finishes[0], "finish", distance_m=race_distance)]
     if starts:

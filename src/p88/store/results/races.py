@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
-from p88.errors import P88Error
+from p88.errors import InputError
 
 if TYPE_CHECKING:
     import psycopg
@@ -73,7 +73,10 @@ def resolve_session(conn: psycopg.Connection[Any], text: str) -> int:
         (text, text, text),
     ).fetchone()
     if row is None:
-        raise P88Error(
-            f"no timing session {text!r}", hint="p88 serve or SELECT from timing_sessions"
+        raise InputError(
+            f"no timing session {text!r}",
+            hint="p88 serve or SELECT from timing_sessions",
+            what="timing session",
+            where="--session",
         )
     return int(row[0])

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from p88.errors import P88Error
+from p88.errors import InputError
 
 if TYPE_CHECKING:
     import psycopg
@@ -78,7 +78,10 @@ def race_standings(
     )  # fmt: skip
     rows = conn.execute(query.encode(), params).fetchall()
     if not rows and not conn.execute("SELECT 1 FROM ct_races WHERE id = %s", (race_id,)).fetchone():
-        raise P88Error(
-            f"no race {race_id}", hint="p88 results new-race creates a race and prints its id"
+        raise InputError(
+            f"no race {race_id}",
+            hint="p88 results new-race creates a race and prints its id",
+            what="race",
+            where="--race",
         )
     return [RaceStanding(*row) for row in rows]
