@@ -14,7 +14,6 @@ from rich.table import Table
 
 from p88.cli._app import err, is_terminal, out, print_json, state
 from p88.errors import InputError
-from p88.units import duration_json, elapsed_text
 
 if TYPE_CHECKING:
     from p88.store.results import RaceStanding, ScoreSummary
@@ -43,10 +42,14 @@ def _standing_json(r: RaceStanding) -> dict[str, object]:
 
 def _duration(d: timedelta | None) -> dict[str, float | str] | None:
     """A time as ``--json`` carries it: seconds and ISO 8601 (see p88.units)."""
+    from p88.units import duration_json
+
     return None if d is None else duration_json(d)
 
 
 def _clock(d: timedelta | None) -> str:
+    from p88.units import elapsed_text
+
     return "" if d is None else elapsed_text(d)
 
 
