@@ -36,7 +36,7 @@ from p88.protocol.client import ClientOptions
 from p88.protocol.codec import GunTime, Read
 from p88.protocol.replay import Client, ReplayConfig
 from p88.protocol.times import ReadTime
-from p88.sim.feed import Feed
+from p88.sim.feed import Feed, render_time
 from p88.store import connect
 from p88.store.forwarding import (
     ForwardRead,
@@ -107,7 +107,7 @@ class ForwardSummary:
 
 
 def _line(row: ForwardRead) -> Read | GunTime:
-    text = f"{row.at:%Y-%m-%dT%H:%M:%S}.{row.at.microsecond // 10_000:02d}"
+    text = render_time(row.at, "iso", row.at.date())  # the wire's own writer
     kind = GunTime if row.gun else Read
     return kind(row.seq, row.location, row.tag, ReadTime("iso", text), row.lap, row.reader,
                 row.gator)  # fmt: skip

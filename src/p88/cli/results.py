@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -14,7 +14,7 @@ from rich.table import Table
 
 from p88.cli._app import err, is_terminal, out, print_json, state
 from p88.cli.results_setup import points_cmd, settings_cmd
-from p88.errors import P88Error
+from p88.errors import InputError
 
 if TYPE_CHECKING:
     import psycopg
@@ -34,23 +34,27 @@ def _working(what: str, as_json: bool) -> AbstractContextManager[object]:
 
 
 def _standing_json(r: RaceStanding) -> dict[str, object]:
-    """A standings row as ``--json`` has always printed it."""
+    """A standings row for ``--json``; times as seconds + ISO 8601 (``p88.units``)."""
     return {
         "place": r.place, "bib": r.bib, "name": r.name, "sex": r.sex, "age_group": r.age_group,
         "sex_place": r.sex_place, "age_group_place": r.age_group_place,
         "masters_place": r.masters_place,
-        "chip_time": r.chip_time, "gun_time": r.gun_time, "status": r.status, "note": r.note,
+        "chip_time": _duration(r.chip_time), "gun_time": _duration(r.gun_time),
+        "status": r.status, "note": r.note,
     }  # fmt: skip
 
 
+def _duration(d: timedelta | None) -> dict[str, float | str] | None:
+    """A time as ``--json`` carries it: seconds and ISO 8601 (see p88.units)."""
+    from p88.units import duration_json
+
+    return None if d is None else duration_json(d)
+
+
 def _clock(d: timedelta | None) -> str:
-    if d is None:
-        return ""
-    cs = round(d.total_seconds() * 100)
-    h, rest = divmod(cs, 360000)
-    m, rest = divmod(rest, 6000)
-    s, hundredths = divmod(rest, 100)
-    return f"{h}:{m:02d}:{s:02d}.{hundredths:02d}"
+    from p88.units import elapsed_text
+
+    return "" if d is None else elapsed_text(d)
 
 
 def _seconds(value: Optional[float]) -> timedelta | None:  # noqa: UP045
@@ -120,7 +124,9 @@ def score(
             points.append(PointRule(start, "start"))
         points += [PointRule(loc, "split", seq=i + 1) for i, loc in enumerate(split)]
     elif start or split:
-        raise P88Error("--start and --split need --finish too")
+        raise InputError(
+            "--start and --split need --finish too", what="timing points", where="--finish"
+        )
     opts = ScoreOptions(
         points=points,
         dead_time=_seconds(dead_time),
@@ -257,7 +263,9 @@ def new_race(
     event: str = typer.Option(..., "--event", help="Event name."),
     on: str = typer.Option(..., "--date", help="Event date, YYYY-MM-DD."),
     race: str = typer.Option(..., "--race", help="Race name, e.g. 10K."),
-    distance: str = typer.Option(..., "--distance", help="10K, 5km, 13.1mi, half, marathon."),
+    distance: str = typer.Option(
+        ..., "--distance", help="10K, 5000m, 10M or 10 mi (miles), half, marathon; needs a unit."
+    ),
     start: Optional[str] = typer.Option(None, "--start", help="Gun time HH:MM[:SS]."),  # noqa: UP045
     city: Optional[str] = typer.Option(None, "--city"),  # noqa: UP045
     st: Optional[str] = typer.Option(None, "--state"),  # noqa: UP045
@@ -268,17 +276,20 @@ def new_race(
     Example: p88 results new-race --partner 'Big River' --event 'Hartford 10K' --date 2025-06-01 --race 10K --distance 10K --start 08:00
     """  # noqa: E501
     from p88.store import connect
-    from p88.store.results import ensure_race, parse_distance
+    from p88.store.results import ensure_race
+    from p88.units import parse_clock, parse_distance, whole_metres
 
+    distance_m = whole_metres(parse_distance(distance, where="--distance"))
+    gun = parse_clock(start, where="--start") if start else None
     try:
         day = date.fromisoformat(on)
-        gun = (
-            datetime.strptime(start, "%H:%M:%S" if start.count(":") == 2 else "%H:%M").time()
-            if start
-            else None
-        )
     except ValueError as exc:
-        raise P88Error(f"bad date or time: {exc}", hint="--date YYYY-MM-DD --start HH:MM") from None
+        raise InputError(
+            f"bad date or time: {exc}",
+            hint="--date YYYY-MM-DD --start HH:MM",
+            what="date",
+            where="--date",
+        ) from None
     with connect(state(ctx).database_url(), autocommit=True) as conn:
         race_id = ensure_race(
             conn,
@@ -286,7 +297,7 @@ def new_race(
             event=event,
             event_date=day,
             race=race,
-            distance_m=parse_distance(distance),
+            distance_m=distance_m,
             start=gun,
             city=city,
             state=st,

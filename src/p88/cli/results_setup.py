@@ -83,9 +83,10 @@ def points_cmd(
     from dataclasses import replace
 
     from p88.store import connect
-    from p88.store.results import PointRule, parse_distance, resolve_session
+    from p88.store.results import PointRule, resolve_session
     from p88.store.results import points as pts
     from p88.store.results.scoring import session_label
+    from p88.units import parse_distance, whole_metres
 
     every_dead, per_dead = _seconds_for(dead_time, "--dead-time")
     with connect(state(ctx).database_url(), autocommit=True) as conn:
@@ -112,7 +113,11 @@ def points_cmd(
                 rules.append(PointRule(start, "start", distance_m=0))
             for i, spec in enumerate(split):
                 name, sep, far = spec.partition("=")
-                metres = parse_distance(far) if sep else pts.distance_in(name, distance)
+                metres = (
+                    whole_metres(parse_distance(far, where="--split"))
+                    if sep
+                    else pts.distance_in(name, distance)
+                )
                 rules.append(PointRule(name.strip(), "split", seq=i + 1, distance_m=metres))
             rules = pts.validate(rules)
             if sid is not None:

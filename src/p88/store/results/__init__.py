@@ -10,7 +10,7 @@ from p88.store.results.agegroups import AgeGroups
 from p88.store.results.importer import ImportRejected, ImportSummary, RowError, import_file
 from p88.store.results.places import update_places
 from p88.store.results.points import PointRule, PointsNotReady
-from p88.store.results.races import ensure_race, parse_distance, race_day, resolve_session
+from p88.store.results.races import ensure_race, race_day, resolve_session
 from p88.store.results.scoring import ScoreOptions, ScoreSummary, score_race
 from p88.store.results.sessionreads import race_gun
 from p88.store.results.settings import RaceSettings, load_settings, save_settings
@@ -29,7 +29,6 @@ __all__ = [
     "apply_tag_map",
     "ensure_race",
     "import_file",
-    "parse_distance",
     "race_gun",
     "race_standings",
     "read_tag_map",

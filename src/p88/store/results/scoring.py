@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from p88.errors import P88Error, RefusedError
+from p88.errors import InputError, RefusedError
 from p88.store.results import points as pts
 from p88.store.results.agegroups import AgeGroups
 from p88.store.results.crossings import AMBIGUOUS_TAG, UNKNOWN_TAG, Read, Timing, time_entry
@@ -114,9 +114,16 @@ def score_race(
         race = _load_race(conn, race_id)
         session = session_id if session_id is not None else race.session_id
         if session is None:
-            raise P88Error(f"race {race_id} has no timing session", hint="pass --session")
+            raise InputError(
+                f"race {race_id} has no timing session",
+                hint="pass --session",
+                what="timing session",
+                where="--session",
+            )
         if not conn.execute("SELECT 1 FROM timing_sessions WHERE id = %s", (session,)).fetchone():
-            raise P88Error(f"no timing session {session}")
+            raise InputError(
+                f"no timing session {session}", what="timing session", where="--session"
+            )
         if race.session_id != session:
             conn.execute("UPDATE ct_races SET session_id = %s WHERE id = %s", (session, race_id))
         check_session_dates(conn, session, race_id, race.event_date)
@@ -245,8 +252,11 @@ def _load_race(conn: psycopg.Connection[Any], race_id: int) -> _Race:
         (race_id,),
     ).fetchone()
     if row is None:
-        raise P88Error(
-            f"no race {race_id}", hint="p88 results new-race creates a race and prints its id"
+        raise InputError(
+            f"no race {race_id}",
+            hint="p88 results new-race creates a race and prints its id",
+            what="race",
+            where="--race",
         )
     return _Race(*row)
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
 
-from p88.errors import P88Error
+from p88.errors import InputError
 
 if TYPE_CHECKING:
     import psycopg
@@ -82,7 +82,10 @@ def race_standings(
     ).format(where=sql.SQL(" AND ").join(clauses), order=sql.Identifier("r", order))
     rows = conn.execute(query, params).fetchall()
     if not rows and not conn.execute("SELECT 1 FROM ct_races WHERE id = %s", (race_id,)).fetchone():
-        raise P88Error(
-            f"no race {race_id}", hint="p88 results new-race creates a race and prints its id"
+        raise InputError(
+            f"no race {race_id}",
+            hint="p88 results new-race creates a race and prints its id",
+            what="race",
+            where="--race",
         )
     return [RaceStanding(*row) for row in rows]
