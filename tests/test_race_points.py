@@ -5,7 +5,6 @@ race is tests/midnight_race.py, whose every time and place is known."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -189,23 +188,32 @@ def test_a_flagged_runner_is_held_unplaced_and_its_note_is_in_every_output(
 def test_follow_wakes_on_the_listeners_notify_and_picks_up_a_new_point(
     p88_env: str, conn: psycopg.Connection[Any], tmp_path: Path
 ) -> None:
-    from p88.store import connect
-    from p88.store.results import ScoreOptions
-    from p88.store.results.follow import follow_race
+    import asyncio
+
+    from p88.store.results.live import follow_results
 
     race = setup_race(tmp_path)
+    cli("results", "points", "--race", str(race), "--start", "START", "--finish", "FINISH")
     start, finish = mr.write_files(tmp_path / "files")
     load(start)
     (sid,) = conn.execute("SELECT id FROM timing_sessions").fetchone()  # type: ignore[misc]
     seen: list[Any] = []
-    waits: list[str] = []
-    loader = threading.Timer(0.5, load, args=(finish,))
-    loader.start()
-    started = time.monotonic()
-    with connect(p88_env, autocommit=True) as c, connect(p88_env, autocommit=True) as listen:
-        runs = follow_race(c, race, sid, ScoreOptions(), every=20, runs=2, listen=listen,
-                           report=seen.append, waiting=waits.append)  # fmt: skip
-    loader.join()
-    assert runs == 2 and time.monotonic() - started < 10  # woken by NOTIFY, not the 20 s
-    assert len(waits) == 1 and [s.finished for s in seen] == [4]
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(
+            follow_results(p88_env, race, session_id=sid, report=seen.append, stop=stop,
+                           safety_s=60)
+        )  # fmt: skip
+        while not seen:
+            await asyncio.sleep(0.05)
+        await asyncio.to_thread(load, finish)  # the finish appears after the follower started
+        deadline = time.monotonic() + 10  # woken by NOTIFY, not the 60 s safety net
+        while results(conn, race) != mr.TRUTH and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        stop.set()
+        await task
+
+    asyncio.run(run())
     assert results(conn, race) == mr.TRUTH
+    assert [s.full for s in seen][:1] == [True] and not seen[-1].full

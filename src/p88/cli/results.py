@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from p88.cli._app import err, is_terminal, out, print_json, state
+from p88.cli.results_live import course_cmd, follow_cmd
 from p88.cli.results_setup import points_cmd, settings_cmd
 from p88.errors import InputError
 
@@ -91,7 +92,7 @@ def score(
         0, "--every", min=0, help="Score again every N seconds until Ctrl-C (race day)."
     ),
     follow: bool = typer.Option(
-        False, "--follow", help="Score again as soon as the listener commits reads (NOTIFY)."
+        False, "--follow", help="Follow the race live: the same as p88 results follow."
     ),
     runs: int = typer.Option(0, "--runs", min=0, help="With --every: stop after N runs."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
@@ -146,18 +147,19 @@ def score(
             with _working(f"scoring race {race}", as_json):
                 _report(score_race(conn, race, session_id, opts), as_json)
             return
-        listen = connect(url, autocommit=True) if follow else None
+        if follow:
+            if opts != ScoreOptions():  # set what was given, then follow with it stored
+                _report(score_race(conn, race, session_id, opts), as_json)
+            follow_cmd(ctx, race=race, session=session, wait=False, as_json=as_json)
+            return
         try:
             follow_race(
-                conn, race, session_id, opts, every=every or 5.0, runs=runs, listen=listen,
+                conn, race, session_id, opts, every=every, runs=runs,
                 report=lambda s: _report(s, as_json),
                 waiting=lambda text: err.print(f"waiting: {text}", markup=False),
             )  # fmt: skip
         except KeyboardInterrupt:
             pass  # live scoring ends with Ctrl-C; every run so far is committed
-        finally:
-            if listen is not None:
-                listen.close()
 
 
 def _session(conn: psycopg.Connection[Any], name: str, live: bool) -> int:
@@ -361,3 +363,5 @@ def standings(
 
 app.command("points")(points_cmd)
 app.command("settings")(settings_cmd)
+app.command("follow")(follow_cmd)
+app.command("course")(course_cmd)

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from p88.store.results.crossings import Timing
+from p88.store.results.cutoffs import cutoff_note
 from p88.store.results.flags import result_flags
 from p88.store.results.points import PointRule
 from p88.store.results.settings import RaceSettings
@@ -93,11 +94,14 @@ def outcome(
     *,
     final: bool,
     rules: Sequence[PointRule] = (),
+    clock: datetime | None = None,
 ) -> Entry:
     """The entry as its reads say it is: times, status, note, age group.
 
     A finish that a flag holds (:func:`p88.store.results.flags.result_flags`) has status
-    ``review``: it is not placed, and its note says why."""
+    ``review``: it is not placed, and its note says why. A runner past a point's cut-off
+    (:func:`p88.store.results.cutoffs.cutoff_note`, judged at the race ``clock``) is DNF,
+    finish or not, and the note says which cut-off."""
     notes = list(timing.notes)
     chip = gun_time = pace = None
     held = False
@@ -109,8 +113,13 @@ def outcome(
         flags = result_flags(timing, chip, distance_m, rules, gun, settings.cutoff)
         notes += flags
         held = bool(flags)
+    cut = cutoff_note(timing, rules, gun, clock)
+    if cut:
+        notes.append(cut)
     if entry.status == "DQ":
         status: str | None = "DQ"
+    elif cut:
+        status = "DNF"
     elif chip is not None:
         status = "review" if held else "finished"
     elif final:

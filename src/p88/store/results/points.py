@@ -36,6 +36,7 @@ class PointRule:
     read_choice: Choice | None = None
     dead_time: timedelta = DEFAULT_DEAD_TIME
     min_elapsed: timedelta = timedelta(0)
+    cutoff: timedelta | None = None  # course closes here this long after the runner's gun
 
     @property
     def choice(self) -> Choice:
@@ -53,6 +54,13 @@ class PointRule:
             raise InputError(
                 f"point {self.location}: dead time and minimum must not be negative",
                 what="timing point",
+            )
+        if self.cutoff is not None and (self.cutoff <= timedelta(0) or self.kind != "split"):
+            raise InputError(
+                f"point {self.location}: a cut-off is a positive time after the gun, at a split "
+                "(the finish closes with p88 results settings --cutoff)",
+                what="cut-off",
+                where="--cutoff",
             )
 
 
@@ -85,13 +93,13 @@ def validate(rules: Sequence[PointRule]) -> list[PointRule]:
 def load(conn: psycopg.Connection[Any], race_id: int) -> list[PointRule]:
     """The race's saved points, in course order (empty when none are saved)."""
     rows = conn.execute(
-        "SELECT location_name, kind, seq, distance_m, read_choice, dead_time, min_elapsed "
-        "FROM ct_race_points WHERE race_id = %s",
+        "SELECT location_name, kind, seq, distance_m, read_choice, dead_time, min_elapsed, "
+        "cutoff FROM ct_race_points WHERE race_id = %s",
         (race_id,),
     ).fetchall()
     rules = [
-        PointRule(r[0], r[1], r[2], r[3], r[4], r[5], r[6])
-        for r in rows  # location, kind, seq, distance, choice, dead time, minimum
+        PointRule(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7])
+        for r in rows  # location, kind, seq, distance, choice, dead time, minimum, cut-off
     ]
     return validate(rules) if rules else []
 
@@ -105,8 +113,8 @@ def save(conn: psycopg.Connection[Any], race_id: int, rules: Sequence[PointRule]
         cur.execute("DELETE FROM ct_race_points WHERE race_id = %s", (race_id,))
         cur.executemany(
             "INSERT INTO ct_race_points (race_id, event_id, partner_id, location_name, kind, seq, "
-            "distance_m, read_choice, dead_time, min_elapsed) "
-            "SELECT id, event_id, partner_id, %s, %s, %s, %s, %s, %s, %s FROM ct_races "
+            "distance_m, read_choice, dead_time, min_elapsed, cutoff) "
+            "SELECT id, event_id, partner_id, %s, %s, %s, %s, %s, %s, %s, %s FROM ct_races "
             "WHERE id = %s",
             [
                 (
@@ -117,6 +125,7 @@ def save(conn: psycopg.Connection[Any], race_id: int, rules: Sequence[PointRule]
                     r.read_choice,
                     r.dead_time,
                     r.min_elapsed,
+                    r.cutoff,
                     race_id,
                 )
                 for r in rules

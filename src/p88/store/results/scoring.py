@@ -5,7 +5,7 @@ and the HTTP server can all call it during a race without stepping on each other
 first run (or ``full=True``, or a change of points or of the session's gun events) scores
 every read; later runs take only reads that have no verdict yet, re-time the runners those
 reads belong to, and re-place the race when a result changed. Each run is recorded in
-``ct_scoring_runs`` and announced with ``NOTIFY p88_results`` (payload: the race id).
+``ct_scoring_runs`` and announced with ``NOTIFY p88_results`` (:mod:`.announce`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any
 from p88.errors import InputError, RefusedError
 from p88.store.results import points as pts
 from p88.store.results.agegroups import AgeGroups
+from p88.store.results.announce import announce
 from p88.store.results.crossings import AMBIGUOUS_TAG, UNKNOWN_TAG, Read, Timing, time_entry
+from p88.store.results.cutoffs import clock_candidates, race_clock
 from p88.store.results.entries import Entry, load_entries, load_tags, outcome, write_entries
 from p88.store.results.places import update_places
 from p88.store.results.sessionreads import (
@@ -45,7 +47,6 @@ if TYPE_CHECKING:
 
 SESSION_DAY_SLACK = timedelta(days=1)  # a race past midnight, a rehearsal the day before
 LOCK_KEY = 8_861_162  # advisory lock namespace: one scorer per race at a time
-NOTIFY_CHANNEL = "p88_results"
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,13 @@ def score_race(
         )
         tags = load_tags(conn, race_id)
         locations = [r.location for r in rules]
-        late = [] if full else newly_known_tags(conn, race_id, tags)
+        clock = race_clock(conn, session)
+        late = (
+            []
+            if full
+            else newly_known_tags(conn, race_id, tags)
+            + clock_candidates(conn, race_id, rules, gun, clock)
+        )
         reads, new_reads = reads_to_score(conn, race_id, session, locations, full, late)
         grouped: dict[str, dict[str, list[Read]]] = defaultdict(lambda: defaultdict(list))
         for rid, loc, tag, ts in reads:
@@ -175,6 +182,7 @@ def score_race(
                 settings,
                 final=opts.final,
                 rules=rules,
+                clock=clock,
             )
             if new.timing_columns() != e.timing_columns():
                 changed.append(new)
@@ -193,7 +201,7 @@ def score_race(
             "finished_at) VALUES (%s, %s, %s, %s, %s, clock_timestamp())",
             (race_id, session, new_reads, len(changed), opts.final),
         )
-        conn.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, str(race_id)))
+        announce(conn, race_id, session, max((r[0] for r in reads), default=0), None, full=full)
     return ScoreSummary(
         race_id=race_id,
         session_id=session,
