@@ -131,9 +131,14 @@ def course_json(s: CourseStatus) -> dict[str, Any]:
         "counts": s.counts,
         "points": [
             {
-                "name": p.name, "role": p.kind, "distance_m": p.distance_m, "passed": p.passed,
-                "last_seen_here": p.last_seen_here, "overdue_next": p.overdue_next,
-                "cutoff": p.cutoff, "closes_at": p.closes_at,
+                "name": p.name,
+                "role": p.kind,
+                "distance_m": p.distance_m,
+                "passed": p.passed,
+                "last_seen_here": p.last_seen_here,
+                "overdue_next": p.overdue_next,
+                "cutoff": p.cutoff,
+                "closes_at": p.closes_at,
             }
             for p in s.points
         ],  # fmt: skip
@@ -196,4 +201,3 @@ def _course_table(s: CourseStatus) -> None:
             _span(r.overdue_by),
         )  # fmt: skip
     out.print(table)
-

@@ -197,7 +197,9 @@ def course_status(
     )
 
 
-def _reference(wave: str | None, start: datetime | None, waves: dict[str, datetime], gun: Any) -> Any:
+def _reference(
+    wave: str | None, start: datetime | None, waves: dict[str, datetime], gun: Any
+) -> Any:
     return start or (waves.get(wave, gun) if wave else gun)
 
 

@@ -158,7 +158,9 @@ async def follow_results(
         while not stop.is_set():
             if not wake.is_set():
                 waiter = asyncio.create_task(wake.wait())
-                await asyncio.wait({waiter, stopping}, timeout=safety_s, return_when="FIRST_COMPLETED")
+                await asyncio.wait(
+                    {waiter, stopping}, timeout=safety_s, return_when="FIRST_COMPLETED"
+                )
                 waiter.cancel()
                 if stop.is_set():
                     break
@@ -188,7 +190,9 @@ async def follow_results(
         scorer.close()
 
 
-async def _listen(feed: Any, scorer: Scorer, wake: asyncio.Event, notice: Callable[[str], None]) -> None:
+async def _listen(
+    feed: Any, scorer: Scorer, wake: asyncio.Event, notice: Callable[[str], None]
+) -> None:
     down = False
     async for event in feed:
         if isinstance(event, Disconnected):
