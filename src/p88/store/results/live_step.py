@@ -309,6 +309,9 @@ def _incremental(
         "WHERE session_id = %s AND location_name = ANY(%s) AND tag_code = ANY(%s)",
         (session, locations, sorted(retag)),
     ).fetchall()
+    # each statement sees what committed before it: reads newer than ``new`` are scored
+    # here too (they get their verdict), so the position moves past them
+    upto = max([upto, *(r[0] for r in reads)])
     grouped: dict[str, dict[str, list[Read]]] = defaultdict(lambda: defaultdict(list))
     for rid, loc, tag, ts in reads:
         grouped[tag][loc].append(Read(ts, rid, loc))

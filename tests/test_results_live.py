@@ -1,0 +1,146 @@
+"""Continuous scoring (issue 21): a followed race equals a full rescore after every batch,
+resumes after a restart, survives a database outage, and has one follower at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from p88.store.connect import connect
+from p88.store.results import ScoreOptions, score_race
+from p88.store.results.announce import RESULTS_CHANNEL, ResultsChanged
+from p88.store.results.live import RaceFollowed, Scorer, follow_results
+from p88.store.results.live_step import NoPoints, Strays, load_position, score_step
+from tests import live_race as lr
+
+
+def test_a_followed_race_equals_a_full_rescore_after_every_batch(
+    conn: psycopg.Connection[Any],
+) -> None:
+    (a, b), session, reads, sim = lr.make_races(conn)
+    strays = Strays()
+    batches = [reads[i : i + 150] for i in range(0, len(reads), 150)]
+    late_at = len(batches) // 2
+    full_steps = 0
+    for n, batch in enumerate(batches):
+        lr.feed(conn, session, batch)
+        if n == late_at:  # two runners register mid-race: their earlier reads now count
+            for tag in lr.LATE:
+                runner = next(r for r in sim.runners if r.tag == tag)
+                lr.register(conn, [a, b], tag, runner.wave, runner.bib)
+        step = score_step(conn, a, strays=strays)
+        full_steps += step.full
+        score_race(conn, b, options=ScoreOptions(full=True))
+        assert lr.snapshot(conn, a) == lr.snapshot(conn, b), f"after batch {n}"
+    assert full_steps == 1  # only the first step rescored everything
+    final = lr.snapshot(conn, a)["results"]
+    statuses = {row[0] for row in final.values()}
+    assert {"finished", "DNF"} <= statuses  # the race reached its finish and its cut-off
+    dnf_notes = [row[7] for row in final.values() if row[0] == "DNF"]
+    assert dnf_notes and all(
+        "past the 6K cut-off" in note or "not at 6K by its cut-off" in note for note in dnf_notes
+    )
+    assert any("not at 6K by its cut-off" in note for note in dnf_notes)
+    assert final[lr.LATE[0]][0] is not None  # the late registration was scored
+    pos = load_position(conn, a)
+    assert (
+        pos is not None
+        and pos.read_upto == conn.execute("SELECT max(id) FROM timing_reads").fetchone()[0]
+    )  # type: ignore[index]
+
+
+def test_a_race_without_points_is_refused_naming_the_command(
+    conn: psycopg.Connection[Any], db_url: str
+) -> None:
+    (a, _), session, _, _ = lr.make_races(conn, runners=20)
+    conn.execute("DELETE FROM ct_race_points WHERE race_id = %s", (a,))
+    with pytest.raises(NoPoints, match="p88 results points --race"):
+        score_step(conn, a)
+    with pytest.raises(NoPoints):
+        asyncio.run(follow_results(db_url, a))
+
+
+def _wait(check: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+class Running:
+    """``follow_results`` on its own event loop in a thread, stopped on exit."""
+
+    def __init__(self, url: str, race: int, **options: Any) -> None:
+        import threading
+
+        self.steps: list[Any] = []
+        self.notices: list[str] = []
+        self.error: BaseException | None = None
+        self.loop = asyncio.new_event_loop()
+        self.stop = asyncio.Event()
+        self.thread = threading.Thread(target=self._run, args=(url, race, options), daemon=True)
+
+    def _run(self, url: str, race: int, options: dict[str, Any]) -> None:
+        async def main() -> None:
+            self.stop = asyncio.Event()
+            await follow_results(
+                url, race, report=self.steps.append, notice=self.notices.append,
+                stop=self.stop, **options,
+            )  # fmt: skip
+
+        try:
+            self.loop.run_until_complete(main())
+        except BaseException as exc:
+            self.error = exc
+
+    def __enter__(self) -> Running:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.loop.call_soon_threadsafe(self.stop.set)
+        self.thread.join(30)
+        assert not self.thread.is_alive()
+
+
+def test_restart_resumes_from_the_stored_position_and_one_follower_per_race(
+    conn: psycopg.Connection[Any], db_url: str
+) -> None:
+    (a, b), session, reads, _ = lr.make_races(conn, runners=120)
+    half = len(reads) // 2
+    listen = connect(db_url, autocommit=True)
+    listen.execute(sql.SQL("LISTEN {}").format(sql.Identifier(RESULTS_CHANNEL)))
+    with Running(db_url, a) as first:
+        _wait(lambda: bool(first.steps))  # the first step: a full scoring of nothing yet
+        with pytest.raises(RaceFollowed, match=f"race {a} is already followed by p88 results"):
+            Scorer(db_url, a).open()
+        for i in range(0, half, 100):
+            lr.feed(conn, session, reads[i : min(i + 100, half)])
+        top = conn.execute("SELECT max(id) FROM timing_reads").fetchone()[0]  # type: ignore[index]
+        _wait(lambda: (load_position(conn, a) or lr).read_upto == top)  # type: ignore[union-attr]
+        # a second follower asked to wait takes over when the first stops
+        waiting = Running(db_url, a, wait=True).__enter__()
+        time.sleep(0.5)
+        assert not waiting.steps and waiting.error is None
+    assert first.error is None and not any(s.full for s in first.steps[1:])
+    announced = [
+        ResultsChanged.decode(n.payload) for n in listen.notifies(timeout=1, stop_after=1000)
+    ]
+    changed = {i for e in announced if e and e.race_id == a and e.ids for i in e.ids}
+    assert changed and all(e is not None and e.upto <= top for e in announced)
+    for i in range(half, len(reads), 100):
+        lr.feed(conn, session, reads[i : i + 100])
+    top = conn.execute("SELECT max(id) FROM timing_reads").fetchone()[0]  # type: ignore[index]
+    _wait(lambda: (load_position(conn, a) or lr).read_upto == top)  # type: ignore[union-attr]
+    waiting.__exit__()
+    assert waiting.error is None and waiting.steps
+    assert not any(s.full for s in waiting.steps)  # resumed, not rescored
+    score_race(conn, b, options=ScoreOptions(full=True))
+    assert lr.snapshot(conn, a) == lr.snapshot(conn, b)
+    listen.close()
