@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.table import Table
@@ -11,7 +11,7 @@ from rich.table import Table
 from p88.cli._app import err, out, print_json, state
 
 if TYPE_CHECKING:
-    from p88.store.results.course import CourseStatus, RunnerStatus
+    from p88.store.results.course import CourseStatus
     from p88.store.results.live_step import StepSummary
 
 
@@ -66,15 +66,20 @@ def follow_cmd(
 
 
 def _step_line(s: StepSummary, as_json: bool) -> None:
-    if as_json:
-        print_json(
-            {
-                "race_id": s.race_id, "session_id": s.session_id, "full": s.full,
-                "new_reads": s.new_reads, "retimed": s.retimed, "changed": len(s.changed),
-                "places_changed": s.places_changed, "upto": s.upto,
-                "clock": s.clock, "seconds": round(s.seconds, 4),
-            }
-        )  # fmt: skip
+    if as_json:  # one line per step, flushed: a script reads them as they come
+        import json
+        import sys
+
+        from p88.units import json_value
+
+        line = {
+            "race_id": s.race_id, "session_id": s.session_id, "full": s.full,
+            "new_reads": s.new_reads, "retimed": s.retimed, "changed": len(s.changed),
+            "places_changed": s.places_changed, "upto": s.upto,
+            "clock": s.clock, "seconds": round(s.seconds, 4),
+        }  # fmt: skip
+        sys.stdout.write(json.dumps(line, default=json_value) + "\n")
+        sys.stdout.flush()
         return
     what = "full rescore" if s.full else f"{s.new_reads} new read(s)"
     out.print(
@@ -103,7 +108,7 @@ def course_cmd(
     Example: p88 results course --race 1 --bib 1234
     """
     from p88.store import connect
-    from p88.store.results.course import course_status
+    from p88.store.results.course import course_document, course_status
     from p88.store.results.races import race_day
     from p88.units import parse_clock
 
@@ -116,45 +121,9 @@ def course_cmd(
                 when += timedelta(days=1)  # a race past midnight
         status = course_status(conn, race, as_of=when, bib=bib, limit=limit)
     if as_json:
-        print_json(course_json(status))
+        print_json(course_document(status))
         return
     _course_table(status)
-
-
-def course_json(s: CourseStatus) -> dict[str, Any]:
-    """The course status as ``--json`` and ``GET /api/results/{race}/course`` give it."""
-    return {
-        "race_id": s.race_id,
-        "session_id": s.session_id,
-        "as_of": s.as_of,
-        "as_of_source": s.as_of_source,
-        "counts": s.counts,
-        "points": [
-            {
-                "name": p.name,
-                "role": p.kind,
-                "distance_m": p.distance_m,
-                "passed": p.passed,
-                "last_seen_here": p.last_seen_here,
-                "overdue_next": p.overdue_next,
-                "cutoff": p.cutoff,
-                "closes_at": p.closes_at,
-            }
-            for p in s.points
-        ],  # fmt: skip
-        "overdue": [runner_json(r) for r in s.overdue],
-        "runners": [runner_json(r) for r in s.runners],
-    }
-
-
-def runner_json(r: RunnerStatus) -> dict[str, Any]:
-    return {
-        "bib": r.bib, "name": r.name, "state": r.state, "started": r.started,
-        "last_point": r.last_point, "last_seen": r.last_seen, "next_point": r.next_point,
-        "projected": r.projected, "pace_s_per_km": r.pace_s_per_km,
-        "pace_source": r.pace_source, "overdue_by": r.overdue_by,
-        "past_cutoff_projected": r.past_cutoff_projected, "note": r.note,
-    }  # fmt: skip
 
 
 def _clock(at: datetime | None) -> str:

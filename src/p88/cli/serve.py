@@ -26,6 +26,9 @@ def serve(
         show_default=False,
     ),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
+    score: list[int] = typer.Option(  # noqa: B008
+        [], "--score", help="Also score this race live (as p88 results follow); repeatable."
+    ),
 ) -> None:
     """Serve the timing HTTP API, live updates (SSE) and a display page.
 
@@ -38,7 +41,11 @@ def serve(
     a token; open the display page as /?token=T and the token moves into an HttpOnly
     cookie, out of the address bar. Tokens are redacted from the access log.
 
-    Example: p88 serve --port 8088
+    With --score RACE the server also scores that race continuously (p88 results
+    follow) and streams changed results as 'result' events; GET
+    /api/results/RACE/course gives the on-course status.
+
+    Example: p88 serve --port 8088 --score 1
     """
     from p88.serve import ServeOptions, base_url, check_binding, check_free, check_port, run
     from p88.serve.auth import permission_warning
@@ -55,6 +62,13 @@ def serve(
     url = state(ctx).database_url()
     with connect(url, autocommit=True) as conn:
         pending = status(conn).pending
+        if score:
+            from p88.store.results import points as pts
+            from p88.store.results.live_step import NoPoints
+
+            for race in score:
+                if not pts.load(conn, race):
+                    raise NoPoints(race)
     if pending:
         err.print(
             f"warning: {len(pending)} migration(s) pending on {describe(url)}; "
@@ -72,5 +86,6 @@ def serve(
             port=chosen_port,
             token_file=token_file,
             log_level=log_level,
+            score=tuple(score),
         )
     )

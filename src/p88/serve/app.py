@@ -9,6 +9,8 @@ the database to be up at start. Everything else is read from PostgreSQL per requ
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,7 +20,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from p88 import __version__
-from p88.serve import errors, logs, nl, stream, timing
+from p88.serve import errors, logs, nl, results_live, stream, timing
 from p88.serve.auth import Grant
 from p88.serve.db import Database, DatabaseGone
 from p88.serve.deps import DbDep, HubDep
@@ -32,14 +34,34 @@ def _ping(conn: Any) -> None:
     conn.execute("SELECT 1")
 
 
+async def _follow(url: str, race: int) -> None:
+    """Continuous scoring of one race for ``--score``: waits its turn if another follower
+    has the race; a refusal (no points stored) is logged, and the server goes on."""
+    import logging
+
+    from p88.errors import P88Error
+    from p88.store.results.live import follow_results
+
+    log = logging.getLogger("p88.serve")
+    try:
+        await follow_results(
+            url, race, wait=True, notice=log.warning, application_name="p88 serve --score"
+        )
+    except P88Error as exc:
+        log.error("not scoring race %s: %s", race, exc.message)
+
+
 def create_app(
     database_url: str,
     *,
     tokens: dict[str, Grant] | None = None,
     pool_size: int = 8,
+    score: tuple[int, ...] = (),
 ) -> FastAPI:
     """The p88 HTTP API on ``database_url``; ``tokens`` (see ``auth.load_tokens``) turns
-    on access control, ``None`` leaves it open (loopback only: ``run`` enforces that)."""
+    on access control, ``None`` leaves it open (loopback only: ``run`` enforces that).
+    ``score``: races to follow in this process (``p88 serve --score``), with the one loop
+    ``p88 results follow`` runs, on its own connections (the pool stays read-only)."""
     db = Database(database_url, max_size=pool_size)
     hub = Hub(db)
 
@@ -48,9 +70,15 @@ def create_app(
         logs.install()  # after uvicorn configured its loggers
         db.open()
         await hub.start()
+        followers = [asyncio.create_task(_follow(database_url, race)) for race in score]
         try:
             yield
         finally:
+            for task in followers:
+                task.cancel()
+            for task in followers:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await hub.stop()
             db.close()
 
@@ -70,6 +98,7 @@ def create_app(
     errors.install(app)
     app.include_router(timing.router)
     app.include_router(stream.router)
+    app.include_router(results_live.router)
     nl.install(app)
 
     @app.get(

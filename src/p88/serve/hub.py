@@ -31,7 +31,8 @@ import psycopg
 from p88.serve.db import Database, DatabaseGone
 from p88.serve.render import read_json
 from p88.store import reads
-from p88.store.live import Connected, Disconnected, follow
+from p88.store.live import Connected, Disconnected, Notice, follow
+from p88.store.results.announce import RESULTS_CHANNEL, ResultsChanged
 
 log = logging.getLogger("p88.serve")
 
@@ -55,6 +56,7 @@ class Event:
     location_name: str
     partner_id: int | None
     text: str
+    kind: str = "read"  # or "result"/"results" (p88.serve.results_live): no id, no resume
 
 
 @dataclass(eq=False)
@@ -105,6 +107,8 @@ class Hub:
         self._delivered: set[int] = set()
         self._partners: dict[int, int | None] = {}
         self._wake = asyncio.Event()
+        self._results: list[ResultsChanged] = []
+        self._results_wake = asyncio.Event()
         self.catchup_slots = asyncio.Semaphore(CATCHUP_SLOTS)
         self.queue_events = QUEUE_EVENTS
         self._tasks: list[asyncio.Task[None]] = []
@@ -113,6 +117,7 @@ class Hub:
         self._tasks = [
             asyncio.create_task(self._listen(), name="p88-hub-listen"),
             asyncio.create_task(self._deliver(), name="p88-hub-deliver"),
+            asyncio.create_task(self._deliver_results(), name="p88-hub-results"),
         ]
 
     async def stop(self) -> None:
@@ -142,8 +147,15 @@ class Hub:
         """Wake the deliverer on every NOTIFY, and on every (re)connect so that reads
         committed while the link was down are delivered too (``store.live.follow``)."""
         async for event in follow(
-            self.db.url, application_name="p88 serve listen", retry_s=RETRY_S, health_s=LIVENESS_S
-        ):
+            self.db.url, application_name="p88 serve listen", retry_s=RETRY_S,
+            health_s=LIVENESS_S, channels=(RESULTS_CHANNEL,),
+        ):  # fmt: skip
+            if isinstance(event, Notice):
+                changed = ResultsChanged.decode(event.payload)
+                if changed is not None and (changed.ids is None or changed.ids):
+                    self._results.append(changed)
+                    self._results_wake.set()
+                continue
             if isinstance(event, Disconnected):
                 if self.listening:
                     log.warning("live updates paused: %s", event.reason)
@@ -162,6 +174,22 @@ class Hub:
             except DatabaseGone:
                 await asyncio.sleep(0.5)
                 self._wake.set()
+                continue
+            if events:
+                self._publish(events)
+
+    async def _deliver_results(self) -> None:
+        """Results a follower announced, as ``result`` events (a display that misses some
+        while the database is away reads the standings again when it reconnects)."""
+        from p88.serve.results_live import result_events
+
+        while True:
+            await self._results_wake.wait()
+            self._results_wake.clear()
+            changes, self._results = self._results, []
+            try:
+                events = await self.db.run(result_events, changes)
+            except DatabaseGone:
                 continue
             if events:
                 self._publish(events)

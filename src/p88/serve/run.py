@@ -28,6 +28,7 @@ class ServeOptions:
     port: int = 8088
     token_file: Path | None = None
     log_level: str = "info"
+    score: tuple[int, ...] = ()  # races to follow (continuous scoring) inside the server
 
 
 def is_loopback(host: str) -> bool:
@@ -96,7 +97,7 @@ def run(options: ServeOptions) -> None:
 
     check_port(options.port)
     tokens = check_binding(options.host, options.token_file)
-    app = create_app(options.database_url, tokens=tokens)
+    app = create_app(options.database_url, tokens=tokens, score=options.score)
     uvicorn.run(
         app,
         host=options.host,

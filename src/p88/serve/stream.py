@@ -190,7 +190,11 @@ async def _events(
                 continue
             if batch is None:
                 return
-            fresh = [e for e in batch if e.id not in sent and (after is None or e.id > after)]
+            fresh = [
+                e
+                for e in batch
+                if e.kind != "read" or (e.id not in sent and (after is None or e.id > after))
+            ]
             if fresh:
                 yield "".join(e.text for e in fresh)
             if sent and hub.floor is not None and hub.floor >= max(sent):

@@ -72,7 +72,16 @@ class Disconnected:
     attempt: int
 
 
-LiveEvent = Connected | Disconnected | ReadsCommitted
+@dataclass(frozen=True)
+class Notice:
+    """A notification on one of the other channels a caller asked for (``channels``),
+    undecoded: e.g. ``p88_results`` (:mod:`p88.store.results.announce`)."""
+
+    channel: str
+    payload: str
+
+
+LiveEvent = Connected | Disconnected | ReadsCommitted | Notice
 Hook = Callable[[], Awaitable[None]]
 
 
@@ -91,6 +100,7 @@ class Follower:
     ``on_connect`` runs after LISTEN, before ``Connected`` is yielded (the TUI opens its query
     connections there; a ``psycopg.Error`` from it counts as a failed connect), and
     ``on_disconnect`` after the LISTEN connection is closed, every time and at the end.
+    ``channels``: more channels to LISTEN on; their notifications come as ``Notice``.
     """
 
     def __init__(
@@ -103,8 +113,10 @@ class Follower:
         read_only: bool = True,
         on_connect: Hook | None = None,
         on_disconnect: Hook | None = None,
+        channels: Sequence[str] = (),
     ) -> None:
         self.url = url
+        self.channels = tuple(c for c in channels if c != CHANNEL)
         self.application_name = application_name
         self.retry_s = tuple(retry_s) or RETRY_S
         self.health_s = health_s
@@ -142,7 +154,11 @@ class Follower:
                 try:
                     while self._broken is None:
                         async for note in conn.notifies(timeout=self.health_s):
-                            event = _decode(note.payload)
+                            event: LiveEvent | None = (
+                                _decode(note.payload)
+                                if note.channel == CHANNEL
+                                else Notice(note.channel, note.payload)
+                            )
                             if event is not None:
                                 yield event
                             if self._broken is not None:
@@ -169,7 +185,8 @@ class Follower:
         try:
             if self.read_only:
                 await conn.execute("SET default_transaction_read_only = on")
-            await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
+            for channel in (CHANNEL, *self.channels):
+                await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
             if self.on_connect is not None:
                 await self.on_connect()
         except BaseException:

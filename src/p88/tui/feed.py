@@ -92,7 +92,7 @@ class LiveFeed:
                 self.target.post_message(self.Up())
             elif isinstance(event, Disconnected):
                 self.target.post_message(self.Down(event.reason, event.attempt))
-            else:
+            elif isinstance(event, ReadsCommitted):
                 self.target.post_message(self.Notified(event))
 
     async def _open(self) -> None:

@@ -23,6 +23,7 @@ the serve pool's ``db.run``); it writes nothing, so a read-only connection will 
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ __all__ = [
     "CourseStatus",
     "PointStatus",
     "RunnerStatus",
+    "course_document",
     "course_status",
     "project",
 ]
@@ -272,3 +274,44 @@ def _runner(
             "past_cutoff_projected": closes is not None and projected > closes,
         }
     )
+
+
+def course_document(s: CourseStatus) -> dict[str, Any]:
+    """The course status as JSON (``p88 results course --json``, ``GET
+    /api/results/{race}/course``): times of day ISO 8601, durations ``p88.units`` style."""
+    from p88.units import json_value
+
+    doc = {
+        "race_id": s.race_id,
+        "session_id": s.session_id,
+        "as_of": s.as_of,
+        "as_of_source": s.as_of_source,
+        "counts": s.counts,
+        "points": [
+            {
+                "name": p.name,
+                "role": p.kind,
+                "distance_m": p.distance_m,
+                "passed": p.passed,
+                "last_seen_here": p.last_seen_here,
+                "overdue_next": p.overdue_next,
+                "cutoff": p.cutoff,
+                "closes_at": p.closes_at,
+            }
+            for p in s.points
+        ],  # fmt: skip
+        "overdue": [runner_json(r) for r in s.overdue],
+        "runners": [runner_json(r) for r in s.runners],
+    }
+    return json.loads(json.dumps(doc, default=json_value))  # type: ignore[no-any-return]
+
+
+def runner_json(r: RunnerStatus) -> dict[str, Any]:
+    """One runner of :func:`course_document`."""
+    return {
+        "bib": r.bib, "name": r.name, "state": r.state, "started": r.started,
+        "last_point": r.last_point, "last_seen": r.last_seen, "next_point": r.next_point,
+        "projected": r.projected, "pace_s_per_km": r.pace_s_per_km,
+        "pace_source": r.pace_source, "overdue_by": r.overdue_by,
+        "past_cutoff_projected": r.past_cutoff_projected, "note": r.note,
+    }  # fmt: skip

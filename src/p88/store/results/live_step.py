@@ -344,8 +344,7 @@ def _incremental(
     _save_position(
         conn, Position(race.id, session, upto, pos.basis, clock, 0, 0), len(new), follower
     )
-    if ids:
-        announce(conn, race.id, session, upto, ids)
+    announce(conn, race.id, session, upto, ids)  # also "scored up to": ids may be empty
     return StepSummary(
         race.id, session, False, len(new), len(timed), ids, len(moved), upto, clock, _since(t0)
     )
