@@ -133,9 +133,7 @@ def test_cut_offs_make_dnf_with_the_reason_and_course_status_projects_by_pace(
     assert clock.as_of == at("10:20:00.00") and clock.as_of_source.startswith("race clock")
 
 
-def test_course_and_follow_at_the_command_line(
-    p88_env: str, conn: psycopg.Connection[Any]
-) -> None:
+def test_course_and_follow_at_the_command_line(p88_env: str, conn: psycopg.Connection[Any]) -> None:
     import json
 
     race, session = setup(conn)

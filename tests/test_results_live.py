@@ -18,6 +18,7 @@ from p88.store.results.announce import RESULTS_CHANNEL, ResultsChanged
 from p88.store.results.live import RaceFollowed, Scorer, follow_results
 from p88.store.results.live_step import NoPoints, Strays, load_position, score_step
 from tests import live_race as lr
+from tests.test_listener_outage import private_server  # noqa: F401 (a fixture)
 
 
 def test_a_followed_race_equals_a_full_rescore_after_every_batch(
@@ -144,3 +145,46 @@ def test_restart_resumes_from_the_stored_position_and_one_follower_per_race(
     score_race(conn, b, options=ScoreOptions(full=True))
     assert lr.snapshot(conn, a) == lr.snapshot(conn, b)
     listen.close()
+
+
+def test_a_database_outage_is_survived_and_scoring_resumes_where_it_stopped(
+    private_server: Any,
+) -> None:
+    from p88.store.embedded import with_database
+    from p88.store.migrations import migrate
+
+    url = with_database(private_server.get_uri(), "postgres")
+    with connect(url, autocommit=True) as conn:
+        migrate(conn)
+        (a, b), session, reads, _ = lr.make_races(conn, runners=80)
+    half = len(reads) // 2
+
+    def top() -> int:
+        with connect(url, autocommit=True) as c:
+            return int(c.execute("SELECT max(id) FROM timing_reads").fetchone()[0])  # type: ignore[index]
+
+    def scored() -> int:
+        try:
+            with connect(url, autocommit=True) as c:
+                pos = load_position(c, a)
+        except Exception:  # the server is down: nothing scored yet, ask again
+            return -1
+        return pos.read_upto if pos else 0
+
+    with Running(url, a) as follower:
+        with connect(url, autocommit=True) as conn:
+            lr.feed(conn, session, reads[:half])
+        _wait(lambda: scored() == top())
+        private_server.stop()
+        _wait(lambda: any("database unavailable" in n for n in follower.notices))
+        time.sleep(1.0)  # a few retries against nothing
+        private_server.start()
+        with connect(url, autocommit=True) as conn:
+            lr.feed(conn, session, reads[half:])
+        _wait(lambda: scored() == top(), timeout=60)
+    assert follower.error is None
+    assert any("database back" in n for n in follower.notices)
+    assert not any(s.full for s in follower.steps[1:])  # resumed, never rescored
+    with connect(url, autocommit=True) as conn:
+        score_race(conn, b, options=ScoreOptions(full=True))
+        assert lr.snapshot(conn, a) == lr.snapshot(conn, b)
