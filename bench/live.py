@@ -29,7 +29,6 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -132,8 +131,8 @@ def make_races(conn: psycopg.Connection[Any], race: SimulatedRace) -> tuple[int,
         with (
             conn.cursor() as cur,
             cur.copy(
-                "COPY ct_results (partner_id, event_id, race_id, participant_id, bib, sex, age, wave) "
-                "FROM STDIN"
+                "COPY ct_results (partner_id, event_id, race_id, participant_id, bib, sex, age, "
+                "wave) FROM STDIN"
             ) as copy,
         ):
             for r in race.runners:
@@ -326,7 +325,8 @@ def main() -> None:
         cpu0 = (cpu_s(follow.pid), cpu_s(backend) if backend else 0.0)
         played_from = time.monotonic()
         subprocess.run(
-            [*py, "replay", *map(str, files), "--to", f"127.0.0.1:{port}", "--speed", f"{speed:.4f}"],
+            [*py, "replay", *map(str, files), "--to", f"127.0.0.1:{port}",
+             "--speed", f"{speed:.4f}"],
             env=env, check=True, stdout=subprocess.DEVNULL,
         )  # fmt: skip
         with connect(url, autocommit=True) as conn:
@@ -382,7 +382,7 @@ def report(
         ).fetchone()[0]  # type: ignore[index]
     reads = sum(last - first + 1 for _, first, last in commits)
     span = commits[-1][0] - commits[0][0]
-    per_s = Counter(int(at - commits[0][0]) for at, f, l in commits for _ in range(f, l + 1))
+    per_s = Counter(int(at - commits[0][0]) for at, lo, hi in commits for _ in range(lo, hi + 1))
     print(
         f"replayed: {reads:,} reads committed in {span:.1f} s, in {len(commits):,} batches; "
         f"busiest second {max(per_s.values())} reads/s"
@@ -402,8 +402,11 @@ def report(
         backlog.append(max(0, last - scored))
     caught = next((t for t, upto in ups if upto >= total), None)
     last_commit = max(at for at, _, last in commits if last >= total) if commits else 0.0
-    print(f"follower backlog: max {max(backlog):,} reads; scored everything "
-          f"{(caught - last_commit) if caught else float('nan'):.3f} s after the last commit")  # fmt: skip
+    after = (caught - last_commit) if caught else float("nan")
+    print(
+        f"follower backlog: max {max(backlog):,} reads; scored everything {after:.3f} s "
+        "after the last commit"
+    )
     f50 = pct(lat["follow"]["all"], 0.5)
     b50 = pct(lat["every 5 s"]["all"], 0.5)
     print(f"ratio (same run): baseline p50 / follower p50 = {b50 / f50:.1f}x")

@@ -148,7 +148,7 @@ def test_restart_resumes_from_the_stored_position_and_one_follower_per_race(
 
 
 def test_a_database_outage_is_survived_and_scoring_resumes_where_it_stopped(
-    private_server: Any,
+    private_server: Any,  # noqa: F811 (the fixture imported above)
 ) -> None:
     from p88.store.embedded import with_database
     from p88.store.migrations import migrate
