@@ -135,6 +135,7 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
 class SSEEvent:
     id: str | None
     data: str
+    event: str | None = None  # the event type ('result'); None for plain messages (reads)
 
     def json(self) -> Any:
         return json.loads(self.data)
@@ -167,6 +168,7 @@ class SSEClient:
                 self._socket = stream.get_extra_info("socket") if stream else None
                 self.opened.set()
                 event_id: str | None = None
+                kind: str | None = None
                 data: list[str] = []
                 for line in response.iter_lines():
                     if line.startswith(":"):
@@ -175,11 +177,13 @@ class SSEClient:
                         self.retry_lines.append(line)
                     elif line.startswith("id:"):
                         event_id = line[3:].strip()
+                    elif line.startswith("event:"):
+                        kind = line[6:].strip()
                     elif line.startswith("data:"):
                         data.append(line[5:].lstrip())
                     elif line == "" and data:
-                        self.events.put(SSEEvent(event_id, "\n".join(data)))
-                        event_id, data = None, []
+                        self.events.put(SSEEvent(event_id, "\n".join(data), kind))
+                        event_id, kind, data = None, None, []
         except (httpx.HTTPError, RuntimeError, ValueError):
             pass  # closed by the test, or by the server
         finally:
