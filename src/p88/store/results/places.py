@@ -63,11 +63,9 @@ def update_places(conn: psycopg.Connection[Any], race_id: int) -> int:
 # (counted, not ranked: ``head``) plus its rank among the rest (``tail``).
 _PLACE_FROM = """
 WITH timed AS (
-    SELECT r.id, r.sex, r.age_group, coalesce(r.age >= st.masters_age, false) AS masters,
-           CASE WHEN ra.place_by = 'chip' THEN r.chip_time
-                ELSE coalesce(r.gun_time, r.chip_time) END AS t
-    FROM ct_results r JOIN ct_races ra ON ra.id = r.race_id
-    LEFT JOIN ct_race_settings st ON st.race_id = r.race_id
+    SELECT r.id, r.sex, r.age_group, coalesce(r.age >= %(masters)s, false) AS masters,
+           CASE WHEN %(chip)s THEN r.chip_time ELSE coalesce(r.gun_time, r.chip_time) END AS t
+    FROM ct_results r
     WHERE r.race_id = %(race)s AND r.status = 'finished'
 ), head AS (
     SELECT sex, age_group, masters, count(*) AS n FROM timed WHERE t < %(since)s
@@ -117,6 +115,13 @@ def update_places_from(
     smallest old or new time among the ``changed`` results) or later, and the ``changed``
     results that lost their place. Same ranks as :func:`update_places` when every other
     result is as the last placing left it. Returns the ids whose places changed."""
-    ids = [r[0] for r in conn.execute(_PLACE_FROM, {"race": race_id, "since": since})]
+    row = conn.execute(
+        "SELECT ra.place_by = 'chip', st.masters_age FROM ct_races ra "
+        "LEFT JOIN ct_race_settings st ON st.race_id = ra.id WHERE ra.id = %s",
+        (race_id,),
+    ).fetchone()
+    chip, masters = row if row else (False, None)
+    params = {"race": race_id, "since": since, "chip": chip, "masters": masters}
+    ids = [r[0] for r in conn.execute(_PLACE_FROM, params)]
     ids += [r[0] for r in conn.execute(_UNPLACE_IDS, {"race": race_id, "ids": changed})]
     return ids
