@@ -71,6 +71,7 @@ class FakeRunSignUp:
     rows_received: int = 0
     pages_served: int = 0
     _next_id: int = 1000
+    _next_reg: int = 5_000_000
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def tick(self) -> int:
@@ -87,7 +88,8 @@ class FakeRunSignUp:
         rng = random.Random(seed)
         ids = []
         for i in range(n):
-            reg = 5_000_000 + len(self.participants) + 1
+            self._next_reg += 1
+            reg = self._next_reg
             bib = bib_from + i
             self.participants[reg] = {
                 "user": {
@@ -173,19 +175,18 @@ def _page(fake: FakeRunSignUp, event: int, q: Any) -> list[dict[str, Any]]:
     return [dict(p) for p in rows[(page - 1) * per_page : page * per_page]]
 
 
-def _match(fake: FakeRunSignUp, event: int, row: dict[str, Any]) -> str:
+def _match(
+    fake: FakeRunSignUp, event: int, row: dict[str, Any], index: dict[str, dict[str, int]]
+) -> str:
     """The registrant a result row names: registration id, then bib, then chip."""
-    mine = [p for p in fake.participants.values() if p["event_id"] == event]
     if row.get("registration_id") not in (None, ""):
         reg = int(row["registration_id"])
         if reg in fake.participants and fake.participants[reg]["event_id"] == event:
             return str(reg)
         raise ApiError(400, 11, f"Invalid submission: no registration {reg}")
     for key in ("bib_num", "chip_num"):
-        if row.get(key) not in (None, ""):
-            for p in mine:
-                if str(p[key]) == str(row[key]):
-                    return str(p["registration_id"])
+        if row.get(key) not in (None, "") and str(row[key]) in index[key]:
+            return str(index[key][str(row[key])])
     if row.get("first_name") and row.get("last_name"):
         return f"unmatched:{row.get('bib_num')}:{row['first_name']} {row['last_name']}"
     raise ApiError(400, 11, "Invalid submission: first_name and last_name are required")
@@ -303,7 +304,11 @@ def make_app(fake: FakeRunSignUp) -> FastAPI:
         rows = (body or {}).get("results")
         if q.get("request_format") != "json" or not isinstance(rows, list):
             raise ApiError(400, 3, "Invalid parameters")
-        matched = [(_match(fake, event, row), row) for row in rows]
+        mine = [p for p in fake.participants.values() if p["event_id"] == event]
+        index = {
+            k: {str(p[k]): p["registration_id"] for p in mine} for k in ("bib_num", "chip_num")
+        }
+        matched = [(_match(fake, event, row, index), row) for row in rows]
         for key, row in matched:  # checked first: a bad row leaves the set as it was
             _merge(ResultSet(0, event, "", "", rs.splits, {}), key, row)
         for key, row in matched:

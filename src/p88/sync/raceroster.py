@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     import psycopg
 
 PROVIDER = "raceroster"
+# Race Roster export headers p88 results import does not already know (normalised form);
+# assumed from Race Roster's Canadian/US exports. --map overrides any of them.
+HEADERS = {"provincestate": "state", "stateprovince": "state", "bibnumber": "bib"}
 BIB_HEADER = ["Participant ID", "Bib Number"]
 RESULT_HEADER = [
     "Participant ID", "Bib", "First Name", "Last Name", "Gender", "Age", "City", "State",
@@ -88,7 +91,7 @@ def import_export(
     conn: psycopg.Connection[Any], path: Path, race_id: int, mapping: dict[str, str] | None = None
 ) -> RosterImport:
     """Import a Race Roster export into the race: changes first, then the importer; all or none."""
-    mapping = mapping or {}
+    mapping = {**HEADERS, **(mapping or {})}
     with conn.transaction():
         changes = apply_moves(conn, race_id, _moves(conn, race_id, path, mapping), PROVIDER)
         summary = import_file(conn, path, race_id=race_id, mapping=mapping)
