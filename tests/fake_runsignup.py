@@ -69,6 +69,7 @@ class FakeRunSignUp:
     delay_next: float = 0.0
     after_page: Callable[[FakeRunSignUp, int], None] | None = None
     log: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    errors_as_200: bool = False  # RunSignUp may answer an API error with HTTP 200
     rows_received: int = 0
     pages_served: int = 0
     _next_id: int = 1000
@@ -240,7 +241,7 @@ def make_app(fake: FakeRunSignUp) -> FastAPI:
             fake.authenticate(request)
             return await call_next(request)
         except ApiError as exc:
-            return _error(exc)
+            return _error(exc, fake.errors_as_200)
 
     def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         async def wrapper(request: Request, race_id: int) -> Any:
@@ -253,7 +254,7 @@ def make_app(fake: FakeRunSignUp) -> FastAPI:
                 with fake.lock:
                     return fn(request.query_params, race_id, body)
             except ApiError as exc:
-                return _error(exc)
+                return _error(exc, fake.errors_as_200)
 
         return wrapper
 
@@ -333,9 +334,10 @@ def make_app(fake: FakeRunSignUp) -> FastAPI:
     return app
 
 
-def _error(exc: ApiError) -> JSONResponse:
+def _error(exc: ApiError, as_200: bool = False) -> JSONResponse:
     return JSONResponse(
-        {"error": {"error_code": exc.code, "error_msg": exc.msg}}, status_code=exc.status
+        {"error": {"error_code": exc.code, "error_msg": exc.msg}},
+        status_code=200 if as_200 else exc.status,
     )
 
 

@@ -377,3 +377,34 @@ def test_push_dry_run_sends_nothing(
     paths = [r.path.rsplit("/", 1)[1] for r in s.requests]
     assert paths == ["new-result-set", "result-set-splits"] + ["full-results"] * 3
     assert s.requests[2].body["results"][0]["split-<HALF>"]
+
+
+def test_an_api_error_in_a_200_answer_is_still_an_error(
+    conn: psycopg.Connection[Any], url: str, fake: FakeRunSignUp, race: int
+) -> None:
+    fake.errors_as_200 = True
+    with RunSignUp(url, Credentials(fake.key, "wrong")) as client:
+        with pytest.raises(RemoteRefused) as info:
+            pull(conn, client, race, fake)
+    assert (info.value.status, info.value.code) == (200, 6) and len(fake.log) == 1
+    with make_client(url, fake) as client, pytest.raises(RemoteRefused, match="no event 5"):
+        pull_runsignup(conn, client, race_id=race, remote_race=fake.race_id, remote_event=5)
+
+
+def test_pull_dry_run_writes_nothing_and_link_is_remembered(
+    conn: psycopg.Connection[Any], rsu: RunSignUp, fake: FakeRunSignUp, race: int
+) -> None:
+    spread(fake, 8)
+    dry = pull(conn, rsu, race, fake, dry_run=True)
+    assert dry.dry_run and dry.new == 8
+    assert conn.execute("SELECT count(*) FROM ct_results").fetchone() == (0,)
+    assert conn.execute("SELECT count(*) FROM sync_links").fetchone() == (0,)
+    pull(conn, rsu, race, fake)
+    with pytest.raises(SyncError, match="give both --race-id and --event-id"):
+        pull_runsignup(conn, rsu, race_id=race, remote_race=1)
+    again = pull_runsignup(conn, rsu, race_id=race)  # ids remembered from the first pull
+    assert (again.remote_race_id, again.remote_event_id, again.new) == (fake.race_id, EVENT, 0)
+    other = ensure_race(conn, partner="Big River", event="Hartford 10K",
+                        event_date=date(2026, 6, 7), race="5K", distance_m=5000)  # fmt: skip
+    with pytest.raises(SyncError, match=f"race {other} is not linked to a RunSignUp race"):
+        pull_runsignup(conn, rsu, race_id=other)

@@ -97,6 +97,7 @@ def pull_runsignup(
     """
     started = time.perf_counter()
     race = next(iter(load_races(conn, race_id=race_id, event_id=None).values()))
+    stored = load_link(conn, race_id, PROVIDER)
     link = resolve_link(conn, race_id, remote_race, remote_event)
     since = None if full else link.high_water
     summary = PullSummary(race_id, link.remote_race_id, link.remote_event_id, since is not None)
@@ -120,7 +121,7 @@ def pull_runsignup(
         summary.changes = [_change_json(m) for m in moves]
         summary.seconds = time.perf_counter() - started
         return summary
-    if to_write or (high, high_ids) != (link.high_water, link.high_water_ids) or not known:
+    if to_write or (high, high_ids) != (link.high_water, link.high_water_ids) or stored != link:
         with conn.transaction():
             changes = apply_moves(conn, race_id, moves, PROVIDER)
             rows = [r.row for r in to_write if r.row is not None]
