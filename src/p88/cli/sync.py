@@ -159,24 +159,31 @@ def push(
 
     The first push creates a result set and declares the race's splits; later pushes
     send only the rows that changed. With --final the results go to a final result set
-    and the preliminary one is emptied.
+    and the preliminary one is emptied. With --every, a push the network loses is
+    reported and tried again at the next interval.
 
     Example: p88 sync runsignup push --race 1 --race-id 123456 --event-id 654321 --every 30
     """
+    from p88.cli._app import error_line
     from p88.store import connect
-    from p88.sync import push_runsignup
+    from p88.sync import RemoteUnavailable, push_runsignup
 
     done = 0
     with connect(state(ctx).database_url(), autocommit=True) as conn:
         rsu = None if dry_run else client(state(ctx).settings())
         try:
             while True:
-                with _bar("pushing results", as_json) as bar:
-                    s = push_runsignup(
-                        conn, rsu, race_id=race, remote_race=race_id, remote_event=event_id,
-                        final=final, dry_run=dry_run, batch=batch, progress=bar,
-                    )  # fmt: skip
-                _push_report(s, as_json)
+                try:
+                    with _bar("pushing results", as_json) as bar:
+                        s = push_runsignup(
+                            conn, rsu, race_id=race, remote_race=race_id, remote_event=event_id,
+                            final=final, dry_run=dry_run, batch=batch, progress=bar,
+                        )  # fmt: skip
+                    _push_report(s, as_json)
+                except RemoteUnavailable as exc:
+                    if not every:
+                        raise
+                    err.print(error_line(exc) + "; trying again", markup=False, soft_wrap=True)
                 done += 1
                 if not every or dry_run or (runs and done >= runs):
                     break
