@@ -69,6 +69,7 @@ class FakeRunSignUp:
     delay_next: float = 0.0
     after_page: Callable[[FakeRunSignUp, int], None] | None = None
     log: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    denied: bool = False  # the key's account is not a timer or director of the race
     errors_as_200: bool = False  # RunSignUp may answer an API error with HTTP 200
     rows_received: int = 0
     pages_served: int = 0
@@ -137,6 +138,8 @@ class FakeRunSignUp:
             ok = q.get("api_key") == self.key and q.get("api_secret") == self.secret
         if not ok:
             raise ApiError(401, 6, "Key authentication failed")
+        if self.denied:
+            raise ApiError(403, 7, "Permission Denied")
 
     def check_race(self, race_id: int, event_id: str | None) -> int:
         if race_id != self.race_id:

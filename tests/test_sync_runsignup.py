@@ -408,3 +408,14 @@ def test_pull_dry_run_writes_nothing_and_link_is_remembered(
                         event_date=date(2026, 6, 7), race="5K", distance_m=5000)  # fmt: skip
     with pytest.raises(SyncError, match=f"race {other} is not linked to a RunSignUp race"):
         pull_runsignup(conn, rsu, race_id=other)
+
+
+def test_a_403_names_the_race_and_what_to_fix(
+    conn: psycopg.Connection[Any], rsu: RunSignUp, fake: FakeRunSignUp, race: int
+) -> None:
+    fake.denied = True
+    with pytest.raises(RemoteRefused) as info:
+        pull(conn, rsu, race, fake)
+    assert (info.value.status, info.value.code, len(fake.log)) == (403, 7, 1)
+    assert str(info.value) == f"RunSignUp denied access to race {fake.race_id}"
+    assert info.value.hint == "the key's account must be a timer or director of that race"

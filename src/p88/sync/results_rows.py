@@ -7,6 +7,11 @@ carries ``first_name``/``last_name``, which the documentation requires when no
 registrant matches. Times are ``H:MM:SS.hh``; ``DNF``/``DNS``/``DQ`` stand in for the
 clock and chip time. A split is ``split-<id>``: left out when unknown (RunSignUp keeps
 a blank split), ``"X"`` when a split sent before has gone (RunSignUp clears it).
+
+Assumed: RunSignUp keeps one result per registrant in a result set, so a row matched to a
+registrant updates that registrant's result (the documented split merge, "separate
+computers posting splits versus the finish", relies on it). The documentation also
+offers ``result_id`` for editing a result; p88 does not send it.
 """
 
 from __future__ import annotations
