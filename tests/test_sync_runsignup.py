@@ -419,3 +419,28 @@ def test_a_403_names_the_race_and_what_to_fix(
     assert (info.value.status, info.value.code, len(fake.log)) == (403, 7, 1)
     assert str(info.value) == f"RunSignUp denied access to race {fake.race_id}"
     assert info.value.hint == "the key's account must be a timer or director of that race"
+
+
+def test_a_new_split_point_is_declared_with_the_existing_ids_kept(
+    conn: psycopg.Connection[Any], rsu: RunSignUp, fake: FakeRunSignUp, race: int
+) -> None:
+    spread(fake, 6)
+    pull(conn, rsu, race, fake)
+    _results(conn, race, 6)
+    push_runsignup(conn, rsu, race_id=race)
+    (rs,) = fake.result_sets.values()
+    half = rs.splits[0]["split_id"]
+    partner, event = conn.execute(
+        "SELECT partner_id, event_id FROM ct_races WHERE id = %s", (race,)
+    ).fetchone()  # type: ignore[misc]
+    conn.execute(
+        "INSERT INTO ct_race_points (race_id, event_id, partner_id, location_name, kind, seq, "
+        "distance_m) VALUES (%s, %s, %s, '8K', 'split', 2, 8000)",
+        (race, event, partner),
+    )
+    s = push_runsignup(conn, rsu, race_id=race)
+    assert s.splits_declared and s.sent == 0
+    assert [(x["split_name"], x["split_id"] == half) for x in rs.splits] == [
+        ("HALF", True), ("8K", False),
+    ]  # fmt: skip
+    assert push_runsignup(conn, rsu, race_id=race).splits_declared is False

@@ -1,8 +1,9 @@
 """Race Roster's timer files: the participants export in, bib upload and results CSV out.
 
-Race Roster exchanges CSV files with timers rather than through a documented API, so p88
-reads and writes those files (no Race Roster API client is included: the documentation
-found names no endpoint and fields for one).
+Race Roster's timer tools exchange CSV files, so p88 reads and writes those files. Race
+Roster also documents an OAuth2 API (developers.raceroster.com, base
+``https://raceroster.com/api/v1``), but the pages found did not state the participant
+and result endpoints and their fields, so no API client is included.
 
 * ``import_export``: Race Roster's participants export (or a results export), read by
   ``p88 results import``'s own importer. ``Participant ID`` becomes the entry's external
