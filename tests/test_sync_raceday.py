@@ -1,17 +1,20 @@
 """Race day end to end: pull, reads arrive, score, push as the race goes, final results.
 
 The fake RunSignUp runs over a real socket; the CLI is driven in-process (CliRunner) with
-credentials from the environment, the reads go in through the listener's exactly-once
-writer as CT01_33 lines, and scoring is ``score_race``, exactly as on a timing laptop.
+credentials from the environment; the simulated race's reads are CT01_33 files played by
+``p88 replay``'s client into ``p88 listen``'s listener over TCP on 127.0.0.1, window by
+window; scoring is ``score_race``, exactly as on a timing laptop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import secrets
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -19,10 +22,11 @@ import pytest
 from typer.testing import CliRunner
 
 from p88.cli.main import app
+from p88.listener import Listener, ListenOptions
+from p88.protocol.replay import ReplayConfig, replay
+from p88.sim.plan import plan_clients
 from p88.store import connect
-from p88.store.ingest import import_lines
 from p88.store.results import PointRule, ScoreOptions, ensure_race, score_race
-from p88.store.spool import SessionInfo
 from tests.fake_runsignup import FakeRunSignUp, serving
 
 DAY = date(2026, 6, 7)
@@ -72,14 +76,36 @@ def simulate(chips: dict[str, str], seed: int) -> tuple[list[tuple[datetime, str
     return crossings, dnf
 
 
-def ct33(crossings: list[tuple[datetime, str, str]], seq: dict[str, int]) -> list[bytes]:
-    """The crossings as a ChronoTrack controller sends them (sequence per location)."""
+def ct33(crossings: list[tuple[datetime, str, str]], seq: dict[str, int], path: Path) -> Path:
+    """The crossings as a ChronoTrack controller records them (ISO times, sequence per point)."""
     lines = []
     for moment, location, chip in crossings:
         seq[location] = seq.get(location, 0) + 1
-        clock = moment.strftime("%H:%M:%S.%f")[:11]
-        lines.append(f"CT01_33~{seq[location]}~{location}~{chip}~{clock}~1~R1~1".encode())
-    return lines
+        clock = moment.isoformat(timespec="milliseconds")[:-1]
+        lines.append(f"CT01_33~{seq[location]}~{location}~{chip}~{clock}~1~R1~1\n")
+    path.write_text("".join(lines))
+    return path
+
+
+def listen_and_replay(db_url: str, spool: Path, capture: Path) -> None:
+    """Start p88's listener on a free port, play the capture into it over TCP, stop it."""
+
+    async def main() -> None:
+        listener = Listener(db_url, ListenOptions(spool_dir=spool, port=0, session="river-run"))
+        stop, ready = asyncio.Event(), asyncio.Event()
+        task = asyncio.create_task(listener.run(stop, ready=ready))
+        await asyncio.wait_for(ready.wait(), 20)
+        try:
+            assert listener.server is not None
+            plan = plan_clients([capture], day0=DAY, event="river-run")
+            config = ReplayConfig("127.0.0.1", listener.server.bound_port, speed=None,
+                                  linger_s=0.2, give_up_s=15)  # fmt: skip
+            await asyncio.wait_for(replay(plan, config), 60)
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 30)
+
+    asyncio.run(main())
 
 
 def prelim(fake: FakeRunSignUp, final: bool = False) -> Any:
@@ -88,7 +114,9 @@ def prelim(fake: FakeRunSignUp, final: bool = False) -> Any:
 
 
 @pytest.mark.slow
-def test_race_day_pull_score_push_final(rsu_env: str, fake: FakeRunSignUp, db_url: str) -> None:
+def test_race_day_pull_score_push_final(
+    rsu_env: str, fake: FakeRunSignUp, db_url: str, tmp_path: Path
+) -> None:
     fake.tick()
     ids = fake.add(EVENT, 150, seed=3)
     with connect(db_url, autocommit=True) as conn:
@@ -109,14 +137,20 @@ def test_race_day_pull_score_push_final(rsu_env: str, fake: FakeRunSignUp, db_ur
     seq: dict[str, int] = {}
     windows = [GUN + timedelta(minutes=m) for m in (20, 40, 60, 200)]
     done = 0
-    with connect(db_url) as feed, connect(db_url, autocommit=True) as conn:
+    with connect(db_url, autocommit=True) as conn:
         for n, until in enumerate(windows):
             batch = [c for c in crossings[done:] if c[0] < until]
             done += len(batch)
-            loaded = import_lines(feed, SessionInfo("river-run", session_date=DAY),
-                                  ct33(batch, seq))  # fmt: skip
+            listen_and_replay(db_url, tmp_path / "spool", ct33(batch, seq, tmp_path / f"w{n}.ct33"))
+            session = conn.execute(
+                "SELECT id FROM timing_sessions WHERE session_name = 'river-run'"
+            ).fetchone()[0]  # type: ignore[index]
+            stored = conn.execute(
+                "SELECT count(*) FROM timing_reads WHERE session_id = %s", (session,)
+            ).fetchone()
+            assert stored == (done,)  # every read of the window arrived, once
             opts = ScoreOptions(points=points if n == 0 else None)
-            score_race(conn, race, loaded.session_id, opts)
+            score_race(conn, race, session, opts)
             pushed = cli("sync", "runsignup", "push", "--race", str(race))
             assert pushed["final"] is False and pushed["created_set"] == (n == 0)
             rs = prelim(fake)
@@ -148,7 +182,7 @@ def test_race_day_pull_score_push_final(rsu_env: str, fake: FakeRunSignUp, db_ur
         assert again.exit_code == 0
         assert [json.loads(doc)["sent"] for doc in _docs(again.stdout)] == [0, 0]
 
-        score_race(conn, race, loaded.session_id, ScoreOptions(final=True))
+        score_race(conn, race, session, ScoreOptions(final=True))
         final = cli("sync", "runsignup", "push", "--race", str(race), "--final")
     assert final["final"] and final["created_set"] and final["sent"] == 150
     fin = prelim(fake, final=True)
