@@ -112,7 +112,10 @@ def test_pull_20000_in_pages_then_50_changes(
     assert person == (user["first_name"], user["last_name"], user["gender"],
                       date.fromisoformat(user["dob"]), "Hartford", "CT", user["email"])  # fmt: skip
 
+    stamp = "SELECT max(updated_at), count(*), (SELECT pulled_at FROM sync_links) FROM ct_results"
+    before = conn.execute(stamp).fetchone()
     again = pull(conn, rsu, race, fake, per_page=1000)  # nothing changed: nothing written
+    assert conn.execute(stamp).fetchone() == before
     last_second = [r for r in ids if fake.participants[r]["last_modified"] == fake.clock]
     assert again.incremental and again.fetched == len(last_second) == again.seen_again
     assert (again.new, again.changed) == (0, 0)
