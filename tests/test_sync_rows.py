@@ -94,3 +94,6 @@ def test_changed_rows_sends_only_differences_and_clears_splits_that_went() -> No
         1: {"bib_num": "1", "clock_time": "0:40:00.00", "split-9": "X"},
         3: {"bib_num": "3", "clock_time": "DNF", "chip_time": "DNF"},
     }
+    held[4] = {"registration_id": 44, "bib_num": "4", "split-9": "0:21:00.00"}
+    assert changed_rows(now, held)[4] == {"registration_id": 44, "bib_num": "4", "split-9": "X"}
+    assert changed_rows(now, {4: {"registration_id": 44, "bib_num": "4"}}).get(4) is None

@@ -447,3 +447,30 @@ def test_a_new_split_point_is_declared_with_the_existing_ids_kept(
         ("HALF", True), ("8K", False),
     ]  # fmt: skip
     assert push_runsignup(conn, rsu, race_id=race).splits_declared is False
+
+
+def test_a_withdrawn_split_of_a_runner_still_out_on_course_is_cleared(
+    conn: psycopg.Connection[Any], rsu: RunSignUp, fake: FakeRunSignUp, race: int
+) -> None:
+    spread(fake, 4)
+    pull(conn, rsu, race, fake)
+    _results(conn, race, 4)
+    conn.execute(
+        "UPDATE ct_results SET status = NULL, chip_time = NULL, gun_time = NULL WHERE race_id = %s",
+        (race,),
+    )  # mid-race: splits only, nobody finished
+    assert push_runsignup(conn, rsu, race_id=race).sent == 4
+    (rs,) = fake.result_sets.values()
+    split = f"split-{rs.splits[0]['split_id']}"
+    assert all(split in v and "clock_time" not in v for v in rs.results.values())
+    gone = conn.execute(
+        "DELETE FROM ct_splits WHERE result_id = (SELECT min(result_id) FROM ct_splits "
+        "WHERE race_id = %s) RETURNING result_id",
+        (race,),
+    ).fetchone()[0]  # type: ignore[index]
+    reg = conn.execute(
+        "SELECT registration_id FROM sync_registrations WHERE result_id = %s", (gone,)
+    ).fetchone()[0]  # type: ignore[index]
+    assert push_runsignup(conn, rsu, race_id=race).sent == 1
+    assert split not in rs.results[str(reg)]
+    assert push_runsignup(conn, rsu, race_id=race).sent == 0

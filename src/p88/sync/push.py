@@ -31,6 +31,7 @@ from p88.sync.results_rows import (
     SplitPoint,
     changed_rows,
     current_rows,
+    identity,
     split_points,
 )
 from p88.sync.state import Link, load_pushed, save_link, save_pushed
@@ -209,7 +210,8 @@ def push_runsignup(
         chunk = ids[i : i + batch]
         client.call(_results_request(link, set_num, [rows[r] for r in chunk]))
         with conn.transaction():
-            save_pushed(conn, race_id, PROVIDER, set_num, {r: now[r] for r in chunk})
+            save_pushed(conn, race_id, PROVIDER, set_num,
+                        {r: now.get(r) or identity(rows[r]) for r in chunk})  # fmt: skip
         summary.sent += len(chunk)
         summary.batches += 1
         if progress:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 CLEAR = "X"
 STATUS_TIMES = ("DNF", "DNS", "DQ")
+IDENTITY = ("registration_id", "bib_num", "chip_num", "first_name", "last_name")
 
 
 def clock_text(d: timedelta) -> str:
@@ -113,7 +114,13 @@ def current_rows(
 def changed_rows(
     now: dict[int, dict[str, Any]], held: dict[int, dict[str, Any]]
 ) -> dict[int, dict[str, Any]]:
-    """The rows to send: new or different from what RunSignUp holds, with "X" for gone splits."""
+    """The rows to send: new or different from what RunSignUp holds, with "X" for gone splits.
+
+    An entry that has nothing left to say (its only splits withdrawn by a rescore) is sent
+    with its identity and "X" for those splits. A clock or chip time cannot be withdrawn
+    through ``full-results`` (the documentation names no way), so it stays until the
+    final result set replaces the preliminary one.
+    """
     out: dict[int, dict[str, Any]] = {}
     for rid, row in now.items():
         before = held.get(rid)
@@ -124,4 +131,13 @@ def changed_rows(
             if key.startswith("split-") and key not in row:
                 send[key] = CLEAR
         out[rid] = send
+    for rid, before in held.items():
+        gone = [k for k in before if k.startswith("split-")]
+        if rid not in now and gone:
+            out[rid] = {**identity(before), **dict.fromkeys(gone, CLEAR)}
     return out
+
+
+def identity(row: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a row that say who it is, without any time."""
+    return {k: v for k, v in row.items() if k in IDENTITY}
