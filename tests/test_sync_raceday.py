@@ -246,8 +246,13 @@ def test_dry_run_push_shows_requests_without_credentials(
     fake.tick()
     fake.add(EVENT, 4)
     race = ensure_race(conn, partner="P", event="E", event_date=DAY, race="5K", distance_m=5000)
-    cli("sync", "runsignup", "pull", "--race", str(race), "--race-id", "4242", "--event-id",
-        str(EVENT))  # fmt: skip
+    pulled = runner.invoke(app, ["sync", "runsignup", "pull", "--race", str(race), "--race-id",
+                                 "4242", "--event-id", str(EVENT)])  # fmt: skip
+    assert pulled.exit_code == 0
+    assert pulled.stdout.startswith(
+        f"Race {race} <- RunSignUp race 4242 event {EVENT} (every participant): 4 fetched in "
+        "1 page(s); wrote 4 new and 0 changed, 0 unchanged, 0 without a bib yet ("
+    )
     conn.execute("UPDATE ct_results SET status = 'DNS' WHERE race_id = %s", (race,))
     before = len(fake.log)
     result = runner.invoke(app, ["sync", "runsignup", "push", "--race", str(race), "--dry-run"])

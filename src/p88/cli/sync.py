@@ -129,11 +129,14 @@ def _pull_report(s: PullSummary, as_json: bool) -> None:
         f"{s.changed} changed, {s.unchanged} unchanged, {s.no_bib} without a bib yet "
         f"({s.seconds:.2f} s).",
         markup=False,
+        soft_wrap=True,
     )
     for c in s.changes:
-        out.print(f"  changed: {c}", markup=False)
-    if any(c.get("field") == "chip" or "chip" in c for c in s.changes) and not s.dry_run:
-        out.print("Chips changed: rescore with p88 results score --full.", markup=False)
+        out.print(f"  changed: {c}", markup=False, soft_wrap=True)
+    if any(c.get("field") == "chip" for c in s.changes):
+        out.print(
+            "Chips changed: rescore with p88 results score --full.", markup=False, soft_wrap=True
+        )
 
 
 @runsignup.command()
@@ -202,14 +205,18 @@ def _push_report(s: PushSummary, as_json: bool) -> None:
         print_json(data)
         return
     if s.dry_run:
-        out.print(f"Dry run: {s.sent} row(s) would be sent in these requests:", markup=False)
+        out.print(
+            f"Dry run: {s.sent} row(s) would be sent in these requests:",
+            markup=False,
+            soft_wrap=True,
+        )
         for r in s.requests:
             body = (
                 r.body
                 if not isinstance(r.body, dict) or "results" not in r.body
                 else {"results": f"[{len(r.body['results'])} rows, first: {r.body['results'][:1]}]"}
             )
-            out.print(f"  {r.method} {r.path} {r.params} {body}", markup=False)
+            out.print(f"  {r.method} {r.path} {r.params} {body}", markup=False, soft_wrap=True)
         return
     kind = "final" if s.final else "preliminary"
     made = " (created)" if s.created_set else ""
@@ -218,9 +225,12 @@ def _push_report(s: PushSummary, as_json: bool) -> None:
         f"{s.sent} of {s.rows} row(s) sent in {s.batches} request(s)"
         f"{', splits declared' if s.splits_declared else ''} ({s.seconds:.2f} s).",
         markup=False,
+        soft_wrap=True,
     )
     if s.cleared_preliminary is not None:
-        out.print(f"Preliminary result set {s.cleared_preliminary} emptied.", markup=False)
+        out.print(
+            f"Preliminary result set {s.cleared_preliminary} emptied.", markup=False, soft_wrap=True
+        )
 
 
 @raceroster.command("import")
@@ -255,6 +265,7 @@ def roster_import(
         f"participant(s), {s.participants_matched} known, {len(result.changes)} bib/chip "
         "change(s).",
         markup=False,
+        soft_wrap=True,
     )
 
 
@@ -283,4 +294,4 @@ def roster_export(
     if as_json:
         print_json({"race_id": race, "what": what, "rows": n, "file": str(output)})
     else:
-        out.print(f"Wrote {n} row(s) to {output}.", markup=False)
+        out.print(f"Wrote {n} row(s) to {output}.", markup=False, soft_wrap=True)
