@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 import p88.sync
+from p88.errors import ConfigError
 from p88.store.results.agegroups import AgeGroups
-from p88.sync import SyncError
+from p88.sync import Credentials, RunSignUp, SyncError
 from p88.sync.http import participant_rows
 from p88.sync.pull import _high_water
 from p88.sync.registrations import Registration, parse_participants
@@ -97,3 +98,8 @@ def test_changed_rows_sends_only_differences_and_clears_splits_that_went() -> No
     held[4] = {"registration_id": 44, "bib_num": "4", "split-9": "0:21:00.00"}
     assert changed_rows(now, held)[4] == {"registration_id": 44, "bib_num": "4", "split-9": "X"}
     assert changed_rows(now, {4: {"registration_id": 44, "bib_num": "4"}}).get(4) is None
+
+
+def test_a_base_url_that_is_not_http_is_refused_before_any_request() -> None:
+    with pytest.raises(ConfigError, match="runsignup_url must be an http"):
+        RunSignUp("runsignup.com/Rest", Credentials("k", "s"))

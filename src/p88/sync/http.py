@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from p88.errors import ConfigError
 from p88.sync.errors import RemoteRefused, RemoteUnavailable
 
 DEFAULT_URL = "https://runsignup.com/Rest/"
@@ -93,6 +94,11 @@ class RunSignUp:
         max_wait: float = 8.0,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"runsignup_url must be an http(s) URL, got {base_url!r}",
+                hint=f"set P88_RUNSIGNUP_URL, or leave it unset for {DEFAULT_URL}",
+            )
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self._creds = credentials
         self._client = httpx.Client(
