@@ -16,6 +16,7 @@ from p88.sync import (
     Credentials,
     RemoteRefused,
     RemoteUnavailable,
+    Request,
     RunSignUp,
     SyncError,
     pull_runsignup,
@@ -474,3 +475,26 @@ def test_a_withdrawn_split_of_a_runner_still_out_on_course_is_cleared(
     assert push_runsignup(conn, rsu, race_id=race).sent == 1
     assert split not in rs.results[str(reg)]
     assert push_runsignup(conn, rsu, race_id=race).sent == 0
+
+
+def test_the_fake_keeps_a_blank_split_and_clears_an_x(
+    conn: psycopg.Connection[Any], rsu: RunSignUp, fake: FakeRunSignUp, race: int
+) -> None:
+    """The merge rule p88 relies on (leaving a split out keeps it), as the fake enforces it."""
+    ids = spread(fake, 2)
+    pull(conn, rsu, race, fake)
+    _results(conn, race, 2)
+    push_runsignup(conn, rsu, race_id=race)
+    (rs,) = fake.result_sets.values()
+    split = f"split-{rs.splits[0]['split_id']}"
+    kept = rs.results[str(ids[0])][split]
+    path = f"race/{fake.race_id}/results/full-results"
+    params = {"event_id": EVENT, "individual_result_set_id": rs.id, "request_format": "json"}
+    rsu.call(Request("POST", path, params, {"results": [{"registration_id": ids[0], split: ""}]}))
+    assert rs.results[str(ids[0])][split] == kept
+    rsu.call(Request("POST", path, params, {"results": [{"bib_num": "1", split: "X"}]}))
+    assert split not in rs.results[str(ids[0])]
+    with pytest.raises(RemoteRefused, match="first_name and last_name are required"):
+        rsu.call(Request("POST", path, params, {"results": [{"bib_num": "999", split: "X"}]}))
+    with pytest.raises(RemoteRefused, match="unknown split"):
+        rsu.call(Request("POST", path, params, {"results": [{"bib_num": "1", "split-1": "X"}]}))
