@@ -44,9 +44,7 @@ def import_file(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from p88.store import connect
-    from p88.store.ingest import import_lines
-    from p88.store.spool import SessionInfo
+    from p88.store import SessionInfo, connect, import_lines
 
     try:
         session_date = date.fromisoformat(day) if day else None

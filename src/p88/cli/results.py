@@ -16,7 +16,7 @@ from p88.cli._app import err, is_terminal, out, print_json, state
 from p88.errors import P88Error
 
 if TYPE_CHECKING:
-    from p88.store.results import RaceStanding, ScoreSummary
+    from p88.store import OfficialResult, ScoreSummary
 
 app = typer.Typer(
     help="Results: score a race from a session's reads, import CSV files, show standings.\n\n"
@@ -30,7 +30,7 @@ def _working(what: str, as_json: bool) -> AbstractContextManager[object]:
     return err.status(f"{what}…") if is_terminal() and not as_json else nullcontext()
 
 
-def _standing_json(r: RaceStanding) -> dict[str, object]:
+def _standing_json(r: OfficialResult) -> dict[str, object]:
     """A standings row as ``--json`` has always printed it."""
     return {
         "place": r.place, "bib": r.bib, "name": r.name, "sex": r.sex, "age_group": r.age_group,
@@ -91,12 +91,12 @@ def score(
 
     Example: p88 results score --session 1 --race 1 --start START --finish FINISH --every 5
     """
-    from p88.store import connect
-    from p88.store.results import (
+    from p88.store import (
         AgeGroups,
         PointRule,
         ScoreOptions,
         apply_tag_map,
+        connect,
         read_tag_map,
         resolve_session,
         score_race,
@@ -190,9 +190,7 @@ def import_(
 
     Example: p88 results import results.csv --race 3 --map 'Runner No=bib'
     """
-    from p88.store import connect
-    from p88.store.results import import_file
-    from p88.store.results.columns import parse_map
+    from p88.store import connect, import_file, parse_map
 
     mapping = parse_map(map_)
     with connect(state(ctx).database_url(), autocommit=True) as conn:
@@ -223,8 +221,7 @@ def new_race(
 
     Example: p88 results new-race --partner 'Big River' --event 'Hartford 10K' --date 2025-06-01 --race 10K --distance 10K --start 08:00
     """  # noqa: E501
-    from p88.store import connect
-    from p88.store.results import ensure_race, parse_distance
+    from p88.store import connect, ensure_race, parse_distance
 
     try:
         day = date.fromisoformat(on)
@@ -265,12 +262,12 @@ def standings(
 
     Example: p88 results standings --race 1 --limit 10
     """
-    from p88.store import connect
-    from p88.store.results import race_standings
+    from p88.store import connect, official_standings, run
 
     with connect(state(ctx).database_url(), autocommit=True) as conn:
-        rows = race_standings(
-            conn, race, limit=limit, sex=sex.upper() if sex else None, everyone=True
+        rows = run(
+            conn,
+            official_standings(race, limit=limit, sex=sex.upper() if sex else None, everyone=True),
         )
     if as_json:
         print_json([_standing_json(r) for r in rows])

@@ -38,7 +38,7 @@ def serve(
     Example: p88 serve --port 8088
     """
     from p88.serve import ServeOptions, check_binding, check_port, run
-    from p88.store import connect, describe, status
+    from p88.store import connect, describe, require_current
 
     settings = state(ctx).settings()
     bind = host or settings.get("serve_host") or "127.0.0.1"
@@ -47,14 +47,7 @@ def serve(
     check_binding(bind, token_file)
     url = state(ctx).database_url()
     with connect(url, autocommit=True) as conn:
-        pending = status(conn).pending
-    if pending:
-        err.print(
-            f"warning: {len(pending)} migration(s) pending on {describe(url)}; "
-            "run 'p88 db migrate'",
-            markup=False,
-            soft_wrap=True,
-        )
+        require_current(conn)  # once, here: no query keeps a fallback for an old schema
     err.print(
         f"p88 serve: http://{bind}:{chosen_port}/ on {describe(url)}", markup=False, soft_wrap=True
     )

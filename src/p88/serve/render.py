@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from p88.store.reads import format_read_time
+from p88.store import format_read_time
 
 
 def value_json(value: Any) -> Any:

@@ -19,12 +19,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, HTTPException, Query
 from fastapi.responses import StreamingResponse
 
+from p88 import store
 from p88.serve.auth import Scope
 from p88.serve.db import Database, DatabaseGone
 from p88.serve.deps import DbDep, HubDep, LocationParam, ScopeDep, SessionParam
 from p88.serve.errors import bad_request, documented
 from p88.serve.hub import LOOKBACK, Event, Hub, Subscriber, sse_text
-from p88.store import reads
 
 HEARTBEAT_S = 15.0
 RETRY_MS = 2000
@@ -96,7 +96,7 @@ async def stream(
     first: list[dict[str, Any]] = []
     try:
         if after is not None:  # the first page now, so an outage is a 503, not a broken stream
-            first = await db.run(reads.reads_after, after, **filters)
+            first = await db.run(store.run, store.reads_after(after, **filters))
     except BaseException:
         hub.unsubscribe(sub)
         raise
@@ -125,13 +125,13 @@ async def _events(
             sent.update(row["id"] for row in page)
             caught_max = max(caught_max, page[-1]["id"])
             yield "".join(sse_text(row) for row in page)
-            if len(page) < reads.MAX_LIMIT:
+            if len(page) < store.MAX_LIMIT:
                 break
             if len(sent) >= CATCHUP_PER_CONNECTION:
                 yield "retry: 100\n\n"  # come straight back for the rest
                 return
             try:
-                page = await db.run(reads.reads_after, page[-1]["id"], **filters)
+                page = await db.run(store.run, store.reads_after(page[-1]["id"], **filters))
             except DatabaseGone:
                 return
         while True:

@@ -19,7 +19,7 @@ from typing import Literal
 from p88 import __version__
 from p88.errors import P88Error
 from p88.protocol.client import ClientOptions
-from p88.sim.feed import Feed, load_feeds
+from p88.protocol.feed import Feed, load_feeds
 
 ClientMode = Literal["auto", "one", "per-file"]
 DEFAULT_NAME = "p88-replay"

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from p88.store.results.agegroups import AgeGroups
 from p88.store.results.crossings import Timing
+from p88.store.results.guns import elapsed
+from p88.store.results.guns import hundredths as _hundredths
 
 if TYPE_CHECKING:
     import psycopg
@@ -82,11 +84,6 @@ def load_entries(
     return [Entry(*row) for row in rows]
 
 
-def _hundredths(d: timedelta) -> timedelta:
-    """Round to the hundredth, the resolution of a ChronoTrack read."""
-    return timedelta(microseconds=round(d / timedelta(microseconds=10_000)) * 10_000)
-
-
 def outcome(
     entry: Entry,
     timing: Timing,
@@ -102,7 +99,7 @@ def outcome(
     reference = timing.start or gun
     if timing.finish is not None and reference is not None:
         chip = _hundredths(timing.finish - reference)
-        gun_time = _hundredths(timing.finish - gun) if gun is not None else None
+        gun_time = elapsed(timing.finish, gun)
         pace = _hundredths(chip * (METRES_PER_MILE / distance_m))
         if distance_m / max(chip.total_seconds(), 0.01) > FASTEST_MPS:
             notes.append("impossible time: faster than world-record pace")
