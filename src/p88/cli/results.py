@@ -190,11 +190,11 @@ def import_(
 
     Example: p88 results import results.csv --race 3 --map 'Runner No=bib'
     """
-    from p88.store import connect, import_file, parse_map
+    from p88.store import connect, import_results_file, parse_map
 
     mapping = parse_map(map_)
     with connect(state(ctx).database_url(), autocommit=True) as conn:
-        s = import_file(conn, file, race_id=race, event_id=event, mapping=mapping)
+        s = import_results_file(conn, file, race_id=race, event_id=event, mapping=mapping)
     if as_json:
         print_json(s.__dict__)
     else:

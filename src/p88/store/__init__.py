@@ -82,7 +82,6 @@ from p88.store.results import (
     apply_tag_map,
     elapsed,
     ensure_race,
-    import_file,
     parse_distance,
     pick_race_gun,
     race_gun,
@@ -92,6 +91,7 @@ from p88.store.results import (
     score_race,
     update_places,
 )
+from p88.store.results import import_file as import_results_file
 from p88.store.results.columns import parse_map
 from p88.store.spool import ConnectionRow, GunRow, ReadRow, RejectRow, SessionInfo
 
@@ -157,7 +157,7 @@ __all__ = [
     "first_crossing",
     "format_read_time",
     "header_figures",
-    "import_file",
+    "import_results_file",
     "import_lines",
     "import_reads",
     "latest_reads",
