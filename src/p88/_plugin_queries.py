@@ -1,7 +1,8 @@
 """The plugin API's read queries: the store's plans, run on a plugin's sync connection.
 
 Private: plugins import these names from :mod:`p88.plugin`, which loads this module on
-first use so that listing plugin commands never imports the store.
+first use so that listing plugin commands never imports the store (its list of names,
+``_FROM_READS``, is there).
 """
 
 from __future__ import annotations
@@ -14,34 +15,20 @@ from p88.store import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     PointStanding,
-    SessionSummary,
-    Stats,
     clamp_limit,
     current_session,
-    format_read_time,
     list_sessions,
     load_roster,
     location_order,
     point_standings,
     run,
 )
+from p88.store import SessionSummary as SessionSummary
+from p88.store import Stats as Stats
+from p88.store import format_read_time as format_read_time
 from p88.store import reads_after as _reads_after
 from p88.store import recent_reads as _recent_reads
 from p88.store import stats as _stats
-
-__all__ = [
-    "Crossing",
-    "SessionSummary",
-    "Stats",
-    "current_session_id",
-    "first_crossings",
-    "format_read_time",
-    "locations",
-    "reads_after",
-    "recent_reads",
-    "sessions",
-    "stats",
-]
 
 #: A runner's place at a timing point (the name plugins have always used).
 Crossing = PointStanding

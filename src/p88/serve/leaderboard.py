@@ -33,11 +33,11 @@ def leaderboard_json(
     exists, owner = store.run(conn, store.session_partner(session_id))
     if not exists or (partner_id is not None and owner != partner_id):
         return None
-    names = store.run(conn, store.location_order(session_id))
+    roster = store.run(conn, store.load_roster(session_id))
+    names = list(roster.locations)
     point = location if location is not None else store.default_point(names)
     standings: list[store.PointStanding] = []
     if point:
-        roster = store.run(conn, store.load_roster(session_id))
         plan = store.point_standings(session_id, point, roster, limit=store.clamp_limit(limit))
         standings = store.run(conn, plan)
     return {

@@ -18,24 +18,19 @@ from typing import Any
 from psycopg import sql
 
 from p88.store.queries.plan import Plan, Query
+from p88.store.queries.races import RankedResult
 from p88.store.queries.timing import GUNS, Roster, elapsed, first_crossing, references
 from p88.store.results.crossings import Read
 
 STANDINGS_LIMIT = 10_000
 
 
-@dataclass(frozen=True)
-class PointStanding:
-    """One runner's place at a timing point; ``place`` and ``gap`` count within the
-    filter. ``time`` runs from the runner's gun (``None`` without one)."""
+@dataclass(frozen=True, kw_only=True)
+class PointStanding(RankedResult):
+    """One runner's place at a timing point (a ranked line, and the read that timed it);
+    ``place`` and ``gap`` count within the filter; ``time`` runs from the runner's gun,
+    else their start-mat crossing (``None`` with neither)."""
 
-    place: int
-    bib: str
-    name: str | None
-    sex: str | None
-    age_group: str | None
-    time: timedelta | None
-    gap: timedelta | None
     crossed_at: datetime
     read_id: int
 

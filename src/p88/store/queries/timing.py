@@ -16,8 +16,7 @@ same rules as results scoring (:mod:`p88.store.results.guns`,
   ``live_ranking`` ranks by).
 
 A tag with no entry gets the session's first gun and the default point rule (first read,
-10 s dead time; the last read on the start mat). Without the results tables every
-function still works and names are empty.
+10 s dead time; the last read on the start mat); a session without races has no names.
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property, lru_cache
 from typing import Any
 
 from psycopg import sql
@@ -33,7 +33,7 @@ from p88.store.queries.locations import location_order, start_point
 from p88.store.queries.plan import Plan, Query
 from p88.store.results.crossings import USED, Read, time_entry
 from p88.store.results.guns import elapsed, pick_race_gun, runner_gun
-from p88.store.results.points import PointRule
+from p88.store.results.points import Kind, PointRule
 
 __all__ = [
     "GUNS",
@@ -136,6 +136,10 @@ class Roster:
         race = self.race_of(tag)
         if race is not None and race.points:
             return next((p.location for p in race.points.values() if p.kind == "start"), None)
+        return self._named_start
+
+    @cached_property
+    def _named_start(self) -> str | None:
         return start_point(list(self.locations))
 
     def rule_for(self, tag: str, point: str) -> PointRule:
@@ -145,7 +149,7 @@ class Roster:
         race = self.race_of(tag)
         if race is not None and point in race.points:
             return race.points[point]
-        return PointRule(point, "start" if point == self.start_point(tag) else "split")
+        return _default_rule(point, "start" if point == self.start_point(tag) else "split")
 
     def tags_named(self, text: str) -> list[str]:
         """Tags of runners whose bib is ``text`` or whose name contains it (any case)."""
@@ -159,6 +163,11 @@ class Roster:
         sexes = {r.sex for r in self.runners.values() if r.sex}
         groups = {r.age_group for r in self.runners.values() if r.age_group}
         return sorted(sexes), sorted(groups, key=_age_key)
+
+
+@lru_cache(maxsize=256)
+def _default_rule(point: str, kind: Kind) -> PointRule:
+    return PointRule(point, kind)
 
 
 def _age_key(group: str) -> tuple[int, str]:
@@ -208,12 +217,9 @@ def _parse_ts(text: str) -> datetime:
 
 
 def load_roster(session_id: int) -> Plan[Roster]:
-    """The session's entries and races (races whose ``session_id`` is this session; a tag
-    in two races counts for the newest); empty without the results tables."""
+    """The session's points, entries and races (races whose ``session_id`` is this
+    session; a tag in two races counts for the newest)."""
     locations = tuple((yield from location_order(session_id)))
-    exists = yield Query(sql.SQL("SELECT to_regclass('ct_results') IS NOT NULL"))
-    if not exists[0][0]:
-        return Roster(locations=locations)
     params: dict[str, Any] = {"s": session_id}
     races = yield Query(_RACES, params)
     if not races:
