@@ -58,15 +58,16 @@ def point_standings(
     by_tag: dict[str, list[Read]] = defaultdict(list)
     for tag, read_id, ts, _ in rows:
         by_tag[tag].append(Read(ts, read_id, point))
-    mine = [tag for tag in by_tag if _in_filter(roster, tag, sex, age_group)]
-    refs = yield from references(session_id, roster, mine, guns)
-    ranked: list[tuple[str, Read, timedelta | None]] = []
-    for tag in mine:
-        crossing = first_crossing(
-            by_tag[tag], roster.rule_for(tag, point), roster.gun_for(tag, guns)
-        )
+    runner_guns = roster.guns_for(
+        (tag for tag in by_tag if _in_filter(roster, tag, sex, age_group)), guns
+    )
+    crossings: dict[str, Read] = {}
+    for tag, gun in runner_guns.items():
+        crossing = first_crossing(by_tag[tag], roster.rule_for(tag, point), gun)
         if crossing is not None:
-            ranked.append((tag, crossing, elapsed(crossing.ts, refs[tag])))
+            crossings[tag] = crossing
+    refs = yield from references(session_id, roster, runner_guns, crossings)
+    ranked = [(tag, c, elapsed(c.ts, refs[tag])) for tag, c in crossings.items()]
     ranked.sort(key=_rank_key)
     out: list[PointStanding] = []
     leader = ranked[0][2] if ranked else None

@@ -190,7 +190,7 @@ def max_read_id() -> Plan[int]:
 
 def _timed(session_id: int, rows: list[tuple[Any, ...]], roster: Roster) -> Plan[list[TimedRead]]:
     guns = rows[0][6] if rows else []
-    refs = yield from references(session_id, roster, {r[3] for r in rows}, guns)
+    refs = yield from references(session_id, roster, roster.guns_for({r[3] for r in rows}, guns))
     return [
         TimedRead(read_id, at, point, tag, roster.name(tag), elapsed(at, refs[tag]), reader, ant)
         for read_id, at, point, tag, reader, ant, _ in rows

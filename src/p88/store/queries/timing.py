@@ -116,19 +116,31 @@ class Roster:
         runner = self.runners.get(tag)
         return runner.name if runner else None
 
+    @cached_property
+    def _by_id(self) -> dict[int, RaceTiming]:
+        return {r.id: r for r in self.timings}
+
     def race_of(self, tag: str) -> RaceTiming | None:
         runner = self.runners.get(tag)
-        if runner is None:
-            return None
-        return next((r for r in self.timings if r.id == runner.race_id), None)
+        return self._by_id.get(runner.race_id) if runner and runner.race_id else None
 
     def gun_for(self, tag: str, guns: Sequence[datetime]) -> datetime | None:
         """The gun that applies to this tag's reads, given the session's gun events."""
-        race = self.race_of(tag)
-        if race is None:
-            return pick_race_gun(guns, None)[0]
-        wave = self.runners[tag].wave
-        return runner_gun(pick_race_gun(guns, race.start_time)[0], race.waves, wave)
+        return self.guns_for([tag], guns)[tag]
+
+    def guns_for(self, tags: Iterable[str], guns: Sequence[datetime]) -> dict[str, datetime | None]:
+        """``gun_for`` of many tags (each race's gun is picked once)."""
+        race_guns = {r.id: pick_race_gun(guns, r.start_time)[0] for r in self.timings}
+        unattached = pick_race_gun(guns, None)[0]
+        out: dict[str, datetime | None] = {}
+        for tag in tags:
+            race = self.race_of(tag)
+            out[tag] = (
+                runner_gun(race_guns[race.id], race.waves, self.runners[tag].wave)
+                if race is not None
+                else unattached
+            )
+        return out
 
     def start_point(self, tag: str) -> str | None:
         """The start mat for this tag: their race's saved start point, else the session's
@@ -185,13 +197,24 @@ def first_crossing(reads: Sequence[Read], rule: PointRule, gun: datetime | None)
 
 
 def references(
-    session_id: int, roster: Roster, tags: Iterable[str], guns: Sequence[datetime]
+    session_id: int,
+    roster: Roster,
+    guns: Mapping[str, datetime | None],
+    known: Mapping[str, Read] | None = None,
 ) -> Plan[dict[str, datetime | None]]:
-    """Where each tag's clock starts for a display: the gun that applies to them, else
-    their first crossing of their start mat (one query, only when some tag has no gun)."""
-    refs: dict[str, datetime | None] = {tag: roster.gun_for(tag, guns) for tag in tags}
+    """Where each tag's clock starts for a display: the gun that applies to them (``guns``,
+    from ``Roster.guns_for``), else their first crossing of their start mat (one query,
+    only when some tag has no gun). ``known``: crossings already found, by tag (one
+    point's), reused when that point is the tag's start mat."""
+    refs = dict(guns)
     starts = {tag: roster.start_point(tag) for tag, gun in refs.items() if gun is None}
-    wanted = {tag: point for tag, point in starts.items() if point is not None}
+    wanted: dict[str, str] = {}
+    for tag, point in starts.items():
+        crossing = (known or {}).get(tag)
+        if crossing is not None and crossing.location == point:
+            refs[tag] = crossing.ts
+        elif point is not None:
+            wanted[tag] = point
     if not wanted:
         return refs
     rows = yield Query(
