@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request
 
-from p88.serve.auth import EVERYONE, Scope, find_grant, presented_token, resolve_partner
+from p88 import store
+from p88.serve.auth import EVERYONE, Scope, find_grant, presented_token
 from p88.serve.db import Database
 from p88.serve.hub import Hub
 
@@ -54,7 +55,7 @@ async def get_scope(request: Request) -> Scope:
     cache: dict[str | int, int] = request.app.state.partner_ids
     if grant.partner not in cache:
         db = get_db(request)
-        found = await db.run(resolve_partner, grant.partner)
+        found = await db.run(store.run, store.partner_id(grant.partner))
         if found is None:
             # A token for a partner the database does not know sees nothing, never everything.
             return Scope(-1)

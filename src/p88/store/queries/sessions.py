@@ -1,4 +1,5 @@
-"""Timing sessions: the list, the current one, finding one by id or name, who owns one.
+"""Timing sessions: the list, the current one, finding one by id or name, who owns one;
+and a partner by id or code.
 
 Tenancy: ``partner_id`` ``None`` means all partners (a local operator); an integer
 restricts the answer to that partner's sessions, so one timing company never sees
@@ -137,6 +138,16 @@ def session_partners(session_ids: Sequence[int]) -> Plan[dict[int, int | None]]:
         {"ids": list(session_ids)},
     )
     return {int(r[0]): (int(r[1]) if r[1] is not None else None) for r in rows}
+
+
+def partner_id(key: str | int) -> Plan[int | None]:
+    """A timing partner's id from its id or its code (``None`` if there is none): what a
+    ``p88 serve`` token names."""
+    if isinstance(key, int):
+        rows = yield Query(sql.SQL("SELECT id FROM timing_partners WHERE id = %(k)s"), {"k": key})
+    else:
+        rows = yield Query(sql.SQL("SELECT id FROM timing_partners WHERE code = %(k)s"), {"k": key})
+    return int(rows[0][0]) if rows else None
 
 
 def database_status(*, partner_id: int | None = None) -> Plan[DatabaseStatus]:
