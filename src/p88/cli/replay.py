@@ -122,8 +122,8 @@ def replay(
     import asyncio
 
     from p88.protocol.dates import date_options
+    from p88.protocol.feed import BadLine
     from p88.protocol.replay import ReplayConfig
-    from p88.sim.feed import BadLine
     from p88.sim.plan import parse_speed, plan_clients
     from p88.units import parse_clock
 
@@ -136,8 +136,7 @@ def replay(
     day0, days = date_options(day, files)
     on_race = None
     if race is not None:
-        from p88.store import connect
-        from p88.store.results.races import race_day
+        from p88.store import connect, race_day
 
         with connect(state(ctx).database_url(), autocommit=True) as conn:
             on_race = race_day(conn, race)

@@ -250,8 +250,7 @@ def roster_import(
 
     Example: p88 sync raceroster import participants.csv --race 1
     """
-    from p88.store import connect
-    from p88.store.results.columns import parse_map
+    from p88.store import connect, parse_map
     from p88.sync import import_export
 
     with connect(state(ctx).database_url(), autocommit=True) as conn:

@@ -16,8 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from p88.store.results.agegroups import AgeGroups
-from p88.store.results.importdb import load_races, write_rows
+from p88.store import AgeGroups, load_races, write_rows
 from p88.sync.errors import SyncError
 from p88.sync.http import RunSignUp
 from p88.sync.reassign import Move, apply_moves

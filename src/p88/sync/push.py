@@ -35,11 +35,11 @@ from p88.sync.results_rows import (
     split_points,
 )
 from p88.sync.state import Link, load_pushed, save_link, save_pushed
+from p88.units import MILE_M
 
 if TYPE_CHECKING:
     import psycopg
 
-METRES_PER_MILE = 1609.344
 Progress = Callable[[int, int], None]
 
 
@@ -110,7 +110,7 @@ def _splits_request(link: Link, set_id: int | str, points: list[SplitPoint],
         {
             "split_id": known.get(p.name),
             "split_name": p.name,
-            "split_distance": round(p.distance_m / METRES_PER_MILE, 3) if p.distance_m else None,
+            "split_distance": round(p.distance_m / MILE_M, 3) if p.distance_m else None,
             "split_distance_units": "M",
             "pace_type": "T",
             "approx_percent_time_complete": (

@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from p88.store.results import ImportSummary, import_file
-from p88.store.results import columns as col
-from p88.store.results.importer import _read_csv
+from p88.store import ImportSummary
+from p88.store import import_results_file as import_file
+from p88.store import read_csv_rows as _read_csv
+from p88.store import result_columns as col
 from p88.sync.errors import SyncError
 from p88.sync.reassign import Move, apply_moves
 from p88.sync.results_rows import clock_text

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from p88.store.results import columns as col
-from p88.store.results.agegroups import AgeGroups
+from p88.store import AgeGroups
+from p88.store import result_columns as col
 from p88.sync.errors import SyncError
 
 SHOWN = 10

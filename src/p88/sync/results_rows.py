@@ -23,18 +23,17 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import psycopg
 
+from p88.units import elapsed_text
+
 CLEAR = "X"
 STATUS_TIMES = ("DNF", "DNS", "DQ")
 IDENTITY = ("registration_id", "bib_num", "chip_num", "first_name", "last_name")
 
 
 def clock_text(d: timedelta) -> str:
-    """'1:02:03.45': hours, minutes, seconds and hundredths, as results sites show them."""
-    cs = round(d.total_seconds() * 100)
-    h, rest = divmod(cs, 360_000)
-    m, rest = divmod(rest, 6000)
-    s, hundredths = divmod(rest, 100)
-    return f"{h}:{m:02d}:{s:02d}.{hundredths:02d}"
+    """'1:02:03.45': hours, minutes, seconds and hundredths, as results sites show them
+    (truncated, as timing does: ``p88.units.elapsed_text``)."""
+    return elapsed_text(d)
 
 
 @dataclass(frozen=True)
