@@ -166,7 +166,7 @@ def s(minutes: int) -> timedelta:
 
 
 def test_elapsed_rule() -> None:
-    """From the runner's gun, rounded to the hundredth as scoring stores it."""
+    """From the runner's gun, truncated to the hundredth as scoring stores it."""
     gun = at("08:00:00.00")
     assert store.elapsed(gun + timedelta(seconds=3600.456), gun) == timedelta(
         seconds=3600.45
