@@ -180,6 +180,8 @@ class BatchResult:
     session_ids: tuple[int, ...] = ()
     positions: dict[StreamKey, int] = field(default_factory=dict)
     inserted_by_location: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: per connection key: (reads stored, reads seen, lines rejected)
+    by_conn: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
     @property
     def duplicates(self) -> int:
@@ -227,6 +229,7 @@ def write_batch(
                 cur.execute(_MARK, mark)
             if result.inserted:
                 notify(conn, ReadsCommitted(result.session_ids, result.max_id, result.inserted))
+    result.by_conn = {k: (c[0], c[1], c[2]) for k, c in batch.counts.items()}
     cache.ids.update(batch.new_ids)
     cache.locations.update(batch.new_locs)
     cache.stage_ready = cache.stage_ready or batch.staged

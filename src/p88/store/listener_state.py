@@ -1,0 +1,71 @@
+"""The listener's own queries: which session a restarted listener continues, and the
+``connection_log`` rows a killed listener left open.
+
+``p88.listener`` joins protocol and store and runs no SQL itself; what it needs to ask
+the database, beyond the writer's batches, lives here.
+
+A connection row is stamped (``session_info.listener``) with the listener that owns it,
+``host:port``: only one process can listen on a port, so when a listener starts, a row of
+the same ``host:port`` still open from before this start belongs to a run that ended
+without closing it (SIGKILL, power loss) and is closed with :data:`DANGLING_REASON`.
+"""
+
+from __future__ import annotations
+
+import socket
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+__all__ = [
+    "DANGLING_REASON",
+    "close_dangling_connections",
+    "listener_key",
+    "newest_default_session",
+]
+
+#: The close reason of a row left open by a listener that stopped without closing it.
+DANGLING_REASON = (
+    "the listener stopped without closing the connection (killed or crashed); "
+    "closed when it started again"
+)
+
+_NEWEST_DEFAULT = sql.SQL(
+    "SELECT session_name FROM timing_sessions WHERE status = 'active'"
+    " AND session_name LIKE %s ORDER BY id DESC LIMIT 1"
+)
+# When a dangling row really ended is unknown; the start that finds it is when it is known
+# to be gone, and the reason says so.
+_CLOSE_DANGLING = sql.SQL("""
+UPDATE connection_log SET disconnected_at = %(started)s, close_reason = %(reason)s
+WHERE disconnected_at IS NULL
+  AND connected_at < %(started)s
+  AND (session_info IS NULL OR NOT session_info ? 'listener'
+       OR session_info ->> 'listener' = %(listener)s)
+""")
+
+
+def listener_key(port: int) -> str:
+    """This listener's identity in ``connection_log``: ``hostname:port``."""
+    return f"{socket.gethostname()}:{port}"
+
+
+def newest_default_session(conn: psycopg.Connection[Any], day_prefix: str) -> str | None:
+    """The newest active session whose name starts with ``day_prefix`` (e.g.
+    ``Session_20260607_``), which a restarted listener continues; None if there is none."""
+    pattern = day_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    row = conn.execute(_NEWEST_DEFAULT, (pattern,)).fetchone()
+    return str(row[0]) if row else None
+
+
+def close_dangling_connections(
+    conn: psycopg.Connection[Any], listener: str, started: datetime
+) -> int:
+    """Close the rows of ``listener`` (and unstamped rows of older versions) that were
+    opened before ``started`` and never closed; the number closed."""
+    cur = conn.execute(
+        _CLOSE_DANGLING, {"started": started, "reason": DANGLING_REASON, "listener": listener}
+    )
+    return cur.rowcount
