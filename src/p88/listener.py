@@ -40,6 +40,7 @@ from p88.errors import ConfigError
 from p88.protocol.admission import AdmissionConfig
 from p88.protocol.codec import DataLine
 from p88.protocol.server import (
+    Authenticated,
     AuthFailed,
     ClientError,
     Closing,
@@ -359,7 +360,8 @@ class Listener:
             self._reject(link, st, event.raw, event.reason, now)
         elif isinstance(event, Greeted):
             st.greeting = event.raw.decode("utf-8", "replace")
-            log.info("%s connected: %s", link.peer, st.greeting[:80])
+            if not self.options.users:
+                log.info("%s connected: %s", link.peer, st.greeting[:80])
             self.writer.submit(self._row(link))
         elif isinstance(event, Identified):
             st.connection_id = event.connection_id[:128]
@@ -379,6 +381,8 @@ class Listener:
         elif isinstance(event, Closing):
             if not event.reason.startswith("authentication failed"):  # summarised instead
                 log.warning("closing %s: %s", link.peer, event.reason)
+        elif isinstance(event, Authenticated):
+            log.info("%s connected as %s: %s", link.peer, event.user, (st.greeting or "")[:80])
         elif isinstance(event, AuthFailed):
             st.info["auth_failed"] = event.user[:40]
         elif isinstance(event, Ignored):
