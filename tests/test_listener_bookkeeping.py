@@ -28,6 +28,12 @@ def _read(i: int) -> ReadRow:
                    1, i + 1, "cid", f"line {i}", now)  # fmt: skip
 
 
+@pytest.fixture(autouse=True)
+def _p88_logs_reach_caplog(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``p88 listen`` (run in-process by CLI tests) stops p88's logs from propagating."""
+    monkeypatch.setattr(logging.getLogger("p88"), "propagate", True)
+
+
 def test_an_outage_is_one_spool_file_and_one_drain_line(
     db_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

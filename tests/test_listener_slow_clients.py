@@ -43,6 +43,12 @@ async def _trickle_until_closed(
         writer.close()
 
 
+@pytest.fixture(autouse=True)
+def _p88_logs_reach_caplog(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``p88 listen`` (run in-process by CLI tests) stops p88's logs from propagating."""
+    monkeypatch.setattr(logging.getLogger("p88"), "propagate", True)
+
+
 def test_a_trickle_before_the_greeting_is_cut_at_the_greeting_deadline(
     db_url: str, tmp_path: Path
 ) -> None:
