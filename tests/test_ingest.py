@@ -10,7 +10,7 @@ import psycopg
 
 from p88.protocol import parse_line
 from p88.store.connect import connect
-from p88.store.ingest import import_lines, import_reads
+from p88.fileimport import import_lines, import_reads
 from p88.store.spool import SessionInfo
 
 DAY = date(2024, 12, 14)

@@ -337,7 +337,7 @@ class Listener:
                 self.writer.submit(self._row(link))
             problem = None
             if len(msg.tag) > 16 or len(msg.reader) > 16 or len(msg.location) > 100:
-                problem = oversize_field(msg)
+                problem = oversize_field(msg.location, msg.tag, msg.reader)
             if problem:
                 self._reject(link, st, msg.raw, problem, now)
                 return

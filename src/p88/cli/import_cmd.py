@@ -45,7 +45,7 @@ def import_file(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from p88.store import connect
-    from p88.store.ingest import import_lines
+    from p88.fileimport import import_lines
     from p88.store.spool import SessionInfo
 
     try:

@@ -10,12 +10,17 @@ from typing import Any, Optional
 import typer
 from rich.table import Table
 
-from p88.cli._app import is_terminal, out, print_json
-from p88.errors import P88Error
+from p88.cli._app import err, is_terminal, out, print_json
+from p88.errors import EXIT_INTERRUPTED, InputError, P88Error
 
 
 def parse_target(target: str) -> tuple[str, int]:
-    """``HOST:PORT`` (or ``:PORT``, or ``PORT``) as a host and port."""
+    """``HOST:PORT`` (or ``:PORT``, or ``PORT``) as a host and port; a URL is refused."""
+    if "://" in target or "/" in target:
+        raise InputError(
+            f"--to {target!r}: expected HOST:PORT, not a URL (CTP01 is plain TCP), "
+            "e.g. 127.0.0.1:61611", what="server", where="--to",
+        )  # fmt: skip
     host, _, port = target.rpartition(":")
     if not port.isdigit() or not 0 < int(port) < 65536:
         raise P88Error(f"--to {target!r}: expected HOST:PORT, e.g. 127.0.0.1:61611")
@@ -50,8 +55,8 @@ async def run_with_progress(clients: Sequence[Any], config: Any, show: bool) -> 
         return job.result()
 
 
-def summary_table(summary: Any) -> Table:
-    table = Table(title=f"Replayed in {summary.elapsed_s:.1f} s ({summary.rate:,.0f} lines/s)")
+def summary_table(summary: Any, title: str = "Replayed") -> Table:
+    table = Table(title=f"{title} in {summary.elapsed_s:.1f} s ({summary.rate:,.0f} lines/s)")
     for col in ("location", "file", "lines", "sent", "resent"):
         table.add_column(col, justify="right" if col in ("lines", "sent", "resent") else "left")
     for f in summary.feeds:
@@ -106,7 +111,9 @@ def replay(
     """
     import asyncio
 
-    from p88.protocol.replay import ReplayConfig
+    import time
+
+    from p88.protocol.replay import ReplayConfig, ReplaySummary
     from p88.sim.course import parse_clock
     from p88.sim.plan import parse_speed, plan_clients
 
@@ -129,10 +136,17 @@ def replay(
         until=parse_clock(until) if until else None,
     )
     config = ReplayConfig(host, port, speed=parse_speed(speed), loop=loop, give_up_s=give_up)
+    began = time.monotonic()
     try:
         summary = asyncio.run(run_with_progress(plan, config, is_terminal() and not as_json))
     except KeyboardInterrupt:
-        raise typer.Exit(130) from None
+        feeds = [f for group, _ in plan for f in group]
+        sent, total = sum(f.sent_upto for f in feeds), sum(len(f) for f in feeds)
+        err.print(summary_table(ReplaySummary([], feeds, time.monotonic() - began),
+                                title="Interrupted"))  # fmt: skip
+        err.print(f"interrupted: {sent:,} of {total:,} lines sent to {host}:{port}",
+                  markup=False)  # fmt: skip
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     if as_json:
         print_json(
             {

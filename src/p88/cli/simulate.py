@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from p88.cli._app import is_terminal, out, print_json
-from p88.errors import P88Error
+from p88.errors import InputError, P88Error
 
 
 def simulate(
@@ -46,6 +46,9 @@ def simulate(
     from p88.sim import all_stats, build_course, write_race
     from p88.sim import simulate as draw
 
+    if runners < 1:
+        raise InputError(f"--runners {runners}: give at least 1 entrant", what="runners",
+                         where="--runners")  # fmt: skip
     if out_dir is None and to is None:
         raise P88Error("say where the race goes: --out DIR, --to HOST:PORT, or both")
     if time_format not in ("normal", "iso"):
