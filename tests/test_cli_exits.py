@@ -78,7 +78,7 @@ def test_replay_exits_0_when_the_server_leaves_after_getting_everything(
     assert result.exit_code == 0, result.output
     assert time.monotonic() - started < 10  # not after --give-up
     assert got and got[0] > 0
-    assert '"sent": %d' % got[0] in result.stdout
+    assert f'"sent": {got[0]}' in result.stdout
 
 
 def test_replay_to_a_url_or_a_name_that_does_not_resolve_fails_at_once(
@@ -92,9 +92,7 @@ def test_replay_to_a_url_or_a_name_that_does_not_resolve_fails_at_once(
     assert time.monotonic() - started < 10  # not --give-up's 30 s
 
 
-def test_ctrl_c_on_replay_prints_what_was_sent(
-    finish_file: Path, tmp_path: Path
-) -> None:
+def test_ctrl_c_on_replay_prints_what_was_sent(finish_file: Path, tmp_path: Path) -> None:
     srv = socket.create_server(("127.0.0.1", 0))  # accepts, greets, starts; never closes
     port = srv.getsockname()[1]
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import psycopg
 
+from p88.fileimport import import_lines, import_reads
 from p88.protocol import parse_line
 from p88.store.connect import connect
-from p88.fileimport import import_lines, import_reads
 from p88.store.spool import SessionInfo
 
 DAY = date(2024, 12, 14)

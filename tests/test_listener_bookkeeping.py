@@ -98,9 +98,7 @@ def test_a_killed_listeners_connection_rows_are_closed_at_the_next_start(
         proc.wait(20)
 
 
-def test_sessions_are_created_by_the_first_read_not_by_a_start(
-    db_url: str, tmp_path: Path
-) -> None:
+def test_sessions_are_created_by_the_first_read_not_by_a_start(db_url: str, tmp_path: Path) -> None:
     async def main() -> None:
         opts = options(tmp_path, session=None)
         async with running(db_url, opts):

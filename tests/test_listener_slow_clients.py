@@ -17,7 +17,9 @@ from tests.test_listener_support import ScriptedClient, options, running, scalar
 GREETING = b"SimpleClient~0.6.0~CTP01\r\n"
 
 
-async def _open(port: int, local: str = "127.0.0.1") -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+async def _open(
+    port: int, local: str = "127.0.0.1"
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     return await asyncio.open_connection("127.0.0.1", port, local_addr=(local, 0))
 
 

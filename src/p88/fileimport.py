@@ -10,7 +10,8 @@ A file with no valid data line is an error (:class:`p88.errors.InputError`) and 
 nothing behind: no session, no rejects. Rejected lines before the first valid one are
 held until it comes, then written with it.
 
->>> # with connect(url) as conn: import_lines(conn, SessionInfo("rehearsal"), lines, source="f.ct33")
+>>> # with connect(url) as conn:
+>>> #     import_lines(conn, SessionInfo("rehearsal"), lines, source="f.ct33")
 """
 
 from __future__ import annotations

@@ -44,8 +44,8 @@ def import_file(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from p88.store import connect
     from p88.fileimport import import_lines
+    from p88.store import connect
     from p88.store.spool import SessionInfo
 
     try:

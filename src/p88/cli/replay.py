@@ -110,7 +110,6 @@ def replay(
     Example: p88 replay ../shared/captures/mini11992-2024-12-14.ct33 --to 127.0.0.1:61611 --speed 10
     """
     import asyncio
-
     import time
 
     from p88.protocol.replay import ReplayConfig, ReplaySummary

@@ -193,8 +193,9 @@ class Closing:
 
 
 Event = (
-    Greeted | Authenticated | AuthFailed | Identified | EventInfo | LocationsKnown | StartNeeded | ReadReceived
-    | GunReceived | LocationAnnounced | LineRejected | ClientError | Ignored | Closing
+    Greeted | Authenticated | AuthFailed | Identified | EventInfo | LocationsKnown | StartNeeded
+    | ReadReceived | GunReceived | LocationAnnounced | LineRejected | ClientError | Ignored
+    | Closing
 )  # fmt: skip
 
 _OPENING = ("getconnectionid", "geteventinfo", "getlocations")
@@ -292,7 +293,9 @@ class ServerConnection:
             reason = (f"line longer than {self.config.max_line} bytes ({tail.size}) and "
                       "unterminated when the client hung up")  # fmt: skip
             return [LineRejected(tail.prefix, reason)]
-        return [LineRejected(tail, f"unterminated line when the client hung up ({len(tail)} bytes)")]
+        return [
+            LineRejected(tail, f"unterminated line when the client hung up ({len(tail)} bytes)")
+        ]
 
     def start(self, positions: dict[str, int | None]) -> None:
         """Send ``start~loc[~seq]`` for locations not started yet on this connection (in pull
@@ -423,7 +426,10 @@ class ServerConnection:
             self.config.auth_method, self.seed, password, msg.digest
         ):
             self._send("err", "authorize", "invalid password")
-            return [self._close(f"authentication failed for user {msg.user!r}"), AuthFailed(msg.user)]
+            return [
+                self._close(f"authentication failed for user {msg.user!r}"),
+                AuthFailed(msg.user),
+            ]
         self._send("ack", "authorize")
         return [Authenticated(msg.user), *self._open(now)]
 

@@ -9,8 +9,8 @@ without awaiting, so a slow or hostile client can only ever hold up itself. Boun
 address and in total, the oldest unfinished one evicted to make room, failed logins
 slowed down and locked out per address), the framer's line cap, an output buffer cap (a
 client that stops reading is closed), and the machine's greeting deadline and line-based
-idle/ping timers, driven by one ticker for all links. When ``App.overloaded()`` says the writer is behind,
-reading pauses on every link until it catches up.
+idle/ping timers, driven by one ticker for all links. When ``App.overloaded()`` says the
+writer is behind, reading pauses on every link until it catches up.
 """
 
 from __future__ import annotations

@@ -28,8 +28,11 @@ def _server_uri(pgdata: Path) -> str:
     except OSError as exc:  # a file, or a place p88 may not write
         raise ConfigError(
             f"data directory {pgdata.parent} is not usable: "
-            + ("a file is in the way" if isinstance(exc, FileExistsError | NotADirectoryError)
-               else str(exc.strerror or exc)),
+            + (
+                "a file is in the way"
+                if isinstance(exc, FileExistsError | NotADirectoryError)
+                else str(exc.strerror or exc)
+            ),
             hint="set P88_DATA_DIR (or data_dir in the config) to a writable directory",
         ) from None
     try:
