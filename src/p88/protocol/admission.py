@@ -143,13 +143,20 @@ class Admission:
         return Decision(False, reason)
 
     def forget_idle(self, now: float) -> None:
-        """Drop the bookkeeping of addresses with nothing recent (bounded memory)."""
-        window = self.config.window
-        for ip in [
-            ip
-            for ip, p in self._peers.items()
-            if now >= p.locked_until
-            and (not p.failures or now - p.failures[-1] > window)
-            and now - p.last_logged > window
-        ]:
-            del self._peers[ip]
+        """Log what is left unlogged once an address has been quiet for ``summary_every``;
+        drop the bookkeeping of addresses with nothing recent (bounded memory)."""
+        cfg = self.config
+        for ip, p in list(self._peers.items()):
+            if now - p.last_logged >= cfg.summary_every:
+                if p.unlogged_failures:
+                    log.warning("%d failed login(s) from %s (users: %s)", p.unlogged_failures,
+                                ip, ", ".join(sorted(p.users)[:5]))  # fmt: skip
+                if p.unlogged_refusals:
+                    log.warning("refused %d connection(s) from %s: %s", p.unlogged_refusals,
+                                ip, p.reason)  # fmt: skip
+                if p.unlogged_failures or p.unlogged_refusals:
+                    p.unlogged_failures = p.unlogged_refusals = 0
+                    p.last_logged = now
+            quiet = not p.failures or now - p.failures[-1] > cfg.window
+            if now >= p.locked_until and quiet and now - p.last_logged > cfg.window:
+                del self._peers[ip]

@@ -226,6 +226,7 @@ class ServerConnection:
     _pull_wait: float | None = None
     _last_ping: float = 0.0
     _missed: int = 0
+    handshaken: bool = False  # greeting (and login) passed: the client is who it says
 
     def __post_init__(self) -> None:
         self._framer = LineFramer(self.config.max_line)
@@ -285,9 +286,10 @@ class ServerConnection:
         return events
 
     def finish(self) -> list[Event]:
-        """The client hung up: what it left inside an unterminated line, as a reject."""
+        """The client hung up: what it left inside an unterminated line, as a reject (after
+        the handshake only; before it, a broken greeting is the close reason, not data)."""
         tail = self._framer.flush()
-        if tail is None:
+        if tail is None or not self.handshaken:
             return []
         if isinstance(tail, LineTooLong):
             reason = (f"line longer than {self.config.max_line} bytes ({tail.size}) and "
@@ -435,6 +437,7 @@ class ServerConnection:
 
     def _open(self, now: float) -> list[Event]:
         self.state = "opening"
+        self.handshaken = True
         self._pending = list(_OPENING)
         return self._next_opening(now)
 

@@ -72,7 +72,9 @@ class Link(asyncio.Protocol):
     @property
     def established(self) -> bool:
         """The handshake (greeting, and login if required) is done."""
-        return self.machine is not None and self.machine.state not in ("greeting", "auth")
+        return (
+            self.machine is not None and self.machine.handshaken and self.machine.state != "closed"
+        )
 
     @property
     def peer(self) -> str:
