@@ -39,14 +39,17 @@ def _one_line_error(result: Any, code: int = 1) -> str:
     return str(lines[0])
 
 
-@pytest.fixture
-def leaving_server(finish_file: Path) -> Iterator[tuple[int, list[int]]]:
-    """A CTP01 server that takes one push-mode replay, closes once it has every line, and
-    stops listening: (port, [lines it received])."""
+@pytest.fixture(params=["push", "pull"])
+def leaving_server(
+    request: pytest.FixtureRequest, finish_file: Path
+) -> Iterator[tuple[int, list[int]]]:
+    """A CTP01 server that takes one replay (push, or pulling with getdata), closes once it
+    has every line, and stops listening: (port, [lines it received])."""
     expected = sum(1 for line in finish_file.read_bytes().splitlines() if line.strip())
     srv = socket.create_server(("127.0.0.1", 0))
     srv.settimeout(10)
     got: list[int] = []
+    mode = request.param
 
     def serve() -> None:
         conn, _ = srv.accept()
@@ -54,11 +57,22 @@ def leaving_server(finish_file: Path) -> Iterator[tuple[int, list[int]]]:
         conn.settimeout(10)
         f = conn.makefile("rb")
         f.readline()
-        conn.sendall(b"sink~1.0~4\r\nstream-mode=push\r\nlocation=multi\r\nguntimes=true\r\n"
-                     b"time-format=normal\r\nstart\r\n")  # fmt: skip
+        conn.sendall(f"sink~1.0~4\r\nstream-mode={mode}\r\nlocation=multi\r\n".encode()
+                     + b"guntimes=true\r\ntime-format=normal\r\n")  # fmt: skip
         count = 0
-        while count < expected and (line := f.readline()):
-            count += line.startswith(b"CT01_33~")
+        if mode == "push":
+            conn.sendall(b"start\r\n")
+            while count < expected and (line := f.readline()):
+                count += line.startswith(b"CT01_33~")
+        while mode == "pull" and count < expected:
+            conn.sendall(b"getdata~500\r\n")
+            line = f.readline()
+            while line and not line.startswith(b"ack~getdata~"):
+                line = f.readline()
+            if not line:
+                break
+            for _ in range(int(line.strip().split(b"~")[2])):
+                count += f.readline().startswith(b"CT01_33~")
         got.append(count)
         conn.close()
 
