@@ -34,8 +34,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import psycopg
-
 from p88.errors import ConfigError
 from p88.protocol.admission import AdmissionConfig
 from p88.protocol.codec import DataLine
@@ -61,7 +59,7 @@ from p88.protocol.tcp import CtpServer, Link
 from p88.protocol.times import WallClock, zone
 from p88.store.ingest import oversize_field
 from p88.store.ingest_writer import IngestWriter, WriterStats
-from p88.store.listener_state import listener_key, newest_default_session
+from p88.store.listener_state import default_session_to_continue, listener_key
 from p88.store.spool import (
     ConnectionRow,
     GunRow,
@@ -180,12 +178,7 @@ def default_session(url: str, tz: str | None, *, now: datetime | None = None) ->
     """The newest active ``Session_…`` of today (a restarted listener continues it), else a
     new ``Session_%Y%m%d_%H%M%S`` name. With the database down, always a new name."""
     local = (now or datetime.now(UTC)).astimezone(zone(tz))
-    found = None
-    try:
-        with psycopg.connect(url, connect_timeout=3) as conn:
-            found = newest_default_session(conn, local.strftime("Session_%Y%m%d_"))
-    except psycopg.OperationalError:
-        pass
+    found = default_session_to_continue(url, local.strftime("Session_%Y%m%d_"))
     return found or local.strftime("Session_%Y%m%d_%H%M%S")
 
 

@@ -22,6 +22,7 @@ from psycopg import sql
 __all__ = [
     "DANGLING_REASON",
     "close_dangling_connections",
+    "default_session_to_continue",
     "listener_key",
     "newest_default_session",
 ]
@@ -58,6 +59,16 @@ def newest_default_session(conn: psycopg.Connection[Any], day_prefix: str) -> st
     pattern = day_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     row = conn.execute(_NEWEST_DEFAULT, (pattern,)).fetchone()
     return str(row[0]) if row else None
+
+
+def default_session_to_continue(url: str, day_prefix: str) -> str | None:
+    """:func:`newest_default_session` on a short connection of its own; None when the
+    database cannot be reached (the listener starts anyway and spools)."""
+    try:
+        with psycopg.connect(url, connect_timeout=3) as conn:
+            return newest_default_session(conn, day_prefix)
+    except psycopg.OperationalError:
+        return None
 
 
 def close_dangling_connections(
