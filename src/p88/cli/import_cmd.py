@@ -71,9 +71,10 @@ def import_file(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    from p88.fileimport import import_lines
     from p88.protocol.dates import capture_date
     from p88.protocol.times import parse_date_option
-    from p88.store import SessionInfo, connect, import_lines, race_day
+    from p88.store import SessionInfo, connect, race_day
 
     given = parse_date_option(day) if day else None
     lines = read_capture(file)

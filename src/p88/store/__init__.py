@@ -20,14 +20,21 @@ from p88.store.connect import (
 )
 from p88.store.embedded import embedded_url, with_database
 from p88.store.ingest import (
-    ImportResult,
+    BatchResult,
+    SessionCache,
+    ensure_session,
     find_partner,
-    import_lines,
-    import_reads,
     oversize_field,
     session_owner,
+    write_batch,
 )
 from p88.store.ingest_writer import IngestWriter, WriterStats
+from p88.store.listener_state import (
+    close_dangling_connections,
+    default_session_to_continue,
+    listener_key,
+    session_day,
+)
 from p88.store.live import CHANNEL, Connected, Disconnected, ReadsCommitted, follow, notify
 from p88.store.migrations import Migration, Status, migrate, require_current, sql_dir, status
 from p88.store.queries import *  # noqa: F403  (its __all__ is part of this one)
@@ -73,9 +80,27 @@ from p88.store.results.follow import follow_race
 from p88.store.results.importdb import load_races, write_rows
 from p88.store.results.importer import _read_csv as read_csv_rows
 from p88.store.results.scoring import session_label
-from p88.store.spool import ConnectionRow, GunRow, ReadRow, RejectRow, SessionInfo
+from p88.store.spool import (
+    ConnectionRow,
+    GunRow,
+    Op,
+    ReadRow,
+    RejectRow,
+    SessionInfo,
+    check_spool_dir,
+)
 
 __all__ = [
+    "Op",
+    "BatchResult",
+    "SessionCache",
+    "write_batch",
+    "check_spool_dir",
+    "close_dangling_connections",
+    "default_session_to_continue",
+    "ensure_session",
+    "listener_key",
+    "session_day",
     "ASK_ROLE",
     "AskRows",
     "DEFAULT_TIMEOUT_S",
@@ -103,7 +128,6 @@ __all__ = [
     "ConnectionRow",
     "GunRow",
     "ImportRejected",
-    "ImportResult",
     "ImportSummary",
     "IngestWriter",
     "Migration",
@@ -127,8 +151,6 @@ __all__ = [
     "embedded_url",
     "ensure_race",
     "import_results_file",
-    "import_lines",
-    "import_reads",
     "migrate",
     "notify",
     "oversize_field",
