@@ -41,6 +41,7 @@ __all__ = [
     "RaceTiming",
     "Roster",
     "elapsed",
+    "crossing_of",
     "first_crossing",
     "load_roster",
     "references",
@@ -190,17 +191,20 @@ def _age_key(group: str) -> tuple[int, str]:
 def first_crossing(reads: Sequence[Read], rule: PointRule, gun: datetime | None) -> Read | None:
     """The read that times a runner's first crossing of ``rule``'s point, by scoring's
     rule (reads before the gun ignored, reads within the dead time one crossing, the
-    first or last read of it, the point's minimum time); ``None`` if none counts.
-
-    Scoring's ``time_entry`` decides; its answer depends only on the arguments, so it is
-    kept for the runners whose reads did not change: a live screen re-ranks a point on
-    every new read, and re-timing every runner each time cost 25 us a runner."""
-    return _first_crossing(tuple(reads), rule, gun)
+    first or last read of it, the point's minimum time); ``None`` if none counts."""
+    return crossing_of(tuple((r.ts, r.id) for r in reads), rule, gun)
 
 
 @lru_cache(maxsize=50_000)
-def _first_crossing(reads: tuple[Read, ...], rule: PointRule, gun: datetime | None) -> Read | None:
-    timing = time_entry({rule.location: list(reads)}, [rule], gun)
+def crossing_of(
+    stamps: tuple[tuple[datetime, int], ...], rule: PointRule, gun: datetime | None
+) -> Read | None:
+    """``first_crossing`` of reads given as ``(read_timestamp, id)`` pairs at ``rule``'s
+    point. Scoring's ``time_entry`` decides; its answer depends only on the arguments, so
+    it is kept for runners whose reads did not change: a live screen re-ranks a point on
+    every new read, and re-timing every runner each time cost 25 us a runner."""
+    reads = [Read(ts, read_id, rule.location) for ts, read_id in stamps]
+    timing = time_entry({rule.location: reads}, [rule], gun)
     used = next((v[0] for v in timing.verdicts if v[2] == USED), None)
     return next((r for r in reads if r.id == used), None)
 

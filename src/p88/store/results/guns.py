@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 GUN_MATCH = timedelta(hours=1)
+_HUNDREDTH = timedelta(microseconds=10_000)
 
 
 def pick_race_gun(
@@ -40,7 +41,7 @@ def runner_gun(
 
 def hundredths(d: timedelta) -> timedelta:
     """Round to the hundredth, the resolution of a ChronoTrack read."""
-    return timedelta(microseconds=round(d / timedelta(microseconds=10_000)) * 10_000)
+    return round(d / _HUNDREDTH) * _HUNDREDTH
 
 
 def elapsed(at: datetime, gun: datetime | None) -> timedelta | None:
