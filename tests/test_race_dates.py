@@ -34,7 +34,7 @@ def new_race(start: str = "23:45") -> int:
 
 def stored(conn: psycopg.Connection[Any], session: str) -> list[tuple[str, str, datetime]]:
     return [
-        tuple(r)  # type: ignore[misc]
+        tuple(r)
         for r in conn.execute(
             "SELECT location_name, tag_code, read_timestamp FROM timing_reads r JOIN"
             " timing_sessions s ON s.id = r.session_id WHERE s.session_name = %s ORDER BY 1, 2, 3",

@@ -63,7 +63,9 @@ def expected(folder: Path, entrants: set[str]) -> dict[str, tuple[Any, ...]]:
     for point in ("START", "5K", "FINISH"):
         for line in (folder / f"{point}.ct33").read_text().splitlines():
             fields = line.split("~")
-            when = datetime.combine(datetime(2026, 6, 7), datetime.strptime(fields[4], "%H:%M:%S.%f").time())
+            when = datetime.combine(
+                datetime(2026, 6, 7), datetime.strptime(fields[4], "%H:%M:%S.%f").time()
+            )
             if fields[3] == "guntime":
                 gun = when
             else:
@@ -137,7 +139,8 @@ def test_the_race_day_recipe_runs_as_written(db_url: str, tmp_path: Path) -> Non
     want = expected(race, entrants)
     with psycopg.connect(db_url) as conn:
         rows = conn.execute(
-            "SELECT bib, status, chip_time, gun_time, overall_place FROM ct_results WHERE race_id = 1"
+            "SELECT bib, status, chip_time, gun_time, overall_place FROM ct_results"
+            " WHERE race_id = 1"
         ).fetchall()
     got = {r[0]: tuple(r[1:]) for r in rows}
     assert got == want

@@ -49,7 +49,7 @@ def results(conn: psycopg.Connection[Any], race: int) -> dict[str, tuple[Any, ..
 
 def saved_points(conn: psycopg.Connection[Any], race: int) -> list[tuple[str, str]]:
     return [
-        tuple(r)  # type: ignore[misc]
+        tuple(r)
         for r in conn.execute(
             "SELECT location_name, kind FROM ct_race_points WHERE race_id = %s ORDER BY 1",
             (race,),
