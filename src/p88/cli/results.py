@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from p88.cli._app import err, is_terminal, out, print_json, state
-from p88.cli.results_setup import points_cmd, settings_cmd
+from p88.cli.results_setup import new_race, points_cmd, settings_cmd
 from p88.errors import P88Error
 
 if TYPE_CHECKING:
@@ -250,53 +250,6 @@ def import_(
         )
 
 
-@app.command("new-race")
-def new_race(
-    ctx: typer.Context,
-    partner: str = typer.Option(..., "--partner", help="Timing partner (tenant) name."),
-    event: str = typer.Option(..., "--event", help="Event name."),
-    on: str = typer.Option(..., "--date", help="Event date, YYYY-MM-DD."),
-    race: str = typer.Option(..., "--race", help="Race name, e.g. 10K."),
-    distance: str = typer.Option(..., "--distance", help="10K, 5km, 13.1mi, half, marathon."),
-    start: Optional[str] = typer.Option(None, "--start", help="Gun time HH:MM[:SS]."),  # noqa: UP045
-    city: Optional[str] = typer.Option(None, "--city"),  # noqa: UP045
-    st: Optional[str] = typer.Option(None, "--state"),  # noqa: UP045
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
-) -> None:
-    """Create a race (and its partner and event when new); prints the race id.
-
-    Example: p88 results new-race --partner 'Big River' --event 'Hartford 10K' --date 2025-06-01 --race 10K --distance 10K --start 08:00
-    """  # noqa: E501
-    from p88.store import connect
-    from p88.store.results import ensure_race, parse_distance
-
-    try:
-        day = date.fromisoformat(on)
-        gun = (
-            datetime.strptime(start, "%H:%M:%S" if start.count(":") == 2 else "%H:%M").time()
-            if start
-            else None
-        )
-    except ValueError as exc:
-        raise P88Error(f"bad date or time: {exc}", hint="--date YYYY-MM-DD --start HH:MM") from None
-    with connect(state(ctx).database_url(), autocommit=True) as conn:
-        race_id = ensure_race(
-            conn,
-            partner=partner,
-            event=event,
-            event_date=day,
-            race=race,
-            distance_m=parse_distance(distance),
-            start=gun,
-            city=city,
-            state=st,
-        )
-    if as_json:
-        print_json({"race_id": race_id})
-    else:
-        out.print(f"Race {race_id}: {event} {race} on {day}.")
-
-
 @app.command()
 def standings(
     ctx: typer.Context,
@@ -348,5 +301,6 @@ def standings(
             out.print(f"Held for review: bib {r.bib} ({r.name}): {r.note}", markup=False)
 
 
+app.command("new-race")(new_race)
 app.command("points")(points_cmd)
 app.command("settings")(settings_cmd)

@@ -1,15 +1,15 @@
-"""``p88 results points`` and ``p88 results settings``: a race's set-up, stored with it."""
+"""``p88 results new-race``, ``points`` and ``settings``: a race's set-up, stored with it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.table import Table
 
 from p88.cli._app import out, print_json, state
-from p88.errors import InputError
+from p88.errors import InputError, P88Error
 
 if TYPE_CHECKING:
     from p88.store.results import PointRule
@@ -43,6 +43,52 @@ def _seconds_for(values: list[str], where: str) -> tuple[float | None, dict[str,
         else:
             every = seconds
     return every, per
+
+
+def new_race(
+    ctx: typer.Context,
+    partner: str = typer.Option(..., "--partner", help="Timing partner (tenant) name."),
+    event: str = typer.Option(..., "--event", help="Event name."),
+    on: str = typer.Option(..., "--date", help="Event date, YYYY-MM-DD."),
+    race: str = typer.Option(..., "--race", help="Race name, e.g. 10K."),
+    distance: str = typer.Option(..., "--distance", help="10K, 5km, 13.1mi, half, marathon."),
+    start: Optional[str] = typer.Option(None, "--start", help="Gun time HH:MM[:SS]."),  # noqa: UP045
+    city: Optional[str] = typer.Option(None, "--city"),  # noqa: UP045
+    st: Optional[str] = typer.Option(None, "--state"),  # noqa: UP045
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """Create a race (and its partner and event when new); prints the race id.
+
+    Example: p88 results new-race --partner 'Big River' --event 'Hartford 10K' --date 2025-06-01 --race 10K --distance 10K --start 08:00
+    """  # noqa: E501
+    from p88.store import connect
+    from p88.store.results import ensure_race, parse_distance
+
+    try:
+        day = date.fromisoformat(on)
+        gun = (
+            datetime.strptime(start, "%H:%M:%S" if start.count(":") == 2 else "%H:%M").time()
+            if start
+            else None
+        )
+    except ValueError as exc:
+        raise P88Error(f"bad date or time: {exc}", hint="--date YYYY-MM-DD --start HH:MM") from None
+    with connect(state(ctx).database_url(), autocommit=True) as conn:
+        race_id = ensure_race(
+            conn,
+            partner=partner,
+            event=event,
+            event_date=day,
+            race=race,
+            distance_m=parse_distance(distance),
+            start=gun,
+            city=city,
+            state=st,
+        )
+    if as_json:
+        print_json({"race_id": race_id})
+    else:
+        out.print(f"Race {race_id}: {event} {race} on {day}.")
 
 
 def _dead(seconds: float | None, current: timedelta) -> timedelta:
@@ -85,7 +131,7 @@ def points_cmd(
     from p88.store import connect
     from p88.store.results import PointRule, parse_distance, resolve_session
     from p88.store.results import points as pts
-    from p88.store.results.scoring import session_label
+    from p88.store.results.sessionreads import session_label
 
     every_dead, per_dead = _seconds_for(dead_time, "--dead-time")
     with connect(state(ctx).database_url(), autocommit=True) as conn:
