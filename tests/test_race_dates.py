@@ -129,3 +129,22 @@ def test_replay_dates_each_file_and_goes_on_over_a_bad_line(
     assert got == {"START": datetime(2026, 1, 1, 23, 45), "FINISH": mr.moment("23:52:00.00", 0)}
     result = cli("replay", str(start), "--to", "127.0.0.1:1", code=1)
     assert "--date" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_date_options_per_file_and_for_all(tmp_path: Path) -> None:
+    import pytest
+
+    from p88.errors import InputError
+    from p88.protocol.dates import date_options
+    from p88.protocol.times import date_in_name
+
+    files = [tmp_path / "START.ct33", tmp_path / "FINISH.ct33"]
+    every, per = date_options(["2025-12-31", "FINISH.ct33=2026-01-01"], files)
+    assert (every, per) == (mr.DAY, {"FINISH.ct33": mr.DAY + timedelta(days=1)})
+    with pytest.raises(InputError, match="no file named 'FINSH.ct33'"):
+        date_options(["FINSH.ct33=2026-01-01"], files)
+    with pytest.raises(InputError, match="--date given twice"):
+        date_options(["2025-12-31", "2026-01-01"], files)
+    assert date_in_name("race-20241214.ct33") == mr.DAY.replace(2024, 12, 14)
+    assert date_in_name("2024-12-14-to-2024-12-15.ct33") is None  # two dates: no guess
+    assert date_in_name("bib12345678.ct33") is None  # not a date
