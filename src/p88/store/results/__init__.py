@@ -3,7 +3,10 @@
 ``score_race`` is what ``p88 results score``, the TUI and the HTTP server call; it is
 incremental and safe to call concurrently. ``race_standings`` reads a race's standings.
 ``import_file`` loads a participants or results CSV, all rows or none. Places follow
-SQL ``rank()``; age groups are ``AgeGroups`` (5-year groups by default).
+SQL ``rank()``. A race's timing points (``PointRule``, set with ``p88 results points``)
+and its settings (``RaceSettings``: age groups, masters, place by, start rule, cutoff)
+are stored with it, so every run scores the same way; flagged finishes are held
+(status ``review``), not placed.
 """
 
 from p88.store.results.agegroups import AgeGroups
@@ -22,6 +25,8 @@ __all__ = [
     "ImportRejected",
     "ImportSummary",
     "PointRule",
+    "PointsNotReady",
+    "RaceSettings",
     "RaceStanding",
     "RowError",
     "ScoreOptions",
@@ -29,16 +34,14 @@ __all__ = [
     "apply_tag_map",
     "ensure_race",
     "import_file",
+    "load_settings",
     "parse_distance",
+    "race_day",
     "race_gun",
     "race_standings",
     "read_tag_map",
     "resolve_session",
+    "save_settings",
     "score_race",
     "update_places",
-    "RaceSettings",
-    "load_settings",
-    "save_settings",
-    "PointsNotReady",
-    "race_day",
 ]
