@@ -148,3 +148,17 @@ def test_date_options_per_file_and_for_all(tmp_path: Path) -> None:
     assert date_in_name("race-20241214.ct33") == mr.DAY.replace(2024, 12, 14)
     assert date_in_name("2024-12-14-to-2024-12-15.ct33") is None  # two dates: no guess
     assert date_in_name("bib12345678.ct33") is None  # not a date
+
+
+def test_a_date_far_from_the_race_is_refused_at_import(
+    p88_env: str, conn: psycopg.Connection[Any], tmp_path: Path
+) -> None:
+    race = new_race()
+    start, _ = mr.write_files(tmp_path)
+    result = cli("import", str(start), "--session", "s", "--race", str(race),
+                 "--date", "2026-12-06", code=1)  # fmt: skip
+    assert result.stderr == (
+        "Error: START.ct33: --date 2026-12-06 is 340 days from the race's date 2025-12-31: "
+        "fix one of them\n"
+    )
+    assert stored(conn, "s") == []
