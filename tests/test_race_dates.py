@@ -162,3 +162,22 @@ def test_a_date_far_from_the_race_is_refused_at_import(
         "fix one of them\n"
     )
     assert stored(conn, "s") == []
+
+
+def test_import_several_files_each_with_its_own_date(
+    p88_env: str, conn: psycopg.Connection[Any], tmp_path: Path
+) -> None:
+    start, finish = mr.write_files(tmp_path)
+    named = tmp_path / "FINISH-2025-12-31.ct33"
+    finish.rename(named)
+    got = json.loads(cli("import", str(start), str(named), "--session", "both",
+                         "--date", "START.ct33=2025-12-31", "--json").stdout)  # fmt: skip
+    assert [(f["file"], f["date"], f["date_from"], f["inserted"]) for f in got["files"]] == [
+        ("START.ct33", "2025-12-31", "--date", 7), ("FINISH-2025-12-31.ct33", "2025-12-31",
+                                                   "file name", 6),
+    ]  # fmt: skip
+    assert got["inserted"] == 13 and stored(conn, "both") == mr.expected_reads()
+    # one file without a date refuses the whole command before anything is loaded
+    result = cli("import", str(named), str(start), "--session", "none", code=1)
+    assert "START.ct33: its times have no date" in result.stderr
+    assert stored(conn, "none") == []
