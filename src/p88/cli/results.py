@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
@@ -141,15 +143,18 @@ def score(
                 _report(score_race(conn, race, session_id, opts), as_json)
             return
         listen = connect(url, autocommit=True) if follow else None
-        try:
+        stop = threading.Event()
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, lambda *_: stop.set()) if main else None
+        try:  # Ctrl-C ends live scoring between runs: every run so far is committed
             follow_race(
                 conn, race, session_id, opts, every=every or 5.0, runs=runs, listen=listen,
-                report=lambda s: _report(s, as_json),
+                report=lambda s: _report(s, as_json), stop=stop,
                 waiting=lambda text: err.print(f"waiting: {text}", markup=False),
             )  # fmt: skip
-        except KeyboardInterrupt:
-            pass  # live scoring ends with Ctrl-C; every run so far is committed
         finally:
+            if main:
+                signal.signal(signal.SIGINT, previous)
             if listen is not None:
                 listen.close()
 
