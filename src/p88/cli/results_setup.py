@@ -236,6 +236,8 @@ def settings_cmd(
 
     Example: p88 results settings --race 1 --age-groups 10:20:70 --age-groups F=5:20:80 --masters 40
     """  # noqa: E501
+    from dataclasses import replace
+
     from p88.store import connect
     from p88.store.results import load_settings, save_settings
     from p88.store.results.columns import CellError, parse_duration
@@ -259,12 +261,8 @@ def settings_cmd(
             current, age_groups=every, place_by=place_by, start_rule=rule, cutoff=closes,
             by_sex={**current.by_sex, **per_sex} if per_sex else None,
         )  # fmt: skip
-        if masters is not None:
-            new = with_changes(new, masters_age=masters or None)
-            if masters == 0:
-                from dataclasses import replace
-
-                new = replace(new, masters_age=None)
+        if masters is not None:  # 0 turns masters places off
+            new = replace(new, masters_age=masters or None)
         if age_label:
             new = with_changes(new, labels={**new.labels, **parse_labels(age_label, new)})
         changed = save_settings(conn, race, new) if new != current else False
