@@ -16,7 +16,7 @@ from p88.store.connect import connect
 from p88.store.results import ScoreOptions, score_race
 from p88.store.results.announce import RESULTS_CHANNEL, ResultsChanged
 from p88.store.results.live import RaceFollowed, Scorer, follow_results
-from p88.store.results.live_step import NoPoints, Strays, load_position, score_step
+from p88.store.results.live_step import NoPoints, Strays, live_position, score_step
 from tests import live_race as lr
 from tests.test_listener_outage import private_server  # noqa: F401 (a fixture)
 
@@ -49,7 +49,7 @@ def test_a_followed_race_equals_a_full_rescore_after_every_batch(
     )
     assert any("not at 6K by its cut-off" in note for note in dnf_notes)
     assert final[lr.LATE[0]][0] is not None  # the late registration was scored
-    pos = load_position(conn, a)
+    pos = live_position(conn, a)
     assert (
         pos is not None
         and pos.read_upto == conn.execute("SELECT max(id) FROM timing_reads").fetchone()[0]
@@ -124,7 +124,7 @@ def test_restart_resumes_from_the_stored_position_and_one_follower_per_race(
         for i in range(0, half, 100):
             lr.feed(conn, session, reads[i : min(i + 100, half)])
         top = conn.execute("SELECT max(id) FROM timing_reads").fetchone()[0]  # type: ignore[index]
-        _wait(lambda: (load_position(conn, a) or lr).read_upto == top)  # type: ignore[union-attr]
+        _wait(lambda: (live_position(conn, a) or lr).read_upto == top)  # type: ignore[union-attr]
         # a second follower asked to wait takes over when the first stops
         waiting = Running(db_url, a, wait=True).__enter__()
         time.sleep(0.5)
@@ -138,7 +138,7 @@ def test_restart_resumes_from_the_stored_position_and_one_follower_per_race(
     for i in range(half, len(reads), 100):
         lr.feed(conn, session, reads[i : i + 100])
     top = conn.execute("SELECT max(id) FROM timing_reads").fetchone()[0]  # type: ignore[index]
-    _wait(lambda: (load_position(conn, a) or lr).read_upto == top)  # type: ignore[union-attr]
+    _wait(lambda: (live_position(conn, a) or lr).read_upto == top)  # type: ignore[union-attr]
     waiting.__exit__()
     assert waiting.error is None and waiting.steps
     assert not any(s.full for s in waiting.steps)  # resumed, not rescored
@@ -166,7 +166,7 @@ def test_a_database_outage_is_survived_and_scoring_resumes_where_it_stopped(
     def scored() -> int:
         try:
             with connect(url, autocommit=True) as c:
-                pos = load_position(c, a)
+                pos = live_position(c, a)
         except Exception:  # the server is down: nothing scored yet, ask again
             return -1
         return pos.read_upto if pos else 0

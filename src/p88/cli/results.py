@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -14,13 +16,13 @@ from rich.table import Table
 
 from p88.cli._app import err, is_terminal, out, print_json, state
 from p88.cli.results_live import course_cmd, follow_cmd
-from p88.cli.results_setup import points_cmd, settings_cmd
+from p88.cli.results_setup import new_race, points_cmd, settings_cmd
 from p88.errors import InputError
 
 if TYPE_CHECKING:
     import psycopg
 
-    from p88.store.results import RaceStanding, ScoreSummary
+    from p88.store import OfficialResult, ScoreSummary
 
 app = typer.Typer(
     help="Results: score a race from a session's reads, import CSV files, show standings.\n\n"
@@ -34,7 +36,7 @@ def _working(what: str, as_json: bool) -> AbstractContextManager[object]:
     return err.status(f"{what}…") if is_terminal() and not as_json else nullcontext()
 
 
-def _standing_json(r: RaceStanding) -> dict[str, object]:
+def _standing_json(r: OfficialResult) -> dict[str, object]:
     """A standings row for ``--json``; times as seconds + ISO 8601 (``p88.units``)."""
     return {
         "place": r.place, "bib": r.bib, "name": r.name, "sex": r.sex, "age_group": r.age_group,
@@ -107,16 +109,16 @@ def score(
 
     Example: p88 results score --race 1 --session 1 --follow
     """
-    from p88.store import connect
-    from p88.store.results import (
+    from p88.store import (
         AgeGroups,
         PointRule,
         ScoreOptions,
         apply_tag_map,
+        connect,
+        follow_race,
         read_tag_map,
         score_race,
     )
-    from p88.store.results.follow import follow_race
 
     points = None
     if finish:
@@ -152,20 +154,24 @@ def score(
                 _report(score_race(conn, race, session_id, opts), as_json)
             follow_cmd(ctx, race=race, session=session, wait=False, as_json=as_json)
             return
-        try:
+        stop = threading.Event()
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, lambda *_: stop.set()) if main else None
+        try:  # Ctrl-C ends live scoring between runs: every run so far is committed
             follow_race(
                 conn, race, session_id, opts, every=every, runs=runs,
-                report=lambda s: _report(s, as_json),
+                report=lambda s: _report(s, as_json), stop=stop,
                 waiting=lambda text: err.print(f"waiting: {text}", markup=False),
             )  # fmt: skip
-        except KeyboardInterrupt:
-            pass  # live scoring ends with Ctrl-C; every run so far is committed
+        finally:
+            if main:
+                signal.signal(signal.SIGINT, previous)
 
 
 def _session(conn: psycopg.Connection[Any], name: str, live: bool) -> int:
     """The session's id; a live scorer started before the listener made it waits for it."""
     from p88.errors import P88Error as Missing
-    from p88.store.results import resolve_session
+    from p88.store import resolve_session
 
     while True:
         try:
@@ -242,13 +248,11 @@ def import_(
 
     Example: p88 results import results.csv --race 3 --map 'Runner No=bib'
     """
-    from p88.store import connect
-    from p88.store.results import import_file
-    from p88.store.results.columns import parse_map
+    from p88.store import connect, import_results_file, parse_map
 
     mapping = parse_map(map_)
     with connect(state(ctx).database_url(), autocommit=True) as conn:
-        s = import_file(conn, file, race_id=race, event_id=event, mapping=mapping)
+        s = import_results_file(conn, file, race_id=race, event_id=event, mapping=mapping)
     if as_json:
         print_json(s.__dict__)
     else:
@@ -256,58 +260,6 @@ def import_(
             f"Imported {s.rows} {s.kind} row(s) into race(s) {', '.join(map(str, s.races))}: "
             f"{s.participants_created} new participant(s), {s.participants_matched} known."
         )
-
-
-@app.command("new-race")
-def new_race(
-    ctx: typer.Context,
-    partner: str = typer.Option(..., "--partner", help="Timing partner (tenant) name."),
-    event: str = typer.Option(..., "--event", help="Event name."),
-    on: str = typer.Option(..., "--date", help="Event date, YYYY-MM-DD."),
-    race: str = typer.Option(..., "--race", help="Race name, e.g. 10K."),
-    distance: str = typer.Option(
-        ..., "--distance", help="10K, 5000m, 10M or 10 mi (miles), half, marathon; needs a unit."
-    ),
-    start: Optional[str] = typer.Option(None, "--start", help="Gun time HH:MM[:SS]."),  # noqa: UP045
-    city: Optional[str] = typer.Option(None, "--city"),  # noqa: UP045
-    st: Optional[str] = typer.Option(None, "--state"),  # noqa: UP045
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
-) -> None:
-    """Create a race (and its partner and event when new); prints the race id.
-
-    Example: p88 results new-race --partner 'Big River' --event 'Hartford 10K' --date 2025-06-01 --race 10K --distance 10K --start 08:00
-    """  # noqa: E501
-    from p88.store import connect
-    from p88.store.results import ensure_race
-    from p88.units import parse_clock, parse_distance, whole_metres
-
-    distance_m = whole_metres(parse_distance(distance, where="--distance"))
-    gun = parse_clock(start, where="--start") if start else None
-    try:
-        day = date.fromisoformat(on)
-    except ValueError as exc:
-        raise InputError(
-            f"bad date or time: {exc}",
-            hint="--date YYYY-MM-DD --start HH:MM",
-            what="date",
-            where="--date",
-        ) from None
-    with connect(state(ctx).database_url(), autocommit=True) as conn:
-        race_id = ensure_race(
-            conn,
-            partner=partner,
-            event=event,
-            event_date=day,
-            race=race,
-            distance_m=distance_m,
-            start=gun,
-            city=city,
-            state=st,
-        )
-    if as_json:
-        print_json({"race_id": race_id})
-    else:
-        out.print(f"Race {race_id}: {event} {race} on {day}.")
 
 
 @app.command()
@@ -324,12 +276,12 @@ def standings(
 
     Example: p88 results standings --race 1 --limit 10
     """
-    from p88.store import connect
-    from p88.store.results import race_standings
+    from p88.store import connect, official_standings, run
 
     with connect(state(ctx).database_url(), autocommit=True) as conn:
-        rows = race_standings(
-            conn, race, limit=limit, sex=sex.upper() if sex else None, everyone=True
+        rows = run(
+            conn,
+            official_standings(race, limit=limit, sex=sex.upper() if sex else None, everyone=True),
         )
     if as_json:
         print_json([_standing_json(r) for r in rows])
@@ -361,6 +313,7 @@ def standings(
             out.print(f"Held for review: bib {r.bib} ({r.name}): {r.note}", markup=False)
 
 
+app.command("new-race")(new_race)
 app.command("points")(points_cmd)
 app.command("settings")(settings_cmd)
 app.command("follow")(follow_cmd)

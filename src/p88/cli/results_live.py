@@ -11,8 +11,7 @@ from rich.table import Table
 from p88.cli._app import err, out, print_json, state
 
 if TYPE_CHECKING:
-    from p88.store.results.course import CourseStatus
-    from p88.store.results.live_step import StepSummary
+    from p88.store import CourseStatus, StepSummary
 
 
 def follow_cmd(
@@ -39,9 +38,7 @@ def follow_cmd(
     """
     import asyncio
 
-    from p88.store import connect
-    from p88.store.results import resolve_session
-    from p88.store.results.live import follow_results
+    from p88.store import connect, follow_results, resolve_session
 
     url = state(ctx).database_url()
     session_id = None
@@ -107,9 +104,7 @@ def course_cmd(
 
     Example: p88 results course --race 1 --bib 1234
     """
-    from p88.store import connect
-    from p88.store.results.course import course_document, course_status
-    from p88.store.results.races import race_day
+    from p88.store import connect, course_document, course_status, race_day
     from p88.units import parse_clock
 
     with connect(state(ctx).database_url(), autocommit=True) as conn:

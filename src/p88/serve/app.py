@@ -40,7 +40,7 @@ async def _follow(url: str, race: int) -> None:
     import logging
 
     from p88.errors import P88Error
-    from p88.store.results.live import follow_results
+    from p88.store import follow_results
 
     log = logging.getLogger("p88.serve")
     try:

@@ -22,9 +22,14 @@ from p88.serve.deps import DbDep, ScopeDep
 from p88.serve.errors import documented, not_found
 from p88.serve.hub import Event
 from p88.serve.render import elapsed_text, value_json
-from p88.store import reads
-from p88.store.results.announce import ResultsChanged, changed_results
-from p88.store.results.course import course_document, course_status
+from p88.store import (
+    ResultsChanged,
+    changed_results,
+    course_document,
+    course_status,
+    race_summary,
+    run,
+)
 
 router = APIRouter(tags=["results"], responses=documented(401, 503))
 
@@ -55,7 +60,7 @@ def result_events(conn: psycopg.Connection[Any], changes: list[ResultsChanged]) 
                   row["partner_id"], text, kind="result")
         )  # fmt: skip
     for race_id in sorted({c.race_id for c in changes if c.ids is None}):
-        race = reads.race_info(conn, race_id)
+        race = run(conn, race_summary(race_id))
         if race is None:
             continue
         data = json.dumps({"race_id": race_id, "refresh": True}, separators=(",", ":"))
@@ -69,7 +74,7 @@ def result_events(conn: psycopg.Connection[Any], changes: list[ResultsChanged]) 
 def _course(
     conn: psycopg.Connection[Any], race_id: int, partner_id: int | None, bib: str | None
 ) -> dict[str, Any] | None:
-    race = reads.race_info(conn, race_id)
+    race = run(conn, race_summary(race_id))
     if race is None or (partner_id is not None and race.partner_id != partner_id):
         return None
     return course_document(course_status(conn, race_id, bib=bib, limit=200))

@@ -10,7 +10,7 @@ is :func:`p88.store.results.live.follow_results` (``p88 results follow``, ``scor
 
 from __future__ import annotations
 
-import time
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -34,12 +34,15 @@ def follow_race(
     runs: int = 0,
     report: Callable[[ScoreSummary], None] = lambda s: None,
     waiting: Callable[[str], None] = lambda text: None,
+    stop: threading.Event | None = None,
 ) -> int:
     """Score ``race_id`` every ``every`` seconds until ``runs`` runs (0: until interrupted).
 
     ``options``' points and overrides are set by the first run; later runs use what is
-    stored. Returns the number of scoring runs made.
+    stored. ``stop`` (set by the CLI's Ctrl-C handler) ends the loop between runs, never
+    inside one. Returns the number of scoring runs made.
     """
+    halt = stop or threading.Event()
     done = 0
     opts = options
     session = session_id
@@ -53,6 +56,8 @@ def follow_race(
             session = summary.session_id
             opts = replace(opts, full=False, points=None, age_groups=None)
         done += 1
-        if runs and done >= runs:
+        if (runs and done >= runs) or halt.is_set():
             return done
-        time.sleep(every)
+        halt.wait(every)
+        if halt.is_set():
+            return done

@@ -49,7 +49,7 @@ from p88.store.results.writes import write_splits, write_verdicts
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["LOOKBACK", "NoPoints", "Position", "StepSummary", "load_position", "score_step"]
+__all__ = ["LOOKBACK", "NoPoints", "Position", "StepSummary", "live_position", "score_step"]
 
 LOOKBACK = 5_000  # read ids below the position that may still commit late (another writer)
 
@@ -105,7 +105,8 @@ class Strays:
     loaded: bool = False
 
 
-def load_position(conn: psycopg.Connection[Any], race_id: int) -> Position | None:
+def live_position(conn: psycopg.Connection[Any], race_id: int) -> Position | None:
+    """Where continuous scoring of the race stands (None: never followed)."""
     row = conn.execute(
         "SELECT race_id, session_id, read_upto, basis, clock, steps, reads_scored "
         "FROM ct_live_scoring WHERE race_id = %s",
@@ -205,7 +206,7 @@ def score_step(
             ).fetchall()
         )
         basis = _basis(rules, settings, gun, waves, session)
-        pos = load_position(conn, race_id)
+        pos = live_position(conn, race_id)
         if pos is None and _adoptable(conn, race_id, session, rules, settings):
             pos = Position(race_id, session, _max_verdict(conn, race_id), basis, None, 0, 0)
         if pos is None or pos.basis != basis or pos.session_id != session:

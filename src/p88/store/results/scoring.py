@@ -14,23 +14,26 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from p88.errors import InputError, RefusedError
+from p88.errors import InputError
 from p88.store.results import points as pts
 from p88.store.results.agegroups import AgeGroups
 from p88.store.results.announce import announce
 from p88.store.results.crossings import AMBIGUOUS_TAG, UNKNOWN_TAG, Read, Timing, time_entry
 from p88.store.results.cutoffs import clock_candidates, race_clock
 from p88.store.results.entries import Entry, load_entries, load_tags, outcome, write_entries
+from p88.store.results.guns import runner_gun
 from p88.store.results.places import update_places
 from p88.store.results.sessionreads import (
+    check_session_dates,
     gun_far_from_start,
     gun_news,
     newly_known_tags,
     race_gun,
     reads_to_score,
+    session_label,
 )
 from p88.store.results.settings import (
     RaceSettings,
@@ -45,7 +48,6 @@ from p88.store.results.writes import Verdict, write_splits, write_verdicts
 if TYPE_CHECKING:
     import psycopg
 
-SESSION_DAY_SLACK = timedelta(days=1)  # a race past midnight, a rehearsal the day before
 LOCK_KEY = 8_861_162  # advisory lock namespace: one scorer per race at a time
 
 
@@ -173,7 +175,7 @@ def score_race(
         finish_rule = rules[-1]
         for e in entries:
             got = timed.get(e.id)
-            e_gun = waves.get(e.wave, gun) if e.wave else gun
+            e_gun = runner_gun(gun, waves, e.wave)
             new = outcome(
                 e,
                 got or Timing(),
@@ -246,8 +248,7 @@ def _time_reads(
             verdicts += [(r.id, None, r.location, tag, code, why) for rs in at.values() for r in rs]
             continue
         entry = by_id[owners[0][0]]
-        e_gun = waves.get(entry.wave, gun) if entry.wave else gun
-        t = time_entry(at, rules, e_gun, settings.start_rule)
+        t = time_entry(at, rules, runner_gun(gun, waves, entry.wave), settings.start_rule)
         timed[entry.id] = t
         verdicts += [(rid, entry.id, loc, tag, v, why) for rid, loc, v, why in t.verdicts]
     return verdicts, timed
@@ -300,33 +301,3 @@ def _rules(
                 f"(its locations: {', '.join(known) or 'none'})"
             )
     return pts.validate(rules), source, warnings
-
-
-def session_label(conn: psycopg.Connection[Any], session: int) -> str:
-    row = conn.execute(
-        "SELECT session_name FROM timing_sessions WHERE id = %s", (session,)
-    ).fetchone()
-    return f"{row[0]!r} ({session})" if row else str(session)
-
-
-def check_session_dates(
-    conn: psycopg.Connection[Any], session: int, race_id: int, race_day: date
-) -> None:
-    """Refuse to score a race from reads dated far from its day: a capture loaded with the
-    wrong (or today's default) date would give chip times of days, silently."""
-    row = conn.execute(
-        "SELECT min(first_read), max(last_read) FROM timing_read_totals WHERE session_id = %s",
-        (session,),
-    ).fetchone()
-    if row is None or row[0] is None:
-        return
-    first, last = row[0].date(), row[1].date()
-    if first <= race_day + SESSION_DAY_SLACK and last >= race_day - SESSION_DAY_SLACK:
-        return
-    span = str(first) if first == last else f"{first} to {last}"
-    raise RefusedError(
-        f"session {session_label(conn, session)} has reads dated {span}, but race {race_id} "
-        f"is on {race_day}: re-import the capture with --date {race_day} into a new session "
-        "(or fix the race's date)",
-        rule="session-date",
-    )

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from p88.errors import RefusedError
 from p88.store.results.crossings import AMBIGUOUS_TAG, UNKNOWN_TAG
+from p88.store.results.guns import GUN_MATCH, pick_race_gun
 
 if TYPE_CHECKING:
     import psycopg
 
-GUN_MATCH = timedelta(hours=1)
+SESSION_DAY_SLACK = timedelta(days=1)  # a race past midnight, a rehearsal the day before
 ID_SLACK = 20_000  # read ids below the highest scored one that may still commit late
 
 
 def race_gun(
     conn: psycopg.Connection[Any], session_id: int, scheduled: datetime | None
 ) -> tuple[datetime | None, str]:
-    """The race's gun: the session's gun event (the one nearest the race's start time,
-    within an hour, when the race has one), else the race's start time."""
+    """The race's gun (:func:`p88.store.results.guns.pick_race_gun` over the session's gun
+    events)."""
     guns = [
         r[0]
         for r in conn.execute(
@@ -27,15 +29,7 @@ def race_gun(
             (session_id,),
         ).fetchall()
     ]
-    if guns and scheduled is None:
-        return guns[0], "first gun event of the session"
-    if guns and scheduled is not None:
-        nearest = min(guns, key=lambda g: abs(g - scheduled))
-        if abs(nearest - scheduled) <= GUN_MATCH:
-            return nearest, "gun event nearest the race's start time"
-    if scheduled is not None:
-        return scheduled, "the race's start time"
-    return None, "none: chip times need start reads"
+    return pick_race_gun(guns, scheduled)
 
 
 def gun_far_from_start(
@@ -138,3 +132,33 @@ def reads_to_score(
         (session, locations, [t for t, _ in new] + late_tags),
     ).fetchall()
     return rows, int(new[0][1]) if new else 0
+
+
+def session_label(conn: psycopg.Connection[Any], session: int) -> str:
+    row = conn.execute(
+        "SELECT session_name FROM timing_sessions WHERE id = %s", (session,)
+    ).fetchone()
+    return f"{row[0]!r} ({session})" if row else str(session)
+
+
+def check_session_dates(
+    conn: psycopg.Connection[Any], session: int, race_id: int, race_day: date
+) -> None:
+    """Refuse to score a race from reads dated far from its day: a capture loaded with the
+    wrong (or today's default) date would give chip times of days, silently."""
+    row = conn.execute(
+        "SELECT min(first_read), max(last_read) FROM timing_read_totals WHERE session_id = %s",
+        (session,),
+    ).fetchone()
+    if row is None or row[0] is None:
+        return
+    first, last = row[0].date(), row[1].date()
+    if first <= race_day + SESSION_DAY_SLACK and last >= race_day - SESSION_DAY_SLACK:
+        return
+    span = str(first) if first == last else f"{first} to {last}"
+    raise RefusedError(
+        f"session {session_label(conn, session)} has reads dated {span}, but race {race_id} "
+        f"is on {race_day}: re-import the capture with --date {race_day} into a new session "
+        "(or fix the race's date)",
+        rule="session-date",
+    )
