@@ -21,6 +21,8 @@ stderr and its ``exit_code``. Anything else is a bug and keeps its traceback.
     │   ├── RemoteRefused         exit 1  the service said no (401, 404 ...)    [sync.errors]
     │   └── RemoteUnavailable     exit 1  the service did not answer in time    [sync.errors]
     └── RefusedError              exit 4  a request p88 will not run (e.g. unsafe SQL)
+        ├── NoPoints              exit 4  follow a race, no points  [store.results.live_step]
+        └── RaceFollowed          exit 4  a race another follower holds [store.results.live]
 
 A class with ``[module]`` lives in ``p88.<module>``, beside the code that raises it (it
 carries that code's types); the others are defined here. Every subclass of ``P88Error``
