@@ -19,6 +19,7 @@ bib  START     10K       FINISH    what the numbers say
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -26,9 +27,9 @@ import psycopg
 from typer.testing import CliRunner
 
 from p88.cli.main import app
+from p88.store import arun, course_document, course_status, run
 from p88.store.results import PointRule, ScoreOptions, score_race
 from p88.store.results import points as pts
-from p88.store.results.course import course_document, course_status
 from p88.store.results.live_step import score_step
 from tests.live_race import snapshot
 from tests.test_results_scoring import add_reads, at, make_race
@@ -72,21 +73,21 @@ def follow_then_compare(conn: psycopg.Connection[Any], race: int) -> None:
 
 
 def test_cut_offs_make_dnf_with_the_reason_and_course_status_projects_by_pace(
-    conn: psycopg.Connection[Any],
+    conn: psycopg.Connection[Any], db_url: str
 ) -> None:
     race, session = setup(conn)
     add_reads(conn, session, PHASE_1)
     follow_then_compare(conn, race)
     assert all(s[0] is None for s in statuses(conn, race).values())  # all still out there
 
-    early = course_status(conn, race, as_of=at("08:55:00.00"))
+    early = run(conn, course_status(race, as_of=at("08:55:00.00")))
     assert early.as_of_source == "given"
     assert early.counts | {} == {
         "entered": 8, "started": 7, "not_started": 1, "on_course": 7, "finished": 0,
         "review": 0, "DNF": 0, "DNS": 0, "DQ": 0,
     }  # fmt: skip
     assert early.overdue == []
-    late = course_status(conn, race, as_of=at("09:00:00.00"), bib="8")
+    late = run(conn, course_status(race, as_of=at("09:00:00.00"), bib="8"))
     (eight,) = late.runners
     assert (eight.last_point, eight.next_point, eight.pace_source) == ("START", "10K", "field")
     assert eight.pace_s_per_km == 270.0 and eight.projected == at("08:45:40.00")
@@ -97,7 +98,7 @@ def test_cut_offs_make_dnf_with_the_reason_and_course_status_projects_by_pace(
         ("3", timedelta(minutes=14, seconds=40)), ("4", timedelta(minutes=14, seconds=30)),
         ("8", timedelta(minutes=14, seconds=20)),
     ]  # fmt: skip
-    one = course_status(conn, race, as_of=at("09:00:00.00"), bib="1").runners[0]
+    one = run(conn, course_status(race, as_of=at("09:00:00.00"), bib="1")).runners[0]
     assert (one.last_point, one.next_point, one.pace_source) == ("10K", "FINISH", "own")
     assert one.pace_s_per_km == 300.0 and one.projected == at("09:40:00.00")
     assert one.overdue_by is None
@@ -116,7 +117,7 @@ def test_cut_offs_make_dnf_with_the_reason_and_course_status_projects_by_pace(
     assert got["7"] == ("finished", timedelta(hours=1, minutes=20), None)
     assert got["1"] == (None, None, None) and got["6"] == (None, None, None)
 
-    end = course_status(conn, race, as_of=at("10:00:00.00"))
+    end = run(conn, course_status(race, as_of=at("10:00:00.00")))
     assert (end.counts["finished"], end.counts["DNF"], end.counts["on_course"]) == (2, 4, 1)
     assert [(r.bib, r.last_point, r.overdue_by) for r in end.overdue] == [
         ("1", "10K", timedelta(minutes=20))
@@ -129,8 +130,14 @@ def test_cut_offs_make_dnf_with_the_reason_and_course_status_projects_by_pace(
     doc = course_document(end)
     assert doc["overdue"][0]["overdue_by"] == {"seconds": 1200.0, "iso": "PT20M"}
     assert doc["as_of"] == "2024-06-01T10:00:00"
-    clock = course_status(conn, race)  # the race clock: the latest read, 10:20:00
+    clock = run(conn, course_status(race))  # the race clock: the latest read, 10:20:00
     assert clock.as_of == at("10:20:00.00") and clock.as_of_source.startswith("race clock")
+
+    async def on_async() -> Any:  # what a TUI tab does: the same plan, no thread
+        async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as aconn:
+            return await arun(aconn, course_status(race, as_of=at("10:00:00.00")))
+
+    assert asyncio.run(on_async()) == end
 
 
 def test_course_and_follow_at_the_command_line(p88_env: str, conn: psycopg.Connection[Any]) -> None:

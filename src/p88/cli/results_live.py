@@ -104,7 +104,7 @@ def course_cmd(
 
     Example: p88 results course --race 1 --bib 1234
     """
-    from p88.store import connect, course_document, course_status, race_day
+    from p88.store import connect, course_document, course_status, race_day, run
     from p88.units import parse_clock
 
     with connect(state(ctx).database_url(), autocommit=True) as conn:
@@ -114,7 +114,7 @@ def course_cmd(
             when = datetime.combine(day, parse_clock(at, where="--at"))
             if start is not None and when < start - timedelta(hours=12):
                 when += timedelta(days=1)  # a race past midnight
-        status = course_status(conn, race, as_of=when, bib=bib, limit=limit)
+        status = run(conn, course_status(race, as_of=when, bib=bib, limit=limit))
     if as_json:
         print_json(course_document(status))
         return

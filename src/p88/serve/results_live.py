@@ -77,7 +77,7 @@ def _course(
     race = run(conn, race_summary(race_id))
     if race is None or (partner_id is not None and race.partner_id != partner_id):
         return None
-    return course_document(course_status(conn, race_id, bib=bib, limit=200))
+    return course_document(run(conn, course_status(race_id, bib=bib, limit=200)))
 
 
 @router.get(

@@ -16,9 +16,10 @@ is the race clock (the session's latest read, the mats' own time) unless given.
 * **Cut-offs**: each point's cut-off and when it closes for the first wave; runners past
   one are DNF in the results (:mod:`.cutoffs`), with the reason as their note.
 
-:func:`course_status` is one synchronous call on a connection: an HTTP route or a TUI
-worker runs it in a thread (``await asyncio.to_thread(course_status, conn, race_id)``, or
-the serve pool's ``db.run``); it writes nothing, so a read-only connection will do.
+:func:`course_status` is a query plan (``p88.store.queries.plan``): ``run(conn,
+course_status(race_id))`` on a sync connection (the CLI, the server's pool),
+``await arun(aconn, course_status(race_id))`` on an async one (a TUI tab), without a
+thread. It writes nothing, so a read-only connection will do.
 """
 
 from __future__ import annotations
@@ -28,16 +29,15 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from psycopg import sql
 
 from p88.errors import InputError
+from p88.store.queries.plan import Plan, Query
 from p88.store.results import points as pts
-from p88.store.results.cutoffs import race_clock
-from p88.store.results.scoring import _load_race
-from p88.store.results.sessionreads import race_gun
-
-if TYPE_CHECKING:
-    import psycopg
+from p88.store.results.cutoffs import clock_plan
+from p88.store.results.guns import pick_race_gun
 
 __all__ = [
     "OVERDUE_MIN",
@@ -110,29 +110,37 @@ def project(
     return last_seen + stretch, max(OVERDUE_MIN, stretch * OVERDUE_SHARE)
 
 
-_ROWS = """
+_ROWS = sql.SQL("""
 SELECT r.bib, trim(p.first_name || ' ' || p.last_name), r.wave, r.status, r.start_time, r.note,
        coalesce(array_agg(s.point) FILTER (WHERE s.point IS NOT NULL), '{}'),
        coalesce(array_agg(s.crossing_time) FILTER (WHERE s.point IS NOT NULL), '{}')
 FROM ct_results r JOIN ct_participants p ON p.id = r.participant_id
 LEFT JOIN ct_splits s ON s.result_id = r.id
-WHERE r.race_id = %s
+WHERE r.race_id = %(race)s
 GROUP BY r.id, p.first_name, p.last_name
-"""
+""")
 
 
 def course_status(
-    conn: psycopg.Connection[Any],
     race_id: int,
     *,
     as_of: datetime | None = None,
     bib: str | None = None,
     limit: int = 50,
-) -> CourseStatus:
-    """The race's on-course status (see the module docstring). ``bib`` adds that runner's
-    own line to ``runners``; ``limit`` bounds the overdue list (most overdue first)."""
-    race = _load_race(conn, race_id)
-    rules = pts.load(conn, race_id)
+) -> Plan[CourseStatus]:
+    """The race's on-course status (see the module docstring), as a query plan: run it
+    with ``run(conn, course_status(race))`` or ``await arun(aconn, course_status(race))``.
+    ``bib`` adds that runner's own line to ``runners``; ``limit`` bounds the overdue list
+    (most overdue first). InputError for an unknown race or bib, or a race without points.
+    """
+    found = yield Query(
+        sql.SQL("SELECT start_time, session_id FROM ct_races WHERE id = %(race)s"),
+        {"race": race_id},
+    )
+    if not found:
+        raise InputError(f"no race {race_id}", what="race", where="--race")
+    scheduled, session = found[0]
+    rules = yield from pts.points_plan(race_id)
     if not rules:
         raise InputError(
             f"race {race_id} has no timing points stored",
@@ -140,20 +148,27 @@ def course_status(
             what="race",
             where="--race",
         )
-    session = race.session_id
-    gun = race_gun(conn, session, race.start_time)[0] if session else race.start_time
+    guns = yield Query(
+        sql.SQL(
+            "SELECT gun_timestamp FROM timing_gun_events WHERE session_id = %(s)s "
+            "ORDER BY gun_timestamp"
+        ),
+        {"s": session},
+    )
+    gun = pick_race_gun([g[0] for g in guns], scheduled)[0]
     source = "given"
     if as_of is None:
-        as_of = race_clock(conn, session) if session else None
+        as_of = yield from clock_plan(session)
         source = "race clock (latest read)"
-    waves = dict(
-        conn.execute(
-            "SELECT wave, start_time FROM ct_race_waves WHERE race_id = %s "
-            "AND start_time IS NOT NULL",
-            (race_id,),
-        ).fetchall()
+    wave_rows = yield Query(
+        sql.SQL(
+            "SELECT wave, start_time FROM ct_race_waves WHERE race_id = %(race)s "
+            "AND start_time IS NOT NULL"
+        ),
+        {"race": race_id},
     )
-    rows = conn.execute(_ROWS, (race_id,)).fetchall()
+    waves: dict[str, datetime] = {w: t for w, t in wave_rows}  # noqa: C416 (typed)
+    rows = yield Query(_ROWS, {"race": race_id})
     order = {r.location: i for i, r in enumerate(rules)}
     field_pace = _field_pace(rows, rules, waves, gun)
     runners = [_runner(row, rules, order, waves, gun, as_of, field_pace) for row in rows]

@@ -22,6 +22,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from psycopg import sql
+
+from p88.store.queries.plan import Plan, Query, run
 from p88.store.results.crossings import Timing
 from p88.store.results.points import PointRule
 from p88.units import clock_text, elapsed_text
@@ -29,7 +32,7 @@ from p88.units import clock_text, elapsed_text
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["clock_candidates", "cutoff_note", "estimated_crossing", "race_clock"]
+__all__ = ["clock_candidates", "clock_plan", "cutoff_note", "estimated_crossing", "race_clock"]
 
 
 def _span(d: timedelta) -> str:
@@ -96,13 +99,19 @@ def cutoff_note(
     return None
 
 
-def race_clock(conn: psycopg.Connection[Any], session_id: int) -> datetime | None:
+def clock_plan(session_id: int | None) -> Plan[datetime | None]:
     """The race clock: the latest read of the session at any location (the mats' own time,
-    so a replay and a live race are judged alike)."""
-    row = conn.execute(
-        "SELECT max(last_read) FROM timing_read_totals WHERE session_id = %s", (session_id,)
-    ).fetchone()
-    return row[0] if row else None
+    so a replay and a live race are judged alike); None before the first read."""
+    rows = yield Query(
+        sql.SQL("SELECT max(last_read) FROM timing_read_totals WHERE session_id = %(s)s"),
+        {"s": session_id},
+    )
+    return rows[0][0] if rows else None
+
+
+def race_clock(conn: psycopg.Connection[Any], session_id: int) -> datetime | None:
+    """:func:`clock_plan` on a connection."""
+    return run(conn, clock_plan(session_id))
 
 
 _CANDIDATES = """

@@ -15,7 +15,10 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
+from psycopg import sql
+
 from p88.errors import InputError, P88Error
+from p88.store.queries.plan import Plan, Query, run
 
 if TYPE_CHECKING:
     import psycopg
@@ -90,18 +93,26 @@ def validate(rules: Sequence[PointRule]) -> list[PointRule]:
     return sorted(rules, key=lambda r: (order[r.kind], r.seq, r.location))
 
 
-def load(conn: psycopg.Connection[Any], race_id: int) -> list[PointRule]:
-    """The race's saved points, in course order (empty when none are saved)."""
-    rows = conn.execute(
-        "SELECT location_name, kind, seq, distance_m, read_choice, dead_time, min_elapsed, "
-        "cutoff FROM ct_race_points WHERE race_id = %s",
-        (race_id,),
-    ).fetchall()
+def points_plan(race_id: int) -> Plan[list[PointRule]]:
+    """The race's saved points, in course order (empty when none are saved), as a query
+    plan (``run``/``arun``: a display's async connection can ask too)."""
+    rows = yield Query(
+        sql.SQL(
+            "SELECT location_name, kind, seq, distance_m, read_choice, dead_time, min_elapsed, "
+            "cutoff FROM ct_race_points WHERE race_id = %(race)s"
+        ),
+        {"race": race_id},
+    )
     rules = [
         PointRule(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7])
         for r in rows  # location, kind, seq, distance, choice, dead time, minimum, cut-off
     ]
     return validate(rules) if rules else []
+
+
+def load(conn: psycopg.Connection[Any], race_id: int) -> list[PointRule]:
+    """The race's saved points, in course order (empty when none are saved)."""
+    return run(conn, points_plan(race_id))
 
 
 def save(conn: psycopg.Connection[Any], race_id: int, rules: Sequence[PointRule]) -> bool:
