@@ -45,11 +45,11 @@ import psycopg
 from psycopg import sql
 
 from p88 import config
+from p88.fileimport import import_reads
 from p88.sim import build_course, simulate
 from p88.sim.files import SimulatedRace, to_message, write_race
 from p88.store.connect import connect, database_url
 from p88.store.embedded import with_database
-from p88.store.ingest import import_reads
 from p88.store.live import CHANNEL, ReadsCommitted
 from p88.store.migrations import migrate
 from p88.store.results import PointRule, ScoreOptions, score_race
@@ -261,6 +261,11 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=90.0, help="wall seconds replayed")
     parser.add_argument("--peak", type=float, default=300.0, help="reads/s at the peak")
     parser.add_argument("--waves", default="4")
+    parser.add_argument(
+        "--no-baseline",
+        action="store_true",
+        help="leave `score --every 5` out (the follower alone)",
+    )
     args = parser.parse_args()
 
     url = fresh(database_url(config.load()))
@@ -300,15 +305,20 @@ def main() -> None:
         [*py, "listen", "--port", str(port), "--session", SESSION, "--spool-dir", spool],
         env=env, **quiet,
     )  # fmt: skip
+    steps_log = Path(spool) / "follow.jsonl"
     follow = subprocess.Popen(
-        [*py, "results", "follow", "--race", str(race_a), "--json"], env=env, **quiet
-    )
-    baseline = subprocess.Popen(
-        [*py, "results", "score", "--race", str(race_b), "--every", "5", "--json"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        [*py, "results", "follow", "--race", str(race_a), "--json"],
+        env=env, stdout=steps_log.open("wb"), stderr=subprocess.DEVNULL,
     )  # fmt: skip
     timeline = Timeline()
-    threading.Thread(target=read_baseline, args=(baseline, timeline), daemon=True).start()
+    procs = [follow, listen]
+    if not args.no_baseline:
+        baseline = subprocess.Popen(
+            [*py, "results", "score", "--race", str(race_b), "--every", "5", "--json"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        threading.Thread(target=read_baseline, args=(baseline, timeline), daemon=True).start()
+        procs.insert(1, baseline)
     stop = asyncio.Event()
     loop = asyncio.new_event_loop()
     watcher = threading.Thread(
@@ -337,13 +347,24 @@ def main() -> None:
         ):
             time.sleep(0.01)
         cpu1 = (cpu_s(follow.pid), cpu_s(backend) if backend else 0.0)
-        time.sleep(6)  # the baseline's next run
+        if not args.no_baseline:
+            time.sleep(6)  # the baseline's next run
     finally:
-        for proc in (follow, baseline, listen):
+        for proc in procs:
             proc.terminate()
             proc.wait(30)
         loop.call_soon_threadsafe(stop.set)
         watcher.join(5)
+    steps = [json.loads(line) for line in steps_log.read_text().splitlines() if line.strip()]
+    seconds = sorted(
+        x["seconds"] for x in steps if not x["full"] and x["new_reads"] and x["upto"] > 0
+    )
+    if seconds:
+        print(
+            f"follower steps: {len(seconds):,} with new reads; step time p50 "
+            f"{pct(seconds, 0.5) * 1000:.0f} ms, p99 {pct(seconds, 0.99) * 1000:.0f} ms; "
+            f"reads per step p50 {pct(sorted(x['new_reads'] for x in steps), 0.5):.0f}"
+        )
     report(url, timeline, race_a, race_b, played_from, cpu0, cpu1, total)
 
 
@@ -409,7 +430,8 @@ def report(
     )
     f50 = pct(lat["follow"]["all"], 0.5)
     b50 = pct(lat["every 5 s"]["all"], 0.5)
-    print(f"ratio (same run): baseline p50 / follower p50 = {b50 / f50:.1f}x")
+    if lat["every 5 s"]["all"]:
+        print(f"ratio (same run): baseline p50 / follower p50 = {b50 / f50:.1f}x")
     client, server = cpu1[0] - cpu0[0], cpu1[1] - cpu0[1]
     print(
         f"follower CPU over the window: {client:.2f} s process + {server:.2f} s PostgreSQL "
