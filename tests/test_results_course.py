@@ -153,6 +153,17 @@ def test_course_and_follow_at_the_command_line(p88_env: str, conn: psycopg.Conne
     assert [r["bib"] for r in doc["overdue"]] == ["5", "2", "3", "4", "8"]
     table = cli.invoke(app, ["results", "course", "--race", str(race), "--at", "09:00"])
     assert table.exit_code == 0 and "7 on the course" in " ".join(table.stdout.split())
+    points = ["results", "points", "--race", str(race), "--json", "--cutoff"]
+    moved = cli.invoke(app, [*points, "10K=0:50:00"])
+    assert moved.exit_code == 0, moved.stderr
+    assert [p["cutoff_s"] for p in json.loads(moved.stdout)["points"]] == [None, 3000.0, None]
+    wrong = cli.invoke(app, [*points, "20K=1:00:00"])
+    assert wrong.exit_code == 1
+    assert wrong.stderr.strip() == f"Error: --cutoff names 20K, not a point of race {race}"
+    on_finish = cli.invoke(app, [*points, "FINISH=3:00:00"])
+    assert on_finish.exit_code == 1 and "a cut-off is a positive time" in on_finish.stderr
+    cleared = cli.invoke(app, [*points, "10K=off"])
+    assert [p["cutoff_s"] for p in json.loads(cleared.stdout)["points"]] == [None, None, None]
     bad = cli.invoke(app, ["results", "course", "--race", str(race), "--bib", "77"])
     assert bad.exit_code == 1 and bad.stderr.strip() == f"Error: no bib 77 in race {race}"
     conn.execute("DELETE FROM ct_race_points WHERE race_id = %s", (race,))

@@ -37,6 +37,8 @@ def follow_cmd(
     Example: p88 results follow --race 1
     """
     import asyncio
+    import contextlib
+    import signal
 
     from p88.store import connect, follow_results, resolve_session
 
@@ -52,14 +54,18 @@ def follow_cmd(
     def notice(text: str) -> None:
         err.print(text, markup=False, soft_wrap=True)
 
-    try:
-        asyncio.run(
-            follow_results(
-                url, race, session_id=session_id, wait=wait, report=report, notice=notice
-            )
+    async def main() -> None:
+        stop = asyncio.Event()
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
+            asyncio.get_running_loop().add_signal_handler(signal.SIGINT, stop.set)
+        await follow_results(
+            url, race, session_id=session_id, wait=wait, report=report, notice=notice, stop=stop
         )
+
+    try:  # Ctrl-C ends following between steps: every step so far is committed
+        asyncio.run(main())
     except KeyboardInterrupt:
-        pass  # every step so far is committed; a restart resumes from there
+        pass  # a second Ctrl-C, or one before the loop started; a restart resumes
 
 
 def _step_line(s: StepSummary, as_json: bool) -> None:

@@ -19,7 +19,7 @@ def _point_rows(rules: list[PointRule]) -> list[dict[str, object]]:
     return [
         {"name": r.location, "role": r.kind, "order": i, "distance_m": r.distance_m,
          "dead_time_s": r.dead_time.total_seconds(), "min_elapsed_s": r.min_elapsed.total_seconds(),
-         "read": r.choice}
+         "read": r.choice, "cutoff_s": r.cutoff.total_seconds() if r.cutoff else None}
         for i, r in enumerate(rules)
     ]  # fmt: skip
 
@@ -92,6 +92,27 @@ def new_race(
         out.print(f"Race {race_id}: {event} {race} on {day}.")
 
 
+def _cutoffs(values: list[str]) -> dict[str, timedelta | None]:
+    """``--cutoff 30K=4:30:00`` values (``30K=off`` removes one): point -> cut-off."""
+    from p88.store import result_columns
+
+    out: dict[str, timedelta | None] = {}
+    for value in values:
+        name, sep, spec = value.partition("=")
+        if not sep or not name.strip():
+            raise InputError(
+                f"--cutoff {value!r}: use POINT=H:MM:SS, e.g. 30K=4:30:00", where="--cutoff"
+            )
+        if spec.strip().lower() == "off":
+            out[name.strip()] = None
+            continue
+        try:
+            out[name.strip()] = result_columns.parse_duration(spec.strip())
+        except result_columns.CellError as exc:
+            raise InputError(f"--cutoff {value!r}: {exc}", where="--cutoff") from None
+    return out
+
+
 def _dead(seconds: float | None, current: timedelta) -> timedelta:
     return current if seconds is None else timedelta(seconds=seconds)
 
@@ -110,6 +131,9 @@ def points_cmd(
     min_elapsed: Optional[float] = typer.Option(  # noqa: UP045
         None, "--min-elapsed", min=0, help="Seconds after the start before a finish counts."
     ),
+    cutoff: list[str] = typer.Option(  # noqa: B008
+        [], "--cutoff", help="A split closes H:MM:SS after the gun: POINT=4:30:00 (or =off)."
+    ),
     propose: bool = typer.Option(
         False, "--propose", help="Set the points the session's reads show (only if unambiguous)."
     ),
@@ -125,6 +149,9 @@ def points_cmd(
     that session the race's own, when it has none. --propose sets what
     the session's reads show, only when that is unambiguous and the finish has reads.
 
+    A split's --cutoff closes it that long after the runner's gun: later (or missing)
+    runners are DNF with the reason (see docs/live-results.md).
+
     Example: p88 results points --race 1 --start START --split 5K=5km --finish FINISH
     """
     from dataclasses import replace
@@ -134,6 +161,7 @@ def points_cmd(
     from p88.units import parse_distance, whole_metres
 
     every_dead, per_dead = _seconds_for(dead_time, "--dead-time")
+    closes = _cutoffs(cutoff)
     with connect(state(ctx).database_url(), autocommit=True) as conn:
         row = conn.execute(
             "SELECT distance_m, session_id FROM ct_races WHERE id = %s", (race,)
@@ -145,7 +173,10 @@ def points_cmd(
         if sid is not None and race_session is None:
             conn.execute("UPDATE ct_races SET session_id = %s WHERE id = %s", (sid, race))
         rules = pts.load(conn, race)
-        changing = bool(start or split or finish or propose or dead_time or min_elapsed is not None)
+        before = {r.location: r.cutoff for r in rules}
+        changing = bool(
+            start or split or finish or propose or dead_time or cutoff or min_elapsed is not None
+        )
         if propose:
             if sid is None:
                 raise InputError("--propose needs a session: pass --session", where="--session")
@@ -170,12 +201,13 @@ def points_cmd(
         if changing:
             if not rules:
                 raise InputError(f"race {race} has no points yet: give --finish", where="--finish")
-            unknown = sorted(set(per_dead) - {r.location for r in rules})
-            if unknown:
-                raise InputError(
-                    f"--dead-time names {', '.join(unknown)}, not a point of race {race}",
-                    where="--dead-time",
-                )
+            for given, where in ((per_dead, "--dead-time"), (closes, "--cutoff")):
+                unknown = sorted(set(given) - {r.location for r in rules})
+                if unknown:
+                    raise InputError(
+                        f"{where} names {', '.join(unknown)}, not a point of race {race}",
+                        where=where,
+                    )
             rules = [
                 replace(
                     r,
@@ -183,6 +215,7 @@ def points_cmd(
                     min_elapsed=timedelta(seconds=min_elapsed)
                     if min_elapsed is not None and r.kind == "finish"
                     else r.min_elapsed,
+                    cutoff=closes.get(r.location, before.get(r.location)),
                 )  # fmt: skip
                 for r in rules
             ]
@@ -195,13 +228,14 @@ def points_cmd(
         out.print(f"Race {race} has no points set: p88 results points --race {race} --finish LOC")
         return
     table = Table(title=f"race {race} timing points")
-    for c in ("order", "name", "role", "distance", "dead time", "min elapsed", "read"):
+    for c in ("order", "name", "role", "distance", "dead time", "min elapsed", "read", "cut-off"):
         table.add_column(c)
-    for p in _point_rows(rules):
+    for p, r in zip(_point_rows(rules), rules, strict=True):
         table.add_row(
             str(p["order"]), str(p["name"]), str(p["role"]),
             "" if p["distance_m"] is None else f"{p['distance_m']} m",
             f"{p['dead_time_s']:g} s", f"{p['min_elapsed_s']:g} s", str(p["read"]),
+            "" if r.cutoff is None else str(r.cutoff),
         )  # fmt: skip
     out.print(table)
 

@@ -3,7 +3,8 @@
 Scoring (a follower's step, or a ``p88 results score`` run) sends it in the transaction
 that writes the results, so it is delivered only once they are committed. The payload
 says which race, up to which read the race is scored, and which results changed (their
-ids, or ``null`` when too many to list: then the whole race is to be read again).
+ids; ``[]`` when a step scored reads but changed nothing; ``null`` when too many to
+list, or after a full rescore: then the whole race is to be read again).
 Displays (``p88 serve``'s stream, the TUI) fetch the rows themselves with
 :func:`changed_results`; one that missed a notification loses nothing but timeliness:
 it reads the standings again on reconnect.

@@ -345,6 +345,11 @@ def _incremental(
     _save_position(
         conn, Position(race.id, session, upto, pos.basis, clock, 0, 0), len(new), follower
     )
+    conn.execute(
+        "INSERT INTO ct_scoring_runs (race_id, session_id, new_reads, changed_results, final, "
+        "finished_at) VALUES (%s, %s, %s, %s, false, clock_timestamp())",
+        (race.id, session, len(new), len(ids)),
+    )  # the runs' history, and what later runs judge gun news against
     announce(conn, race.id, session, upto, ids)  # also "scored up to": ids may be empty
     return StepSummary(
         race.id, session, False, len(new), len(timed), ids, len(moved), upto, clock, _since(t0)
