@@ -12,6 +12,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from p88.store import BackgroundFollower
 from p88.store.connect import connect
 from p88.store.results import ScoreOptions, score_race
 from p88.store.results.announce import RESULTS_CHANNEL, ResultsChanged
@@ -75,39 +76,26 @@ def _wait(check: Callable[[], bool], timeout: float = 20.0) -> None:
 
 
 class Running:
-    """``follow_results`` on its own event loop in a thread, stopped on exit."""
+    """A follower on its own thread (``BackgroundFollower``), stopped on exit."""
 
     def __init__(self, url: str, race: int, **options: Any) -> None:
-        import threading
-
         self.steps: list[Any] = []
         self.notices: list[str] = []
-        self.error: BaseException | None = None
-        self.loop = asyncio.new_event_loop()
-        self.stop = asyncio.Event()
-        self.thread = threading.Thread(target=self._run, args=(url, race, options), daemon=True)
+        self.follower = BackgroundFollower(
+            url, race, report=self.steps.append, notice=self.notices.append, **options
+        )
 
-    def _run(self, url: str, race: int, options: dict[str, Any]) -> None:
-        async def main() -> None:
-            self.stop = asyncio.Event()
-            await follow_results(
-                url, race, report=self.steps.append, notice=self.notices.append,
-                stop=self.stop, **options,
-            )  # fmt: skip
-
-        try:
-            self.loop.run_until_complete(main())
-        except BaseException as exc:
-            self.error = exc
+    @property
+    def error(self) -> BaseException | None:
+        return self.follower.error
 
     def __enter__(self) -> Running:
-        self.thread.start()
+        self.follower.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.loop.call_soon_threadsafe(self.stop.set)
-        self.thread.join(30)
-        assert not self.thread.is_alive()
+        self.follower.stop()
+        assert not self.follower.running
 
 
 def test_restart_resumes_from_the_stored_position_and_one_follower_per_race(

@@ -18,6 +18,9 @@ def tui(
         help="Session id or name to open (default: the newest active one).",
         show_default=False,
     ),
+    score: Optional[int] = typer.Option(  # noqa: UP045
+        None, "--score", help="Also score this race live (as p88 results follow) meanwhile."
+    ),
 ) -> None:
     """Live leaderboard in the terminal: latest crossings, standings, search.
 
@@ -25,10 +28,25 @@ def tui(
     only ever reads from the database. Keys: 1 crossings, 2 standings, / search,
     s session, p/x/a standings filters, ? help, q quit. The mouse works too.
 
-    Example: p88 tui --session 1
+    With --score RACE this process also scores that race continuously (the loop of p88
+    results follow, on its own connections: the TUI itself still only reads).
+
+    Example: p88 tui --session 1 --score 1
     """
     from p88.tui import check, run
 
     url = state(ctx).database_url()
     check(url)
-    run(url, session=session)
+    follower = None
+    if score is not None:
+        from p88.store import BackgroundFollower, NoPoints, connect, race_points
+
+        with connect(url, autocommit=True) as conn:
+            if not race_points.load(conn, score):
+                raise NoPoints(score)
+        follower = BackgroundFollower(url, score, application_name="p88 tui --score").start()
+    try:
+        run(url, session=session)
+    finally:
+        if follower is not None:
+            follower.stop()

@@ -87,6 +87,7 @@ from p88.store.results.course import (
 from p88.store.results.follow import follow_race
 from p88.store.results.importdb import load_races, write_rows
 from p88.store.results.importer import _read_csv as read_csv_rows
+from p88.store.results.live import Background as BackgroundFollower
 from p88.store.results.live import RaceFollowed, follow_results
 from p88.store.results.live_step import NoPoints, StepSummary, live_position, score_step
 from p88.store.results.sessionreads import session_label
@@ -101,6 +102,7 @@ from p88.store.spool import (
 )
 
 __all__ = [
+    "BackgroundFollower",
     "RESULTS_CHANNEL",
     "CourseStatus",
     "NoPoints",

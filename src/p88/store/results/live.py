@@ -31,7 +31,7 @@ from p88.store.live import Connected, Disconnected, ReadsCommitted, follow, reas
 from p88.store.results import points as pts
 from p88.store.results.live_step import NoPoints, StepSummary, Strays, score_step
 
-__all__ = ["FOLLOW_KEY", "RaceFollowed", "Scorer", "follow_results"]
+__all__ = ["FOLLOW_KEY", "Background", "RaceFollowed", "Scorer", "follow_results"]
 
 FOLLOW_KEY = 8_861_163  # advisory lock namespace: one follower per race
 SAFETY_S = 10.0  # a step even without a notification (a missed NOTIFY costs at most this)
@@ -205,3 +205,45 @@ async def _listen(
         elif isinstance(event, ReadsCommitted):
             if scorer.session_id is None or scorer.session_id in event.session_ids:
                 wake.set()
+
+
+class Background:
+    """:func:`follow_results` on a thread of its own (its own event loop), for a program
+    that runs another loop (``p88 tui --score``) or none. ``error`` holds what ended it
+    early (a refusal such as :class:`RaceFollowed`), if anything did."""
+
+    def __init__(self, url: str, race_id: int, **options: Any) -> None:
+        import threading
+
+        self.error: BaseException | None = None
+        self._stop: asyncio.Event | None = None
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._run, args=(url, race_id, options), name="p88-follow", daemon=True
+        )
+
+    def _run(self, url: str, race_id: int, options: dict[str, Any]) -> None:
+        async def main() -> None:
+            self._stop = asyncio.Event()
+            await follow_results(url, race_id, stop=self._stop, **options)
+
+        try:
+            self._loop.run_until_complete(main())
+        except BaseException as exc:  # kept for the caller: the thread has no one else
+            self.error = exc
+        finally:
+            self._loop.close()
+
+    def start(self) -> Background:
+        self._thread.start()
+        return self
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Ask the loop to end between steps, and wait for it."""
+        if self._thread.is_alive() and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout)
