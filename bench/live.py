@@ -363,7 +363,10 @@ def main() -> None:
         print(
             f"follower steps: {len(seconds):,} with new reads; step time p50 "
             f"{pct(seconds, 0.5) * 1000:.0f} ms, p99 {pct(seconds, 0.99) * 1000:.0f} ms; "
-            f"reads per step p50 {pct(sorted(x['new_reads'] for x in steps), 0.5):.0f}"
+            f"reads per step p50 {pct(sorted(x['new_reads'] for x in steps), 0.5):.0f}; "
+            f"places moved per step p50 "
+            f"{pct(sorted(x['places_changed'] for x in steps), 0.5):.0f} "
+            f"(total {sum(x['places_changed'] for x in steps):,})"
         )
     report(url, timeline, race_a, race_b, played_from, cpu0, cpu1, total)
 
