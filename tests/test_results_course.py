@@ -166,6 +166,8 @@ def test_course_and_follow_at_the_command_line(p88_env: str, conn: psycopg.Conne
     assert [p["cutoff_s"] for p in json.loads(cleared.stdout)["points"]] == [None, None, None]
     bad = cli.invoke(app, ["results", "course", "--race", str(race), "--bib", "77"])
     assert bad.exit_code == 1 and bad.stderr.strip() == f"Error: no bib 77 in race {race}"
+    unknown = cli.invoke(app, ["results", "follow", "--race", "999"])
+    assert unknown.exit_code == 1 and unknown.stderr.startswith("Error: no race 999 (")
     conn.execute("DELETE FROM ct_race_points WHERE race_id = %s", (race,))
     refused = cli.invoke(app, ["results", "follow", "--race", str(race)])
     assert refused.exit_code == 4

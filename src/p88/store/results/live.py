@@ -30,6 +30,7 @@ from p88.errors import RefusedError
 from p88.store.live import Connected, Disconnected, ReadsCommitted, follow, reason
 from p88.store.results import points as pts
 from p88.store.results.live_step import NoPoints, StepSummary, Strays, score_step
+from p88.store.results.scoring import _load_race
 
 __all__ = ["FOLLOW_KEY", "Background", "RaceFollowed", "Scorer", "follow_results"]
 
@@ -76,6 +77,7 @@ class Scorer:
             self.url, autocommit=True, connect_timeout=3, application_name=self.application_name
         )
         try:
+            _load_race(conn, self.race_id)  # "no race N" before anything else
             if not pts.load(conn, self.race_id):
                 raise NoPoints(self.race_id)
             while True:
