@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import threading
-import time
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from datetime import timedelta
@@ -15,7 +14,7 @@ import typer
 from rich.table import Table
 
 from p88.cli._app import err, is_terminal, out, print_json, state
-from p88.cli.results_live import course_cmd, follow_cmd
+from p88.cli.results_live import course_cmd, follow_cmd, session_when_ready
 from p88.cli.results_setup import new_race, points_cmd, settings_cmd
 from p88.errors import InputError
 
@@ -170,17 +169,9 @@ def score(
 
 def _session(conn: psycopg.Connection[Any], name: str, live: bool) -> int:
     """The session's id; a live scorer started before the listener made it waits for it."""
-    from p88.errors import P88Error as Missing
     from p88.store import resolve_session
 
-    while True:
-        try:
-            return resolve_session(conn, name)
-        except Missing:
-            if not live:
-                raise
-            err.print(f"waiting: no timing session {name!r} yet", markup=False)
-            time.sleep(1.0)
+    return session_when_ready(conn, name) if live else resolve_session(conn, name)
 
 
 def _report(s: ScoreSummary, as_json: bool) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 from rich.table import Table
@@ -11,6 +11,8 @@ from rich.table import Table
 from p88.cli._app import err, out, print_json, state
 
 if TYPE_CHECKING:
+    import psycopg
+
     from p88.store import CourseStatus, StepSummary
 
 
@@ -40,13 +42,13 @@ def follow_cmd(
     import contextlib
     import signal
 
-    from p88.store import connect, follow_results, resolve_session
+    from p88.store import connect, follow_results
 
     url = state(ctx).database_url()
     session_id = None
     if session:
         with connect(url, autocommit=True) as conn:
-            session_id = resolve_session(conn, session)
+            session_id = session_when_ready(conn, session)
 
     def report(s: StepSummary) -> None:
         _step_line(s, as_json)
@@ -66,6 +68,25 @@ def follow_cmd(
         asyncio.run(main())
     except KeyboardInterrupt:
         pass  # a second Ctrl-C, or one before the loop started; a restart resumes
+
+
+def session_when_ready(conn: psycopg.Connection[Any], name: str) -> int:
+    """The session's id; a live scorer started before the listener made the session waits
+    for it (saying so once), as the race-day recipe starts them."""
+    import time
+
+    from p88.errors import P88Error
+    from p88.store import resolve_session
+
+    told = False
+    while True:
+        try:
+            return resolve_session(conn, name)
+        except P88Error:
+            if not told:
+                err.print(f"waiting: no timing session {name!r} yet", markup=False)
+                told = True
+            time.sleep(1.0)
 
 
 def _step_line(s: StepSummary, as_json: bool) -> None:
