@@ -74,7 +74,13 @@ class Scorer:
         if self.conn is not None:
             return
         conn = psycopg.connect(
-            self.url, autocommit=True, connect_timeout=3, application_name=self.application_name
+            self.url,
+            autocommit=True,
+            connect_timeout=3,
+            application_name=self.application_name,
+            # each step's queries are prepared after a few runs; a generic plan cannot see
+            # that "id > position" is the last few hundred reads of a table of a million
+            options="-c plan_cache_mode=force_custom_plan",
         )
         try:
             _load_race(conn, self.race_id)  # "no race N" before anything else

@@ -142,11 +142,14 @@ def _basis(
 def _owners(
     conn: psycopg.Connection[Any], race_id: int, tags: list[str]
 ) -> dict[str, list[tuple[int, str]]]:
-    """Tag -> (id, bib) of the entries carrying it, for these tags only (two index scans)."""
+    """Tag -> (id, bib) of the entries carrying it (the tag is the bib unless mapped), for
+    these tags only: two index scans, by tag and by bib."""
     out: dict[str, list[tuple[int, str]]] = {}
     for rid, bib, tag in conn.execute(
-        "SELECT id, bib, coalesce(tag_code, bib) FROM ct_results WHERE race_id = %(race)s "
-        "AND (tag_code = ANY(%(tags)s) OR (tag_code IS NULL AND bib = ANY(%(tags)s)))",
+        "SELECT id, bib, tag_code FROM ct_results WHERE race_id = %(race)s "
+        "AND tag_code = ANY(%(tags)s) UNION ALL "
+        "SELECT id, bib, bib FROM ct_results WHERE race_id = %(race)s "
+        "AND bib = ANY(%(tags)s) AND tag_code IS NULL",
         {"race": race_id, "tags": tags},
     ).fetchall():
         out.setdefault(tag, []).append((rid, bib))
