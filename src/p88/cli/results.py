@@ -24,6 +24,11 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
+# --- publishing: divisions, awards, age grades, exports (p88.cli.results_publish) ---------
+from p88.cli import results_publish  # noqa: E402
+
+results_publish.register(app)
+
 
 def _working(what: str, as_json: bool) -> AbstractContextManager[object]:
     """A spinner on a terminal while one long transaction runs (it reports no steps)."""
