@@ -111,9 +111,11 @@ def age_grade(
 
 def update_age_grades(conn: psycopg.Connection[Any], race_id: int) -> int:
     """Store every result's age grade of the race (``ct_results.age_graded_time``,
-    ``age_grade``); returns how many rows changed. Only changed rows are written."""
+    ``age_grade``); returns how many rows changed. Only changed rows are written. As on
+    the results sheet, only a finish is graded: a DQ'd or held time gets none."""
     rows = conn.execute(
-        "SELECT r.id, coalesce(r.sex, p.sex), r.age, r.chip_time, ra.distance_m"
+        "SELECT r.id, coalesce(r.sex, p.sex), r.age,"
+        " CASE WHEN r.status = 'finished' THEN r.chip_time END, ra.distance_m"
         " FROM ct_results r JOIN ct_participants p ON p.id = r.participant_id"
         " JOIN ct_races ra ON ra.id = r.race_id WHERE r.race_id = %s",
         (race_id,),
