@@ -84,7 +84,8 @@ def test_export_writes_and_refuses(
          "athlinks, ultrasignup, baa, json, site)"),
         (["--race", "999"], 1, "Error: no race 999 (p88 results new-race creates a race and "
          "prints its id)"),
-        (["--out", "{tmp}/nowhere/x.csv"], 1, "Error: no directory {tmp}/nowhere to write x.csv in"),
+        (["--out", "{tmp}/nowhere/x.csv"], 1,
+         "Error: no directory {tmp}/nowhere to write x.csv in"),
         (["--format", "site", "--out", "{tmp}/file.txt", "--force"], 1,
          "Error: {tmp}/file.txt is a file; this format writes a directory"),
     ],
@@ -129,8 +130,10 @@ def test_divisions_set_and_show(p88_env: str, conn: psycopg.Connection[Any]) -> 
     race = str(build(conn))
     bad = p88("results", "divisions", "--race", race, "--division", "masters")
     assert bad.exit_code == 1 and one_line(bad).startswith("Error: --division 'masters': use")
-    done = p88("results", "divisions", "--race", race, "--division", "masters=age:40|Masters",
-               "--double-dip", "keep", "--awards-by", "chip", "--overall-depth", "5", "--json")  # fmt: skip
+    done = p88(
+        "results", "divisions", "--race", race, "--division", "masters=age:40|Masters",
+        "--double-dip", "keep", "--awards-by", "chip", "--overall-depth", "5", "--json",
+    )  # fmt: skip
     assert done.exit_code == 0, done.output
     rules = json.loads(done.stdout)
     assert rules["double_dip"] == "keep" and rules["time_basis"] == "chip"
