@@ -24,7 +24,16 @@ from p88.units import pace
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["CoursePoint", "RaceSheet", "SheetRow", "SplitResult", "load_sheet", "UNPLACED"]
+__all__ = [
+    "UNPLACED",
+    "CoursePoint",
+    "RaceSheet",
+    "SheetRow",
+    "SplitResult",
+    "load_sheet",
+    "race_list",
+    "race_partner",
+]
 
 #: Statuses that never take a place (at a split, in awards).
 UNPLACED = ("DQ", "review")
@@ -194,3 +203,29 @@ def load_sheet(conn: psycopg.Connection[Any], race_id: int) -> RaceSheet:
         race_id=race_id, race_name=name, event_name=event, event_date=day,
         distance_m=distance, place_by=place_by, city=city, state=st, points=points, rows=rows,
     )  # fmt: skip
+
+
+def race_list(
+    conn: psycopg.Connection[Any], partner_id: int | None = None, limit: int = 500
+) -> list[dict[str, Any]]:
+    """Races with results, newest event first, for a results index: id, title, date and
+    finishers; ``partner_id`` limits it to one tenant's races."""
+    rows = conn.execute(
+        "SELECT ra.id, e.name || ' ' || ra.name, e.event_date,"
+        " count(r.id) FILTER (WHERE r.status = 'finished')"
+        " FROM ct_races ra JOIN ct_events e ON e.id = ra.event_id"
+        " JOIN ct_results r ON r.race_id = ra.id"
+        " WHERE %(partner)s::int IS NULL OR ra.partner_id = %(partner)s"
+        " GROUP BY ra.id, e.name, e.event_date ORDER BY e.event_date DESC, ra.id LIMIT %(limit)s",
+        {"partner": partner_id, "limit": limit},
+    ).fetchall()
+    return [
+        {"id": rid, "title": title, "date": day.isoformat(), "finishers": finishers}
+        for rid, title, day, finishers in rows
+    ]
+
+
+def race_partner(conn: psycopg.Connection[Any], race_id: int) -> int | None:
+    """The partner (tenant) of a race; None when there is no such race."""
+    row = conn.execute("SELECT partner_id FROM ct_races WHERE id = %s", (race_id,)).fetchone()
+    return None if row is None else int(row[0])
