@@ -102,7 +102,7 @@ def live_delay(
 
     async def main() -> None:
         stop = asyncio.Event()
-        cfg = ForwardConfig(session, (Target("127.0.0.1", port),), poll_s=0.05)
+        cfg = ForwardConfig(session, (Target("127.0.0.1", port),), poll_s=1.0)
         task = asyncio.create_task(Forwarder(laptop, cfg).run(stop))
         step = 10
         with connect(laptop) as conn:

@@ -5,8 +5,11 @@
 Scoring: a marathon of RUNNERS entries with 5 timing points (start, 3 splits, finish)
 and READS reads (about two per crossing, a few DNFs, stray tags). Reports the first (full)
 scoring, an incremental run after 100 new reads, a run with nothing new, and — as the
-baseline, side by side — a full rescore after the same 100 reads. History: generation
-and COPY rows/s for HISTORY results. Uses P88_DATABASE_URL or the embedded server, in a
+baseline, side by side — a full rescore after the same 100 reads. Midnight: a 10K of
+MIDNIGHT runners whose gun goes at 23:30, imported from normal-format (dateless) lines
+through `p88 import`'s library call and scored, against the same race run at 11:30 as the
+baseline: the rollover must cost nothing and give the same chip times. History:
+generation and COPY rows/s for HISTORY results. Uses P88_DATABASE_URL or the embedded server, in a
 scratch database that is dropped afterwards.
 """
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import time
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -152,6 +156,73 @@ def bench_scoring(url: str, runners: int, total: int) -> None:
         print(f"RATIO full rescore / incremental update: {base_s / inc_s:.1f}x")
 
 
+def _night_lines(runners: int, gun: datetime, seed: int = 3) -> list[bytes]:
+    """START then FINISH lines of a 10K in CT01_33 normal format (times without a date)."""
+    rng = np.random.default_rng(seed)
+    delay = rng.uniform(0, 120, runners)
+    finish = rng.lognormal(np.log(3300), 0.2, runners)
+    out: list[bytes] = []
+    for point, share in (("START", 0.0), ("FINISH", 1.0)):
+        times = sorted(
+            (gun + timedelta(seconds=float(delay[i] + finish[i] * share)), i + 1)
+            for i in range(runners)
+        )
+        for seq, (t, bib) in enumerate(times, start=1):
+            clock = f"{t:%H:%M:%S}.{t.microsecond // 10000:02d}"
+            out.append(f"CT01_33~{seq}~{point}~{bib}~{clock}~1~BENCH~1".encode())
+    return out
+
+
+def bench_midnight(url: str, runners: int) -> None:
+    from p88.store.ingest import import_lines
+    from p88.store.results import ensure_race
+    from p88.store.spool import SessionInfo
+
+    figures: dict[str, tuple[float, float, int]] = {}
+    for name, clock in (("midnight", "23:30"), ("daytime", "11:30")):
+        gun = datetime.combine(DAY, datetime.strptime(clock, "%H:%M").time())
+        lines = _night_lines(runners, gun)
+        with connect(url) as conn:
+            import_s, imported = timed(
+                partial(import_lines, conn, SessionInfo(name, session_date=DAY), lines, anchor=gun)
+            )
+        with connect(url, autocommit=True) as conn:
+            race = ensure_race(
+                conn, partner="Bench", event=f"Night 10K {name}", event_date=DAY, race="10K",
+                distance_m=10000, start=gun.time(),
+            )  # fmt: skip
+            conn.execute(
+                "WITH p AS (INSERT INTO ct_participants (first_name, last_name) "
+                "SELECT 'Runner', g::text FROM generate_series(1, %s) g RETURNING id, last_name) "
+                "INSERT INTO ct_results (partner_id, event_id, race_id, participant_id, bib) "
+                "SELECT r.partner_id, r.event_id, r.id, p.id, p.last_name FROM ct_races r, p "
+                "WHERE r.id = %s",
+                (runners, race),
+            )
+            points = [PointRule("START", "start"), PointRule("FINISH", "finish", distance_m=10000)]
+            score_s, scored = timed(
+                partial(score_race, conn, race, imported.session_id, ScoreOptions(points=points))
+            )
+        figures[name] = (import_s, score_s, scored.finished)
+        print(
+            f"{name} 10K (gun {clock}): import {imported.inserted:,} dateless reads "
+            f"{import_s:.2f} s ({imported.inserted / import_s:,.0f} reads/s), score "
+            f"{score_s:.2f} s ({scored.reads_scored / score_s:,.0f} reads/s), "
+            f"{scored.finished:,} finished"
+        )
+    with connect(url, autocommit=True) as conn:
+        same = conn.execute(
+            "SELECT count(*) FROM ct_results a JOIN ct_results b ON a.bib = b.bib "
+            "JOIN ct_races ra ON ra.id = a.race_id JOIN ct_races rb ON rb.id = b.race_id "
+            "WHERE ra.start_time::time = '23:30' AND rb.start_time::time = '11:30' "
+            "AND a.chip_time = b.chip_time AND a.status = 'finished'"
+        ).fetchone()
+    night, day = figures["midnight"], figures["daytime"]
+    print(f"midnight race: {same[0] if same else 0:,} of {runners:,} chip times as in daylight")
+    print(f"RATIO midnight / daytime import time: {night[0] / day[0]:.2f}x")
+    print(f"RATIO midnight / daytime scoring time: {night[1] / day[1]:.2f}x")
+
+
 def bench_history(url: str, results: int) -> None:
     with connect(url, autocommit=True) as conn:
         s = load_history(conn, HistoryOptions(results=results, seed=42))
@@ -170,9 +241,10 @@ def main() -> None:
     parser.add_argument("--runners", type=int, default=30_000)
     parser.add_argument("--reads", type=int, default=300_000)
     parser.add_argument("--history", type=int, default=1_000_000)
+    parser.add_argument("--midnight", type=int, default=10_000, help="runners of the night 10K")
     args = parser.parse_args()
     server = database_url(config.load())
-    for part in ("scoring", "history"):
+    for part in ("scoring", "midnight", "history"):
         with connect(server, autocommit=True) as admin:
             admin.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DB))
@@ -184,6 +256,8 @@ def main() -> None:
         try:
             if part == "scoring":
                 bench_scoring(url, args.runners, args.reads)
+            elif part == "midnight" and args.midnight:
+                bench_midnight(url, args.midnight)
             elif args.history:
                 bench_history(url, args.history)
         finally:

@@ -126,7 +126,7 @@ async def relay_to(port: int) -> AsyncIterator[Relay]:
 @contextlib.asynccontextmanager
 async def forwarding(url: str, port: int, **kw: Any) -> AsyncIterator[Forwarder]:
     config = ForwardConfig(
-        "laptop-race", (Target("127.0.0.1", port),), poll_s=0.05, retry_delay_s=0.05,
+        "laptop-race", (Target("127.0.0.1", port),), poll_s=2.0, retry_delay_s=0.05,
         retry_max_s=0.2, linger_s=0.2, **kw,
     )  # fmt: skip
     forwarder = Forwarder(url, config)

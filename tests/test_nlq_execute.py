@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -24,10 +26,10 @@ def test_guarded_select_runs_as_the_select_only_role(conn: psycopg.Connection[An
     rows = run(conn, guard("SELECT count(*) FROM ct_results", POLICY))
     assert rows.rows == [(0,)] and rows.columns == ["count"]
     assert rows.role == "p88_ask"
-    privileges = conn.execute(
-        "SELECT has_table_privilege('p88_ask', 'ct_results', 'SELECT'), "
+    privileges = conn.execute(  # per column since 007 (tests/test_nlq_grants.py)
+        "SELECT has_column_privilege('p88_ask', 'ct_results', 'chip_time', 'SELECT'), "
         "has_table_privilege('p88_ask', 'ct_results', 'INSERT'), "
-        "has_table_privilege('p88_ask', 'connection_log', 'SELECT')"
+        "has_any_column_privilege('p88_ask', 'connection_log', 'SELECT')"
     ).fetchone()
     assert privileges == (True, False, False)
 
@@ -114,3 +116,22 @@ def test_migration_succeeds_where_the_user_may_not_create_roles(pg_admin_url: st
         drop_database(pg_admin_url, name)
         with psycopg.connect(pg_admin_url, autocommit=True) as admin:
             admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(user)))
+
+
+def test_nlq_reaches_the_database_only_through_store() -> None:
+    """No nlq module runs SQL itself: no execute/cursor/transaction call, no psycopg
+    import outside type checking (issue 14: the queries live in store/queries/ask.py)."""
+    import p88.nlq
+
+    calls = {"execute", "executemany", "cursor", "transaction", "pipeline"}  # copy needs a cursor
+    found: list[str] = []
+    for path in sorted(Path(p88.nlq.__file__).parent.glob("*.py")):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                if node.func.attr in calls:
+                    found.append(f"{path.name}:{node.lineno} .{node.func.attr}()")
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("psycopg"):
+                if node.module != "psycopg" or {a.name for a in node.names} != {"sql"}:
+                    found.append(f"{path.name}:{node.lineno} from {node.module} import")
+    assert found == []

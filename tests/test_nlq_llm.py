@@ -117,6 +117,12 @@ def test_good_sql_from_the_model_runs_through_the_guard(
         ("SELECT usename, passwd FROM pg_shadow", "tables"),
         ("SELECT pg_sleep(30)", "functions"),
         ("SELECT email FROM ct_participants", "columns"),
+        ("SELECT p.email AS email FROM ct_participants p", "columns"),
+        (
+            "WITH t(email) AS (SELECT 1) SELECT p.email FROM ct_participants p JOIN t ON true",
+            "columns",
+        ),
+        ("SELECT r.raw_data AS raw_data FROM timing_reads r", "columns"),
         ("SELECT * FROM ct_results LIMIT ALL", "limit"),
         ("SELECT count(*) FROM ct_results a, ct_results b, ct_results c", "cross-join"),
     ],

@@ -90,16 +90,36 @@ def test_midnight_rollover() -> None:
     before = clock.resolve(parse_time("23:59:58.00"))
     after = clock.resolve(parse_time("00:00:03.00"))
     assert after - before == timedelta(seconds=5)
-    # a receipt time decides on its own: 00:00:03 received at 00:00:04 local on Jan 1
+    # a late-reported read from before midnight goes back to its own day
+    assert clock.resolve(parse_time("23:59:59.50")) == datetime(2024, 12, 31, 23, 59, 59, 500000)
+    # the receipt time decides nothing: a resend the next afternoon dates reads as before
     fresh = WallClock(date(2024, 12, 31), "UTC")
     at = fresh.resolve(
-        parse_time("00:00:03.00"), datetime.fromisoformat("2025-01-01T00:00:04+00:00")
+        parse_time("23:59:58.00"), datetime.fromisoformat("2025-01-01T15:00:04+00:00")
     )
-    assert at == datetime(2025, 1, 1, 0, 0, 3)
-    # a time far from any reference stays on the session date
-    assert local_datetime(parse_time("11:00:00"), date(2024, 1, 1), near=datetime(2024, 1, 1, 23, 50)) == (
+    assert at == datetime(2024, 12, 31, 23, 59, 58)
+    # the first read of a stream rolls from the anchor (a race whose gun was at 23:50)
+    anchored = WallClock(date(2024, 12, 31), anchor=datetime(2024, 12, 31, 23, 50))
+    assert anchored.resolve(parse_time("00:20:00.00")) == datetime(2025, 1, 1, 0, 20)
+    # exactly 12 h earlier stays on the day; a moment more is the next day
+    near = datetime(2024, 1, 1, 23, 0)
+    assert local_datetime(parse_time("11:00:00"), date(2024, 1, 1), near=near) == (
         datetime(2024, 1, 1, 11)
-    )  # fmt: skip
+    )
+    assert local_datetime(parse_time("10:59:59.99"), date(2024, 1, 1), near=near) == (
+        datetime(2024, 1, 2, 10, 59, 59, 990000)
+    )
+
+
+def test_a_dateless_time_without_a_date_is_refused() -> None:
+    from p88.errors import InputError
+
+    clock = WallClock(None)
+    assert clock.resolve(parse_time("2024-12-14T11:05:15.06")) == datetime(
+        2024, 12, 14, 11, 5, 15, 60000
+    )
+    with pytest.raises(InputError, match="--date"):
+        clock.resolve(parse_time("11:05:15.06"))
 
 
 def test_tv4_gun_times_are_not_reads() -> None:

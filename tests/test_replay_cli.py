@@ -58,7 +58,7 @@ def test_simulate_json_is_deterministic_and_writes_files(tmp_path: Path) -> None
         tmp_path / "b" / "FINISH.ct33"
     ).read_bytes()
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [
-        "5K.ct33", "FINISH.ct33", "START.ct33", "runners.csv",
+        "5K.ct33", "FINISH.ct33", "START.ct33", "participants.csv", "runners.csv",
     ]  # fmt: skip
 
 
@@ -80,7 +80,17 @@ def test_replay_cli_into_a_scripted_sink_and_its_errors(tmp_path: Path) -> None:
     started = time.monotonic()
     target = f"127.0.0.1:{closed_port}"
     result = runner.invoke(
-        app, ["replay", str(race / "START.ct33"), "--to", target, "--give-up", "0"]
+        app,
+        [
+            "replay",
+            str(race / "START.ct33"),
+            "--to",
+            target,
+            "--give-up",
+            "0",
+            "--date",
+            "2026-06-07",
+        ],
     )
     assert result.exit_code == 1 and time.monotonic() - started < 10
     assert result.stderr.startswith(f"Error: cannot replay to {target}: ")

@@ -359,10 +359,13 @@ def test_splits_and_an_impossible_time(conn: psycopg.Connection[Any]) -> None:
         ("22", "FINISH", 10000, s(4)),
     ]
     r22 = result(conn, race_id, "22")
-    assert r22["status"] == "finished"  # flagged, not dropped: a person decides
+    # held for review, not dropped and not placed: a person decides
+    assert (r22["status"], r22["overall_place"], r22["chip_time"]) == ("review", None, s(4))
     assert r22["note"] == (
-        "no start read: chip time from the gun; impossible time: faster than world-record pace"
+        "no start read: chip time from the gun; impossible time: faster than world-record pace "
+        "(0:04:00 for 10000 m)"
     )
+    assert result(conn, race_id, "21")["overall_place"] == 1
 
 
 def test_race_standings_in_stored_place_order(

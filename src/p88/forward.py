@@ -8,11 +8,12 @@ connection id is kept in the laptop's database (``forward_streams``), so a resta
 forwarder is the same client to the hub. Exactly once at the hub does not hang on any of
 this: the hub stores a read by its content, so anything sent twice is a duplicate there.
 
-New reads are picked up by polling the session after the highest id loaded (every
-``poll_s``), in one REPEATABLE READ snapshot with the session's read totals: when the
-totals show more reads than were loaded, a read was committed below the high-water id (a
-second writer), and the forwarder starts a new generation (a new connection id), so the
-hub asks for everything and stores only what it lacked.
+New reads are picked up on the listener's NOTIFY (``store.live.follow``; and every
+``poll_s`` as a safety net) after the highest id loaded, in one REPEATABLE READ snapshot
+with the session's read totals: when the totals show more reads than were loaded, a read
+was committed below the high-water id (a second writer), and the forwarder starts a new
+generation (a new connection id), so the hub asks for everything and stores only what it
+lacked.
 
 A target that is unreachable is retried with backoff until it answers and said on the log
 once a minute; a target that refuses the login stops the forwarder with one line.
@@ -30,11 +31,12 @@ from typing import Any
 
 import psycopg
 
+from p88.errors import DatabaseUnavailable
 from p88.protocol.client import ClientOptions
 from p88.protocol.codec import GunTime, Read
 from p88.protocol.replay import Client, ReplayConfig
 from p88.protocol.times import ReadTime
-from p88.sim.feed import Feed
+from p88.sim.feed import Feed, render_time
 from p88.store import connect
 from p88.store.forwarding import (
     ForwardRead,
@@ -47,6 +49,7 @@ from p88.store.forwarding import (
     reads_after,
     record_sent,
 )
+from p88.store.live import Connected, ReadsCommitted, follow, reason
 from p88.store.results.races import resolve_session
 
 log = logging.getLogger(__name__)
@@ -75,7 +78,7 @@ class ForwardConfig:
     session: str
     targets: tuple[Target, ...]
     follow: bool = True
-    poll_s: float = 0.25
+    poll_s: float = 1.0
     connect_timeout_s: float = 5.0
     retry_delay_s: float = 0.5
     retry_max_s: float = 30.0
@@ -104,7 +107,7 @@ class ForwardSummary:
 
 
 def _line(row: ForwardRead) -> Read | GunTime:
-    text = f"{row.at:%Y-%m-%dT%H:%M:%S}.{row.at.microsecond // 10_000:02d}"
+    text = render_time(row.at, "iso", row.at.date())  # the wire's own writer
     kind = GunTime if row.gun else Read
     return kind(row.seq, row.location, row.tag, ReadTime("iso", text), row.lap, row.reader,
                 row.gator)  # fmt: skip
@@ -150,7 +153,8 @@ class Forwarder:
 
     def _poll(self) -> tuple[list[ForwardRead], list[str]]:
         """New rows since the last poll, and the locations that got a read behind us."""
-        assert self._conn is not None
+        if self._conn is None or self._conn.closed:
+            self._conn = connect(self.url, autocommit=True)
         conn = self._conn
         with conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
@@ -194,7 +198,8 @@ class Forwarder:
         return rows
 
     def _record(self) -> None:
-        assert self._conn is not None
+        if self._conn is None:
+            return
         for state in self.states:
             upto = max((f.lines[f.sent_upto - 1].seq for f in state.feeds.values()
                         if f.sent_upto), default=0)  # fmt: skip
@@ -271,6 +276,40 @@ class Forwarder:
         return client
 
     # -- the loop -------------------------------------------------------------------
+    async def _listen(self, due: asyncio.Event) -> None:
+        """Wake the loop on every NOTIFY for this session (and after each reconnect)."""
+        async for event in follow(self.url, application_name="p88-forward"):
+            if isinstance(event, Connected) or (
+                isinstance(event, ReadsCommitted) and self.session_id in event.session_ids
+            ):
+                due.set()
+
+    async def _catch_up(self) -> None:
+        """Load what committed since the last look; survive the laptop's database going away."""
+        try:
+            rows, behind = await asyncio.to_thread(self._poll)
+            self._add(rows)
+            if behind:
+                log.warning(
+                    "reads committed behind the forwarder at %s: starting a new stream so "
+                    "the hub asks for everything",
+                    ", ".join(behind),
+                )
+                self._rebuild(await asyncio.to_thread(self._new_generation))
+            await asyncio.to_thread(self._record)
+        except (psycopg.OperationalError, DatabaseUnavailable) as exc:
+            log.warning("the laptop's database is unavailable (%s); retrying", reason(exc))
+            await asyncio.to_thread(self._reconnect)
+
+    def _reconnect(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(psycopg.Error):
+                self._conn.close()
+        try:
+            self._conn = connect(self.url, autocommit=True)
+        except DatabaseUnavailable:
+            self._conn = None
+
     async def run(self, stop: asyncio.Event | None = None) -> ForwardSummary:
         """Forward until ``stop`` is set (follow) or every target has everything (once)."""
         await asyncio.to_thread(self._open)
@@ -281,37 +320,37 @@ class Forwarder:
                 state.client = self._client(state)
             runs = [asyncio.create_task(s.client.run()) for s in self.states if s.client]
             stopping = asyncio.create_task((stop or asyncio.Event()).wait())
+            due = asyncio.Event()
+            listening = asyncio.create_task(self._listen(due)) if self.config.follow else None
             try:
                 while True:
-                    waiting: set[asyncio.Future[Any]] = {stopping, *runs}
-                    done, _ = await asyncio.wait(
-                        waiting,
+                    waking = asyncio.create_task(due.wait())
+                    await asyncio.wait(
+                        {stopping, waking, *runs},
                         timeout=self.config.poll_s if self.config.follow else None,
                         return_when="FIRST_COMPLETED",
                     )
+                    waking.cancel()
+                    due.clear()
                     for task in runs:
                         if task.done() and task.exception() is not None:
                             raise task.exception()  # type: ignore[misc]
                     if stopping.done() or all(t.done() for t in runs):
                         break
                     if self.config.follow:
-                        rows, behind = await asyncio.to_thread(self._poll)
-                        self._add(rows)
-                        if behind:
-                            log.warning(
-                                "reads committed behind the forwarder at %s: starting a new "
-                                "stream so the hub asks for everything",
-                                ", ".join(behind),
-                            )
-                            self._rebuild(await asyncio.to_thread(self._new_generation))
-                        await asyncio.to_thread(self._record)
+                        await self._catch_up()
             finally:
                 stopping.cancel()
+                if listening is not None:
+                    listening.cancel()
                 for task in runs:
                     task.cancel()
                 for task in runs:
                     with contextlib.suppress(asyncio.CancelledError, Exception):
                         await task
+                if listening is not None:
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await listening
             await asyncio.to_thread(self._record)
             return self.summary()
         finally:

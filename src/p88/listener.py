@@ -54,7 +54,14 @@ from p88.store.ingest import oversize_field
 from p88.store.ingest_writer import IngestWriter, WriterStats
 from p88.store.spool import ConnectionRow, GunRow, ReadRow, RejectRow, SessionInfo
 
-__all__ = ["ListenOptions", "Listener", "ListenerStatus", "default_session", "load_auth_file"]
+__all__ = [
+    "ListenOptions",
+    "Listener",
+    "ListenerStatus",
+    "default_session",
+    "load_auth_file",
+    "session_day",
+]
 
 log = logging.getLogger("p88.listen")
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -163,6 +170,23 @@ def default_session(url: str, tz: str | None, *, now: datetime | None = None) ->
     return str(row[0]) if row else local.strftime("Session_%Y%m%d_%H%M%S")
 
 
+def session_day(url: str, name: str) -> tuple[date | None, datetime | None] | None:
+    """A session's stored date and its latest read's local time, as a listener that takes
+    the session over needs them: dateless times go on the session's date (fixed when its
+    first read arrived), rolling over midnight from where the session is, so a resend on a
+    later day stores nothing twice. None when the session is new or the database is down."""
+    try:
+        with psycopg.connect(url, connect_timeout=3) as conn:
+            row = conn.execute(
+                "SELECT s.session_date, (SELECT max(t.last_read) FROM timing_read_totals t"
+                " WHERE t.session_id = s.id) FROM timing_sessions s WHERE s.session_name = %s",
+                (name,),
+            ).fetchone()
+    except psycopg.OperationalError:
+        return None
+    return (row[0], row[1]) if row else None
+
+
 @dataclass
 class ListenerStatus:
     """A snapshot for the live display and ``--json`` summaries."""
@@ -183,7 +207,6 @@ class ListenerStatus:
 @dataclass
 class _LinkState:
     session: str
-    clock: WallClock
     greeting: str | None = None
     connection_id: str | None = None
     reads: int = 0
@@ -211,6 +234,7 @@ class Listener:
         self._now_cached = datetime.now(UTC)
         self._rate: deque[tuple[float, int]] = deque(maxlen=20)
         self._state: dict[str, _LinkState] = {}
+        self._clocks: dict[str, WallClock] = {}  # per session: its date, and where it is
 
     async def run(self, stop: asyncio.Event, *, ready: asyncio.Event | None = None) -> None:
         """Drain any old spool, bind, serve until ``stop`` is set, then close every client,
@@ -223,8 +247,8 @@ class Listener:
         if not self.session:
             self.session = await asyncio.to_thread(default_session, self.url, opts.timezone)
         await asyncio.to_thread(self.writer.start)
-        self.writer.submit(SessionInfo(self.session, session_date=self._today(),
-                                       timezone=opts.timezone, partner=opts.partner))  # fmt: skip
+        self.writer.submit(SessionInfo(self.session, timezone=opts.timezone,
+                                       partner=opts.partner))  # fmt: skip
         self.server = CtpServer(
             opts.server_config(), self, host=opts.host, port=opts.port,
             max_connections=opts.max_connections, tick_interval=opts.tick_interval,
@@ -264,12 +288,28 @@ class Listener:
     def _today(self) -> date:
         return datetime.now(UTC).astimezone(zone(self.options.timezone)).date()
 
+    def _clock(self, session: str) -> WallClock:
+        """The session's clock: its stored date and latest read when a connection's start
+        looked them up, else today, fixed now by the session's first read (and stored)."""
+        clock = self._clocks.get(session)
+        if clock is None:
+            clock = self._clocks[session] = WallClock(self._today(), self.options.timezone)
+            self.writer.submit(SessionInfo(session, session_date=clock.session_date,
+                                           timezone=self.options.timezone))  # fmt: skip
+        return clock
+
+    async def _know_session(self, session: str) -> None:
+        """Load a session's stored date and position once, before its reads arrive."""
+        if session in self._clocks:
+            return
+        known = await asyncio.to_thread(session_day, self.url, session)
+        if known is not None and known[0] is not None and session not in self._clocks:
+            self._clocks[session] = WallClock(known[0], self.options.timezone, anchor=known[1])
+
     # --- App -----------------------------------------------------------------------------
 
     def opened(self, link: Link) -> None:
-        self._state[link.key] = _LinkState(
-            self.session, WallClock(self._today(), self.options.timezone)
-        )
+        self._state[link.key] = _LinkState(self.session)
         self.writer.submit(self._row(link))
 
     def _row(
@@ -293,7 +333,7 @@ class Listener:
             if problem:
                 self._reject(link, st, msg.raw, problem, now)
                 return
-            when = st.clock.resolve(msg.time, now)
+            when = self._clock(st.session).resolve(msg.time)
             raw = msg.raw.decode("utf-8", "replace")
             if isinstance(event, GunReceived):
                 self.writer.submit(GunRow(st.session, msg.location, when, msg.reader, msg.seq,
@@ -340,7 +380,7 @@ class Listener:
             st.session = event.name.strip()[:255]
             self.writer.submit(SessionInfo(
                 st.session, event.name, event.event_id or None, event.description or None,
-                self._today(), self.options.timezone, self.options.partner,
+                None, self.options.timezone, self.options.partner,
             ))  # fmt: skip
         self.writer.submit(self._row(link))
 
@@ -353,6 +393,7 @@ class Listener:
 
     async def positions(self, link: Link, need: StartNeeded) -> dict[str, int | None]:
         st = self._state[link.key]
+        await self._know_session(st.session)
         found: dict[str, int] = {}
         if need.connection_id:
             future = self.writer.positions(st.session, need.connection_id[:128])

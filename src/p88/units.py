@@ -47,7 +47,7 @@ MARATHON_M = 42195.0
 HALF_MARATHON_M = 21097.5
 TEN_K_M = 10_000.0
 FIVE_K_M = 5_000.0
-#: The road distances p88 knows by name, as ``ct_races.distance_m`` stores them.
+#: The standard road distances, longest first (``whole_metres`` gives their stored value).
 STANDARD_DISTANCES: tuple[float, ...] = (MARATHON_M, HALF_MARATHON_M, TEN_K_M, FIVE_K_M)
 
 DISTANCE_FORMS = "5K, 10 km, 5000m, 10M or 10 mi (miles), 13.1 miles, half, marathon"

@@ -24,7 +24,11 @@ def forward(
         False, "--once", help="Send what is committed now, then stop (default: follow)."
     ),
     poll: float = typer.Option(
-        0.25, "--poll", min=0.01, metavar="SECONDS", help="How often to look for new reads."
+        1.0,
+        "--poll",
+        min=0.01,
+        metavar="SECONDS",
+        help="Look for new reads at least this often (NOTIFY wakes it at once).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any, Optional
 
 import typer
 
 from p88.cli._app import is_terminal, out, print_json, state
-from p88.errors import P88Error
+from p88.errors import InputError
 
 
 def read_capture(path: Path) -> list[bytes]:
@@ -17,7 +16,7 @@ def read_capture(path: Path) -> list[bytes]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise P88Error(f"cannot read {path}: {exc.strerror}") from None
+        raise InputError(f"cannot read {path}: {exc.strerror}", where=str(path)) from None
     return [line.rstrip(b"\r") for line in data.split(b"\n") if line.strip()]
 
 
@@ -27,10 +26,18 @@ def check_partner(conn: Any, partner: str, session: str) -> None:
 
     wanted = find_partner(conn, partner)
     if wanted is None:
-        raise P88Error(f"--partner {partner!r}: no timing partner with that code or id")
+        raise InputError(
+            f"--partner {partner!r}: no timing partner with that code or id",
+            what="partner",
+            where="--partner",
+        )
     owner = session_owner(conn, session)
     if owner is not None and owner != wanted:
-        raise P88Error(f"session {session!r} belongs to another timing partner")
+        raise InputError(
+            f"session {session!r} belongs to another timing partner",
+            what="session",
+            where="--session",
+        )
 
 
 def import_file(
@@ -38,7 +45,10 @@ def import_file(
     file: Path = typer.Argument(..., help="A CT01 capture file."),  # noqa: B008
     session: str = typer.Option(..., "--session", help="Timing session to load into."),
     day: Optional[str] = typer.Option(  # noqa: UP045
-        None, "--date", help="Date of normal-format times (default today)."
+        None, "--date", help="Date of normal-format times (else the file name's, or the race's)."
+    ),
+    race: Optional[int] = typer.Option(  # noqa: UP045
+        None, "--race", help="Race id: its date dates a capture without one."
     ),
     tz: Optional[str] = typer.Option(  # noqa: UP045
         None, "--timezone", help="IANA zone of the timing clock (default: configured/local)."
@@ -52,34 +62,40 @@ def import_file(
     """Load a capture into a timing session through the listener's exactly-once writer.
 
     For post-race loads: every read is stored once, so importing a file twice, or a file
-    the listener already received live, adds nothing. Lines that do not parse are kept
+    the listener already received live, adds nothing. Times without a date go on --date,
+    else the date in the file name, else the race's date (--race); with none of them p88
+    refuses. Times roll over midnight with the clock. Lines that do not parse are kept
     in rejected_lines with their line number; gun-time lines become gun events.
 
     Example: p88 import race/FINISH.ct33 --session rehearsal --date 2026-06-07 --partner acme
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    from p88.protocol.dates import capture_date
+    from p88.protocol.times import parse_date_option
     from p88.store import connect
     from p88.store.ingest import import_lines
+    from p88.store.results.races import race_day
     from p88.store.spool import SessionInfo
 
-    try:
-        session_date = date.fromisoformat(day) if day else None
-    except ValueError:
-        raise P88Error(f"--date {day!r}: use YYYY-MM-DD") from None
+    given = parse_date_option(day) if day else None
     lines = read_capture(file)
     settings = state(ctx).settings()
-    info = SessionInfo(
-        session,
-        event_name=event,
-        session_date=session_date,
-        timezone=tz or settings.get("timezone"),
-        partner=partner,
-    )
     url = state(ctx).database_url()
     with connect(url) as conn:
         if partner is not None:
             check_partner(conn, partner, session)
+        on_race = race_day(conn, race) if race is not None else None
+        conn.commit()  # the import commits batch by batch
+        dated = capture_date(file, lines, given=given, race=on_race)
+        info = SessionInfo(
+            session,
+            event_name=event,
+            session_date=dated.day if dated else None,
+            timezone=tz or settings.get("timezone"),
+            partner=partner,
+        )
+        anchor = dated.anchor if dated else None
         if is_terminal() and not as_json:
             with Progress(
                 f"importing {file.name}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -87,20 +103,23 @@ def import_file(
             ) as progress:  # fmt: skip
                 task = progress.add_task("import", total=len(lines))
                 result = import_lines(
-                    conn, info, lines, source=file.name,
+                    conn, info, lines, source=file.name, anchor=anchor,
                     progress=lambda n: progress.update(task, completed=n),
                 )  # fmt: skip
         else:
-            result = import_lines(conn, info, lines, source=file.name)
+            result = import_lines(conn, info, lines, source=file.name, anchor=anchor)
     if as_json:
         print_json(
             {"session": session, "session_id": result.session_id, "lines": result.lines,
              "inserted": result.inserted, "duplicates": result.duplicates,
-             "gun_events": result.gun_events, "rejects": result.rejects}
+             "gun_events": result.gun_events, "rejects": result.rejects,
+             "date": dated.day.isoformat() if dated else None,
+             "date_from": dated.source if dated else "ISO times"}
         )  # fmt: skip
         return
     out.print(
         f"{file.name} → session {session!r} (id {result.session_id}): {result.lines:,} lines, "
         f"{result.inserted:,} reads stored, {result.duplicates:,} already there, "
         f"{result.gun_events} gun events, {result.rejects} rejected"
+        + (f"; dated {dated.day} ({dated.source})" if dated else "")
     )

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
 from typing import Any, Optional
 
 import typer
 from rich.table import Table
 
-from p88.cli._app import is_terminal, out, print_json
-from p88.errors import P88Error
+from p88.cli._app import err, is_terminal, out, print_json, state
+from p88.errors import InputError
 
 
 def parse_target(target: str) -> tuple[str, int]:
     """``HOST:PORT`` (or ``:PORT``, or ``PORT``) as a host and port."""
     host, _, port = target.rpartition(":")
     if not port.isdigit() or not 0 < int(port) < 65536:
-        raise P88Error(f"--to {target!r}: expected HOST:PORT, e.g. 127.0.0.1:61611")
+        raise InputError(
+            f"--to {target!r}: expected HOST:PORT, e.g. 127.0.0.1:61611",
+            what="server address",
+            where="--to",
+        )
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
@@ -60,6 +63,7 @@ def summary_table(summary: Any) -> Table:
 
 
 def replay(
+    ctx: typer.Context,
     files: list[Path] = typer.Argument(..., help="CT01 capture files (one or more)."),  # noqa: B008
     to: str = typer.Option("127.0.0.1:61611", "--to", help="The CTP01 server, HOST:PORT."),
     speed: str = typer.Option("1", "--speed", help="1, 10, any factor, or max."),
@@ -70,8 +74,17 @@ def replay(
     until: Optional[str] = typer.Option(  # noqa: UP045
         None, "--until", help="Skip lines after this time of day (HH:MM[:SS])."
     ),
-    day: Optional[str] = typer.Option(  # noqa: UP045
-        None, "--date", help="Date of normal-format times (default today)."
+    day: list[str] = typer.Option(  # noqa: B008
+        [],
+        "--date",
+        help="Date of normal-format times: YYYY-MM-DD for every file, or NAME=YYYY-MM-DD for "
+        "one (repeatable). Else the date in the file name, else the race's (--race).",
+    ),
+    race: Optional[int] = typer.Option(  # noqa: UP045
+        None, "--race", help="Race id: its date dates files that have none."
+    ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Stop at the first line that does not parse (default: skip it)."
     ),
     clients: str = typer.Option(
         "auto", "--clients", help="auto, one (all files on one link) or per-file."
@@ -101,41 +114,58 @@ def replay(
     formats, gun times, new locations, authentication), answers its commands, and when
     the server goes away reconnects with the same connection id and resumes where the
     server asks. Several files are several locations of one client, or one client each.
+    Times without a date go on --date, the date in the file name or the race's date; with
+    none p88 refuses. Lines that do not parse are reported once each, counted and skipped.
 
     Example: p88 replay ../shared/captures/mini11992-2024-12-14.ct33 --to 127.0.0.1:61611 --speed 10
     """
     import asyncio
 
+    from p88.protocol.dates import date_options
     from p88.protocol.replay import ReplayConfig
-    from p88.sim.course import parse_clock
+    from p88.sim.feed import BadLine
     from p88.sim.plan import parse_speed, plan_clients
+    from p88.units import parse_clock
 
     if clients not in ("auto", "one", "per-file"):
-        raise P88Error(f"--clients {clients!r}: use auto, one or per-file")
+        raise InputError(
+            f"--clients {clients!r}: use auto, one or per-file", what="clients", where="--clients"
+        )
     host, port = parse_target(to)
-    try:
-        day0 = date.fromisoformat(day) if day else date.today()
-    except ValueError:
-        raise P88Error(f"--date {day!r}: use YYYY-MM-DD") from None
+    config = ReplayConfig(host, port, speed=parse_speed(speed), loop=loop, give_up_s=give_up)
+    day0, days = date_options(day, files)
+    on_race = None
+    if race is not None:
+        from p88.store import connect
+        from p88.store.results.races import race_day
+
+        with connect(state(ctx).database_url(), autocommit=True) as conn:
+            on_race = race_day(conn, race)
+    bad: list[BadLine] | None = None if strict else []
     plan = plan_clients(
         files,
         day0=day0,
+        days=days,
+        race=on_race,
+        bad_lines=bad,
         clients=clients,  # type: ignore[arg-type]
         name=client_name,
         user=user,
         password=password,
         event=event,
-        start=parse_clock(start) if start else None,
-        until=parse_clock(until) if until else None,
+        start=parse_clock(start, where="--start") if start else None,
+        until=parse_clock(until, where="--until") if until else None,
     )
-    config = ReplayConfig(host, port, speed=parse_speed(speed), loop=loop, give_up_s=give_up)
     try:
         summary = asyncio.run(run_with_progress(plan, config, is_terminal() and not as_json))
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
+    for line in bad or ():
+        err.print(f"skipped {line}", markup=False, highlight=False)
     if as_json:
         print_json(
             {
+                "bad_lines": len(bad or ()),
                 "elapsed_s": round(summary.elapsed_s, 3),
                 "lines_per_s": round(summary.rate, 1),
                 "feeds": [
@@ -156,6 +186,8 @@ def replay(
         )
         return
     out.print(summary_table(summary))
+    if bad:
+        out.print(f"{len(bad)} line(s) did not parse and were skipped (see above; --strict stops)")
     for c in summary.clients:
         out.print(f"{c.name} → {host}:{port}: {c.connections} connection(s), {c.settings}")
         for note in c.notes[:5]:

@@ -5,17 +5,20 @@ from __future__ import annotations
 import time
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 from rich.table import Table
 
 from p88.cli._app import err, is_terminal, out, print_json, state
-from p88.errors import P88Error
+from p88.cli.results_setup import points_cmd, settings_cmd
+from p88.errors import InputError
 
 if TYPE_CHECKING:
+    import psycopg
+
     from p88.store.results import RaceStanding, ScoreSummary
 
 app = typer.Typer(
@@ -36,22 +39,27 @@ def _working(what: str, as_json: bool) -> AbstractContextManager[object]:
 
 
 def _standing_json(r: RaceStanding) -> dict[str, object]:
-    """A standings row as ``--json`` has always printed it."""
+    """A standings row for ``--json``; times as seconds + ISO 8601 (``p88.units``)."""
     return {
         "place": r.place, "bib": r.bib, "name": r.name, "sex": r.sex, "age_group": r.age_group,
         "sex_place": r.sex_place, "age_group_place": r.age_group_place,
-        "chip_time": r.chip_time, "gun_time": r.gun_time, "status": r.status,
+        "masters_place": r.masters_place,
+        "chip_time": _duration(r.chip_time), "gun_time": _duration(r.gun_time),
+        "status": r.status, "note": r.note,
     }  # fmt: skip
 
 
+def _duration(d: timedelta | None) -> dict[str, float | str] | None:
+    """A time as ``--json`` carries it: seconds and ISO 8601 (see p88.units)."""
+    from p88.units import duration_json
+
+    return None if d is None else duration_json(d)
+
+
 def _clock(d: timedelta | None) -> str:
-    if d is None:
-        return ""
-    cs = round(d.total_seconds() * 100)
-    h, rest = divmod(cs, 360000)
-    m, rest = divmod(rest, 6000)
-    s, hundredths = divmod(rest, 100)
-    return f"{h}:{m:02d}:{s:02d}.{hundredths:02d}"
+    from p88.units import elapsed_text
+
+    return "" if d is None else elapsed_text(d)
 
 
 def _seconds(value: Optional[float]) -> timedelta | None:  # noqa: UP045
@@ -79,11 +87,16 @@ def score(
     tag_map: Optional[Path] = typer.Option(  # noqa: UP045, B008
         None, "--tag-map", help="CSV of bib and chip/tag, when chips are not the bib numbers."
     ),
-    age_groups: str = typer.Option("5:20:80", "--age-groups", help="WIDTH[:FIRST:LAST] years."),
+    age_groups: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--age-groups", help="WIDTH[:FIRST:LAST] years; stored for the race (as settings)."
+    ),
     final: bool = typer.Option(False, "--final", help="Course closed: no finish = DNF/DNS."),
     full: bool = typer.Option(False, "--full", help="Rescore every read, not only new ones."),
     every: float = typer.Option(
         0, "--every", min=0, help="Score again every N seconds until Ctrl-C (race day)."
+    ),
+    follow: bool = typer.Option(
+        False, "--follow", help="Score again as soon as the listener commits reads (NOTIFY)."
     ),
     runs: int = typer.Option(0, "--runs", min=0, help="With --every: stop after N runs."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
@@ -91,10 +104,12 @@ def score(
     """Score a race from a timing session's reads: crossings, times, places.
 
     Run it during the race as often as you like: each run takes only the reads that
-    arrived since the last one. Without --start/--finish the points saved for the race
-    are used, or guessed from the session's locations.
+    arrived since the last one, with the race's stored settings. Without --start/--finish
+    the race's points (p88 results points) are used; with none set, points are proposed
+    from the session's locations for each run (never saved) when they are unambiguous.
+    Flagged results are held (status review) and not placed. --final makes DNF/DNS.
 
-    Example: p88 results score --session 1 --race 1 --start START --finish FINISH --every 5
+    Example: p88 results score --race 1 --session 1 --follow
     """
     from p88.store import connect
     from p88.store.results import (
@@ -103,9 +118,9 @@ def score(
         ScoreOptions,
         apply_tag_map,
         read_tag_map,
-        resolve_session,
         score_race,
     )
+    from p88.store.results.follow import follow_race
 
     points = None
     if finish:
@@ -114,33 +129,55 @@ def score(
             points.append(PointRule(start, "start"))
         points += [PointRule(loc, "split", seq=i + 1) for i, loc in enumerate(split)]
     elif start or split:
-        raise P88Error("--start and --split need --finish too")
+        raise InputError(
+            "--start and --split need --finish too", what="timing points", where="--finish"
+        )
     opts = ScoreOptions(
         points=points,
         dead_time=_seconds(dead_time),
         min_elapsed=_seconds(min_elapsed),
-        age_groups=AgeGroups.parse(age_groups),
+        age_groups=AgeGroups.parse(age_groups) if age_groups else None,
         final=final,
         full=full,
     )
     tags = read_tag_map(tag_map) if tag_map else {}
-    with connect(state(ctx).database_url(), autocommit=True) as conn:
-        session_id = resolve_session(conn, session) if session else None
+    live = bool(every or follow)
+    url = state(ctx).database_url()
+    with connect(url, autocommit=True) as conn:
+        session_id = _session(conn, session, live) if session else None
         if tags and apply_tag_map(conn, race, tags):
             opts = replace(opts, full=True)  # other tags now belong to the runners
-        done = 0
+        if not live:
+            with _working(f"scoring race {race}", as_json):
+                _report(score_race(conn, race, session_id, opts), as_json)
+            return
+        listen = connect(url, autocommit=True) if follow else None
         try:
-            while True:
-                with _working(f"scoring race {race}", as_json):
-                    summary = score_race(conn, race, session_id, opts)
-                _report(summary, as_json)
-                done += 1
-                if not every or (runs and done >= runs):
-                    break
-                opts = replace(opts, full=False, points=None)
-                time.sleep(every)
+            follow_race(
+                conn, race, session_id, opts, every=every or 5.0, runs=runs, listen=listen,
+                report=lambda s: _report(s, as_json),
+                waiting=lambda text: err.print(f"waiting: {text}", markup=False),
+            )  # fmt: skip
         except KeyboardInterrupt:
-            pass  # --every ends with Ctrl-C; every run so far is committed
+            pass  # live scoring ends with Ctrl-C; every run so far is committed
+        finally:
+            if listen is not None:
+                listen.close()
+
+
+def _session(conn: psycopg.Connection[Any], name: str, live: bool) -> int:
+    """The session's id; a live scorer started before the listener made it waits for it."""
+    from p88.errors import P88Error as Missing
+    from p88.store.results import resolve_session
+
+    while True:
+        try:
+            return resolve_session(conn, name)
+        except Missing:
+            if not live:
+                raise
+            err.print(f"waiting: no timing session {name!r} yet", markup=False)
+            time.sleep(1.0)
 
 
 def _report(s: ScoreSummary, as_json: bool) -> None:
@@ -156,6 +193,9 @@ def _report(s: ScoreSummary, as_json: bool) -> None:
                 "results_changed": s.results_changed,
                 "places_changed": s.places_changed,
                 "finished": s.finished,
+                "held": s.held,
+                "warnings": s.warnings,
+                "points_source": s.points_source,
                 "gun": s.gun.isoformat() if s.gun else None,
                 "gun_source": s.gun_source,
                 "points": [f"{p.location}:{p.kind}" for p in s.points],
@@ -166,8 +206,18 @@ def _report(s: ScoreSummary, as_json: bool) -> None:
     kind = "full" if s.full else "incremental"
     out.print(
         f"Race {s.race_id} from session {s.session_id} ({kind}): {s.new_reads} new read(s), "
-        f"{s.results_changed} result(s) changed, {s.finished} finished, in {s.seconds:.2f} s."
+        f"{s.results_changed} result(s) changed, {s.finished} finished"
+        + (f", {s.held} held for review" if s.held else "")
+        + f", in {s.seconds:.2f} s."
     )
+    if s.points_source == "proposed":
+        out.print(
+            "Points proposed from the session for this run (not saved): "
+            + ", ".join(f"{p.location} ({p.kind})" for p in s.points)
+            + ". Set them with p88 results points."
+        )
+    for warning in s.warnings:
+        err.print(f"warning: {warning}", markup=False)
     if s.full:
         out.print(f"Gun: {s.gun or 'none'} ({s.gun_source}).")
     if s.verdicts:
@@ -218,7 +268,9 @@ def new_race(
     event: str = typer.Option(..., "--event", help="Event name."),
     on: str = typer.Option(..., "--date", help="Event date, YYYY-MM-DD."),
     race: str = typer.Option(..., "--race", help="Race name, e.g. 10K."),
-    distance: str = typer.Option(..., "--distance", help="10K, 5km, 13.1mi, half, marathon."),
+    distance: str = typer.Option(
+        ..., "--distance", help="10K, 5000m, 10M or 10 mi (miles), half, marathon; needs a unit."
+    ),
     start: Optional[str] = typer.Option(None, "--start", help="Gun time HH:MM[:SS]."),  # noqa: UP045
     city: Optional[str] = typer.Option(None, "--city"),  # noqa: UP045
     st: Optional[str] = typer.Option(None, "--state"),  # noqa: UP045
@@ -229,17 +281,20 @@ def new_race(
     Example: p88 results new-race --partner 'Big River' --event 'Hartford 10K' --date 2025-06-01 --race 10K --distance 10K --start 08:00
     """  # noqa: E501
     from p88.store import connect
-    from p88.store.results import ensure_race, parse_distance
+    from p88.store.results import ensure_race
+    from p88.units import parse_clock, parse_distance, whole_metres
 
+    distance_m = whole_metres(parse_distance(distance, where="--distance"))
+    gun = parse_clock(start, where="--start") if start else None
     try:
         day = date.fromisoformat(on)
-        gun = (
-            datetime.strptime(start, "%H:%M:%S" if start.count(":") == 2 else "%H:%M").time()
-            if start
-            else None
-        )
     except ValueError as exc:
-        raise P88Error(f"bad date or time: {exc}", hint="--date YYYY-MM-DD --start HH:MM") from None
+        raise InputError(
+            f"bad date or time: {exc}",
+            hint="--date YYYY-MM-DD --start HH:MM",
+            what="date",
+            where="--date",
+        ) from None
     with connect(state(ctx).database_url(), autocommit=True) as conn:
         race_id = ensure_race(
             conn,
@@ -247,7 +302,7 @@ def new_race(
             event=event,
             event_date=day,
             race=race,
-            distance_m=parse_distance(distance),
+            distance_m=distance_m,
             start=gun,
             city=city,
             state=st,
@@ -267,6 +322,8 @@ def standings(
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
     """Show a race's standings: place, bib, name, division places, chip and gun time.
+
+    Results held for review (status review) are listed unplaced, with the note saying why.
 
     Example: p88 results standings --race 1 --limit 10
     """
@@ -292,12 +349,20 @@ def standings(
         "chip",
         "gun",
         "status",
+        "note",
     ):
         table.add_column(c)
     for r in rows:
         table.add_row(
             str(r.place or ""), r.bib, r.name, r.sex or "", r.age_group or "",
             str(r.sex_place or ""), str(r.age_group_place or ""), _clock(r.chip_time),
-            _clock(r.gun_time), r.status or "",
+            _clock(r.gun_time), r.status or "", r.note or "",
         )  # fmt: skip
     out.print(table)
+    for r in rows:
+        if r.status == "review":
+            out.print(f"Held for review: bib {r.bib} ({r.name}): {r.note}", markup=False)
+
+
+app.command("points")(points_cmd)
+app.command("settings")(settings_cmd)

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from p88.cli._app import is_terminal, out, print_json
-from p88.errors import P88Error
+from p88.errors import InputError
 
 
 def simulate(
@@ -24,7 +24,7 @@ def simulate(
     day: str = typer.Option("2026-06-07", "--date", help="Race day (YYYY-MM-DD)."),
     seed: int = typer.Option(1, "--seed", help="Same seed, same files."),
     out_dir: Optional[Path] = typer.Option(  # noqa: UP045, B008
-        None, "--out", help="Write <POINT>.ct33 files and runners.csv here."
+        None, "--out", help="Write <POINT>.ct33 files, participants.csv and runners.csv here."
     ),
     time_format: str = typer.Option(
         "normal", "--time-format", help="normal (HH:MM:SS.hh) or iso in the files."
@@ -47,13 +47,21 @@ def simulate(
     from p88.sim import simulate as draw
 
     if out_dir is None and to is None:
-        raise P88Error("say where the race goes: --out DIR, --to HOST:PORT, or both")
+        raise InputError(
+            "say where the race goes: --out DIR, --to HOST:PORT, or both",
+            what="destination",
+            where="--out/--to",
+        )
     if time_format not in ("normal", "iso"):
-        raise P88Error(f"--time-format {time_format!r}: use normal or iso")
+        raise InputError(
+            f"--time-format {time_format!r}: use normal or iso",
+            what="time format",
+            where="--time-format",
+        )
     try:
         race_day = date.fromisoformat(day)
     except ValueError:
-        raise P88Error(f"--date {day!r}: use YYYY-MM-DD") from None
+        raise InputError(f"--date {day!r}: use YYYY-MM-DD", what="date", where="--date") from None
     course = build_course(points, distance, waves, race_day, gun)
     race = draw(course, runners, seed)
     if out_dir is not None:
@@ -93,7 +101,9 @@ def simulate(
         )  # fmt: skip
     out.print(table)
     if out_dir is not None:
-        out.print(f"Wrote {len(stats)} capture files and runners.csv to {out_dir}")
+        out.print(
+            f"Wrote {len(stats)} capture files, participants.csv and runners.csv to {out_dir}"
+        )
         out.print(f"Next: p88 replay {out_dir}/*.ct33 --to 127.0.0.1:61611 --speed 10")
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from psycopg import sql
 
-from p88.errors import P88Error
+from p88.errors import RefusedError
 from p88.history import catalog
 from p88.history.arrays import Columns
 from p88.history.generate import HistoryOptions, IdBase, generate
@@ -185,9 +185,10 @@ def _refuse_real_namesakes(conn: psycopg.Connection[Any]) -> None:
         (codes, names),
     ).fetchone()
     if row:
-        raise P88Error(
+        raise RefusedError(
             f"a real timing partner is called {row[0]!r}, like a synthetic one",
             hint="load the synthetic history into another database",
+            rule="real-partner",
         )
 
 
@@ -229,8 +230,9 @@ def _delete_demo_partners(conn: psycopg.Connection[Any]) -> None:
         "JOIN timing_sessions s ON s.partner_id = p.id WHERE p.is_demo LIMIT 1"
     ).fetchone()
     if row:
-        raise P88Error(
+        raise RefusedError(
             f"timing session {row[1]!r} belongs to the synthetic partner {row[0]!r}",
             hint="set that session's partner_id to NULL or to a real partner first",
+            rule="real-session",
         )
     conn.execute("DELETE FROM timing_partners WHERE is_demo")

@@ -17,6 +17,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from p88.nlq.places import STATES
+from p88.store.queries.ask import catalog_rows
 
 if TYPE_CHECKING:
     import psycopg
@@ -64,24 +65,23 @@ class Catalog:
 
     @classmethod
     def load(cls, conn: psycopg.Connection[Any]) -> Catalog:
-        """Read the catalog (read-only queries of p88's own)."""
-        with conn.transaction(force_rollback=True):
-            conn.execute("SET TRANSACTION READ ONLY")
-            partners = {r[0]: (r[1], r[2]) for r in conn.execute(_PARTNERS)}
-            events = tuple(Event(*r) for r in conn.execute(_EVENTS))
-            races: dict[int, list[tuple[int, int]]] = defaultdict(list)
-            for race_id, event_id, metres in conn.execute(_RACES):
-                races[event_id].append((race_id, metres))
-            cities: dict[str, set[str]] = defaultdict(set)
-            states: set[str] = set()
-            for city, state in conn.execute(_HOMES):
-                if state:
-                    states.add(state)
-                if city:
-                    cities[city.lower()].add(city)
-            sessions = {r[0]: r[1] for r in conn.execute(_SESSIONS)}
-            locations = frozenset(r[0] for r in conn.execute(_LOCATIONS))
-            bq = tuple(r[0] for r in conn.execute(_BQ))
+        """Read the catalog (read-only queries of p88's own, in the store)."""
+        found = catalog_rows(conn)
+        partners = {pid: (name, code) for pid, name, code in found.partners}
+        events = tuple(Event(*r) for r in found.events)
+        races: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for race_id, event_id, metres in found.races:
+            races[event_id].append((race_id, metres))
+        cities: dict[str, set[str]] = defaultdict(set)
+        states: set[str] = set()
+        for city, state in found.homes:
+            if state:
+                states.add(state)
+            if city:
+                cities[city.lower()].add(city)
+        sessions = dict(found.sessions)
+        locations = frozenset(found.locations)
+        bq = tuple(found.bq_years)
         by_name: dict[str, list[Event]] = defaultdict(list)
         for ev in events:
             by_name[ev.name].append(ev)
@@ -205,15 +205,3 @@ def closest(word: str, names: list[str], n: int = 3) -> list[str]:
 
 def state_code(word: str) -> str | None:
     return STATES.get(word.lower()) or (word.upper() if word.upper() in STATES.values() else None)
-
-
-_PARTNERS = "SELECT id, name, code FROM timing_partners ORDER BY id"
-_EVENTS = (
-    "SELECT id, partner_id, name, event_date, coalesce(city, ''), coalesce(state, '') "
-    "FROM ct_events ORDER BY event_date, id"
-)
-_RACES = "SELECT id, event_id, distance_m FROM ct_races ORDER BY id"
-_HOMES = "SELECT DISTINCT city, state FROM ct_participants"
-_SESSIONS = "SELECT id, session_name FROM timing_sessions ORDER BY id"
-_LOCATIONS = "SELECT DISTINCT location_name FROM timing_locations"
-_BQ = "SELECT DISTINCT boston_year FROM bq_standards ORDER BY 1"

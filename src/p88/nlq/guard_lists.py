@@ -10,6 +10,29 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from p88.errors import RefusedError
+
+RULES: dict[str, str] = {
+    "parse": "the SQL must parse as PostgreSQL",
+    "one-statement": "exactly one statement",
+    "select-only": "the statement must be a SELECT (or UNION/INTERSECT/EXCEPT of SELECTs)",
+    "read-only": "no writes, DDL, commands, COPY, SET, SELECT INTO or row locks anywhere",
+    "tables": "only p88's allow-listed tables, in p88's schema",
+    "columns": "each column must resolve, in its own scope, to an allowed column of one table",
+    "functions": "only allow-listed functions",
+    "types": "only allow-listed types in casts",
+    "limit": "LIMIT/OFFSET must be small integer literals",
+    "recursive": "no recursive CTEs",
+    "cross-join": "every join needs an ON or USING condition",
+    "size": "too many table references",
+    "parameters": "no bind parameters or placeholders",
+}
+
+
+def refuse(rule: str, message: str) -> RefusedError:
+    return RefusedError(f"refused by rule '{rule}': {message}", rule=rule, hint=RULES[rule])
+
+
 FORBIDDEN_NODES: tuple[type[exp.Expr], ...] = (
     exp.Insert,
     exp.Update,

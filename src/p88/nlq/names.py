@@ -17,6 +17,7 @@ from p88.nlq.entities import Entities
 from p88.nlq.frame import Ambiguous, Frame, Interpretation, NotUnderstood, NotYours, Pins
 from p88.nlq.places import STATES
 from p88.nlq.vocab import VOCAB
+from p88.store.queries.ask import runners_named
 
 if TYPE_CHECKING:
     import psycopg
@@ -139,29 +140,7 @@ def resolve_runner(
     pairs = [(a, b) for a, b in zip(free, free[1:], strict=False) if b[1] - a[2] <= 1]
     if not pairs:
         return
-    from psycopg import sql
-
-    query = sql.SQL(
-        "SELECT id, lower(first_name), lower(last_name) FROM ct_participants "
-        "WHERE ({pairs}){tenant} ORDER BY id"
-    ).format(
-        pairs=sql.SQL(" OR ").join(
-            sql.SQL("(lower(last_name) = {} AND lower(first_name) = {})").format(
-                sql.Literal(b[0]), sql.Literal(a[0])
-            )
-            for a, b in pairs
-        ),
-        tenant=sql.SQL(
-            " AND id IN (SELECT participant_id FROM ct_results WHERE partner_id = {})"
-        ).format(sql.Literal(partner_id))
-        if partner_id is not None
-        else sql.SQL(""),
-    )
-    if conn.autocommit:  # p88's own fixed query, names as literals: one round trip
-        rows = conn.execute(query).fetchall()
-    else:
-        with conn.transaction(force_rollback=True):
-            rows = conn.execute(query).fetchall()
+    rows = runners_named(conn, [(a[0], b[0]) for a, b in pairs], partner_id)
     if not rows:
         a, b = pairs[0]
         raise NotUnderstood(f"no runner named '{a[0]} {b[0]}'", words=[a[0], b[0]], suggestions=[])

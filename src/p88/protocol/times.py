@@ -16,9 +16,20 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from p88.errors import ConfigError, ProtocolError
+from p88.errors import ConfigError, InputError, ProtocolError
 
-__all__ = ["ReadTime", "TimeKind", "WallClock", "local_datetime", "parse_time", "to_timestamp"]
+__all__ = [
+    "CaptureDate",
+    "ReadTime",
+    "TimeKind",
+    "WallClock",
+    "choose_date",
+    "date_in_name",
+    "local_datetime",
+    "parse_date_option",
+    "parse_time",
+    "to_timestamp",
+]
 
 TimeKind = Literal["normal", "iso", "unix", "msecs", "text"]
 _NORMAL = re.compile(r"(-?)(\d{1,3}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?", re.ASCII)
@@ -27,9 +38,11 @@ _UNIX = re.compile(r"(\d{1,12})\.(\d{1,6})", re.ASCII)
 _MSECS = re.compile(r"\d{1,9}", re.ASCII)
 _EPOCH = datetime(1970, 1, 1)
 _DAY = timedelta(days=1)
-#: A dateless time is moved to the previous/next day only if that lands within this of the
-#: reference (receipt time or the previous read) while its own day does not.
-ROLLOVER_WINDOW = timedelta(hours=6)
+#: A dateless time of day belongs to the day that puts it within this of the stream's
+#: previous read: more than 12 h earlier than that read is the next day (a race past
+#: midnight), more than 12 h later the day before (a late-reported 23:59:58 after 00:00:03).
+ROLLOVER_WINDOW = timedelta(hours=12)
+_NAME_DATE = re.compile(r"(?<!\d)(\d{4})[-_.]?(\d{2})[-_.]?(\d{2})(?!\d)", re.ASCII)
 
 
 #: "HH:MM:SS" -> seconds, for the ``normal`` fast path: a race has many reads per second
@@ -123,9 +136,14 @@ def local_datetime(t: ReadTime, session_date: date, *, near: datetime | None = N
 
     ``iso`` and ``unix`` carry their date. ``normal``/``msecs`` are placed on
     ``session_date`` (hours >= 24 run into the following days). If ``near`` (a naive local
-    datetime: receipt time, or the previous read) is given, a time of day within 0-24 h
-    rolls to the previous or next day when only that day lies within ``ROLLOVER_WINDOW``
-    of ``near``: 00:00:03 right after 23:59:58 belongs to the next day.
+    datetime: the stream's previous read) is given, a time of day within 0-24 h goes on
+    the day that puts it within ``ROLLOVER_WINDOW`` (12 h) of ``near``: 00:00:03 right
+    after 23:59:58 belongs to the next day, 23:59:58 reported after 00:00:03 to the day
+    before. Nothing here reads the machine's clock or zone.
+
+    >>> late = datetime(2024, 12, 31, 23, 59)
+    >>> local_datetime(parse_time("00:00:03"), date(2024, 12, 31), near=late)
+    datetime.datetime(2025, 1, 1, 0, 0, 3)
     """
     if t.wall is not None:
         return t.wall
@@ -134,12 +152,10 @@ def local_datetime(t: ReadTime, session_date: date, *, near: datetime | None = N
     base = datetime.combine(session_date, datetime.min.time()) + t.offset
     if near is None or not timedelta(0) <= t.offset < _DAY:
         return base
-    if abs(base - near) <= ROLLOVER_WINDOW:
+    gap = base - near
+    if -ROLLOVER_WINDOW <= gap <= ROLLOVER_WINDOW:
         return base
-    for shifted in (base + _DAY, base - _DAY):
-        if abs(shifted - near) <= ROLLOVER_WINDOW:
-            return shifted
-    return base
+    return base - _DAY * ((gap + ROLLOVER_WINDOW) // _DAY)
 
 
 def zone(name: str | None) -> ZoneInfo | timezone:
@@ -163,27 +179,103 @@ def to_timestamp(
 class WallClock:
     """Resolves a stream of read times to naive local datetimes, rolling over midnight.
 
-    The reference for rollover is the receipt time when given (live listener), otherwise
-    the previous resolved read (file import), so an overnight race stays in order.
+    The reference for rollover is the stream's previous read (``anchor`` before the first:
+    e.g. the race's scheduled start, or the session's latest stored read), never the
+    machine's clock: the same lines get the same datetimes in any time zone, on any day
+    they are received. ``session_date`` None means the lines must carry their own date
+    (ISO); a dateless time then raises :class:`~p88.errors.InputError` naming ``--date``.
     """
 
-    def __init__(self, session_date: date, tz: str | None = None) -> None:
+    def __init__(
+        self, session_date: date | None, tz: str | None = None, *, anchor: datetime | None = None
+    ) -> None:
         self.session_date = session_date
         self.tz = zone(tz)
-        self._last: datetime | None = None
-        self._received: datetime | None = None
-        self._near: datetime | None = None
+        self._last: datetime | None = anchor
+
+    @property
+    def last(self) -> datetime | None:
+        """The latest resolved read (the reference for the next one)."""
+        return self._last
 
     def resolve(self, t: ReadTime, received: datetime | None = None) -> datetime:
+        """The read's local datetime. ``received`` is accepted and ignored: a read's date
+        must not depend on when (or in which zone) it arrived."""
         if t.wall is not None:  # iso/unix carry their date: nothing to decide
             self._last = t.wall
             return t.wall
-        near = self._last
-        if received is not None:
-            if received is not self._received:  # the listener reuses one receipt time per ms
-                self._received = received
-                self._near = received.astimezone(self.tz).replace(tzinfo=None)
-            near = self._near
-        value = local_datetime(t, self.session_date, near=near)
+        if self.session_date is None:
+            raise InputError(
+                f"time {t.text!r} has no date: give --date YYYY-MM-DD "
+                "(or --race, or a file name with the date in it)",
+                what="date",
+                where="--date",
+            )
+        value = local_datetime(t, self.session_date, near=self._last)
         self._last = value
         return value
+
+
+def date_in_name(name: str) -> date | None:
+    """The calendar date written in a file name, if exactly one is there.
+
+    >>> date_in_name("mini11992-2024-12-14.iso.ct33")
+    datetime.date(2024, 12, 14)
+    >>> date_in_name("FINISH.ct33") is None
+    True
+    """
+    found: set[date] = set()
+    for m in _NAME_DATE.finditer(name):
+        try:
+            day = date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            continue
+        if 1990 <= day.year <= 2100:
+            found.add(day)
+    return found.pop() if len(found) == 1 else None
+
+
+def parse_date_option(text: str, where: str = "--date") -> date:
+    """A ``YYYY-MM-DD`` option value, or one InputError naming the option."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"{where} {text!r}: use YYYY-MM-DD", what="date", where=where) from None
+
+
+@dataclass(frozen=True)
+class CaptureDate:
+    """The date that dateless times of one capture go on, where it came from, and the
+    reference for the first read's midnight rollover (the race's scheduled start)."""
+
+    day: date
+    source: str
+    anchor: datetime | None = None
+
+
+def choose_date(
+    *,
+    given: date | None = None,
+    name: str | None = None,
+    race: tuple[date, datetime | None] | None = None,
+    session: date | None = None,
+) -> CaptureDate | None:
+    """The date of a capture's dateless times, in the one order p88 uses everywhere:
+    ``--date`` (``given``), the date in the file ``name``, the ``race``'s date (and its
+    scheduled start as the rollover anchor), a live session's stored date. None when
+    nothing applies: the caller refuses (ISO times need no date).
+
+    >>> choose_date(name="mini11992-2024-12-14.ct33").source
+    'file name'
+    """
+    if given is not None:
+        return CaptureDate(given, "--date")
+    in_name = date_in_name(name) if name else None
+    if in_name is not None:
+        return CaptureDate(in_name, "file name")
+    if race is not None:
+        day, start = race
+        return CaptureDate(day, "race date", start if start and start.date() == day else None)
+    if session is not None:
+        return CaptureDate(session, "session date")
+    return None

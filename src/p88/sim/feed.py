@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from p88.errors import P88Error, ProtocolError
+from p88.errors import InputError, ProtocolError
 from p88.protocol.codec import GunTime, Read, parse_line
 from p88.protocol.times import ReadTime, WallClock
 
@@ -75,9 +75,11 @@ class Feed:
             self.base_len = len(self.lines)
         self._seqs = [line.seq for line in self.lines]
         if any(b < a for a, b in zip(self._seqs, self._seqs[1:], strict=False)):
-            raise P88Error(
+            raise InputError(
                 f"{self.source or self.location}: sequence numbers go backwards",
                 hint="a feed must be in sequence order, as a controller sends it",
+                what="capture file",
+                where=self.source or self.location,
             )
 
     def __len__(self) -> int:
@@ -123,25 +125,42 @@ class Feed:
         return self.observed >= len(self.lines)
 
 
+@dataclass(frozen=True)
+class BadLine:
+    """A capture line that does not parse: where it is and why (``p88 replay`` reports it
+    once and goes on, as ``p88 import`` keeps it in rejected_lines)."""
+
+    source: str
+    line_no: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source} line {self.line_no}: {self.reason}"
+
+
 def load_feeds(
     path: Path,
-    day0: date,
+    day0: date | None,
     *,
     start: time | None = None,
     until: time | None = None,
+    anchor: datetime | None = None,
+    bad_lines: list[BadLine] | None = None,
 ) -> list[Feed]:
     """Read a capture file into one feed per location, parsed by the shared codec.
 
-    ``normal``-format times are placed on ``day0`` (with midnight rollover); ``iso`` lines
-    carry their own date. Lines before ``start`` or after ``until`` (time of day of the
-    line's moment) are left out. A line that does not parse stops the load with its line
-    number: a rehearsal should not quietly send less than the file holds.
+    ``normal``-format times are placed on ``day0`` (rolling over midnight from ``anchor``,
+    then from each previous line); ``iso`` lines carry their own date, and a dateless line
+    without ``day0`` raises InputError naming ``--date``. Lines before ``start`` or after
+    ``until`` (time of day of the line's moment) are left out. A line that does not parse
+    is appended to ``bad_lines`` and skipped; without that list it stops the load with its
+    line number (``--strict``: a rehearsal that must send all the file holds).
     """
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise P88Error(f"cannot read {path}: {exc.strerror}") from None
-    clock = WallClock(day0)
+        raise InputError(f"cannot read {path}: {exc.strerror}", where=str(path)) from None
+    clock = WallClock(day0, anchor=anchor)
     by_location: dict[str, tuple[list[Line], list[datetime], str]] = {}
     for number, raw in enumerate(data.split(b"\n"), start=1):
         raw = raw.rstrip(b"\r")
@@ -150,7 +169,15 @@ def load_feeds(
         try:
             msg = parse_line(raw)
         except ProtocolError as exc:
-            raise P88Error(f"{path.name} line {number}: {exc.message}") from None
+            if bad_lines is None:
+                raise ProtocolError(
+                    f"{path.name} line {number}: {exc.message}",
+                    raw=raw,
+                    field=exc.field,
+                    line_no=number,
+                ) from None
+            bad_lines.append(BadLine(path.name, number, exc.message))
+            continue
         if not isinstance(msg, Read | GunTime):
             continue  # newlocation lines are the client's own business, not data to replay
         moment = clock.resolve(msg.time)
@@ -160,7 +187,7 @@ def load_feeds(
         lines.append(msg)
         moments.append(moment)
     feeds = [
-        Feed(loc, lines, moments, day0, reader=reader, source=path.name)
+        Feed(loc, lines, moments, day0 or moments[0].date(), reader=reader, source=path.name)
         for loc, (lines, moments, reader) in by_location.items()
     ]
     return feeds

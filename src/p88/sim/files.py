@@ -4,6 +4,8 @@ Each ``<POINT>.ct33`` file holds what that point's controller would send, CR LF
 terminated, written by the listener's codec (``format_line``), so ``p88 replay`` and
 ``p88 import`` read it like a real capture. ``runners.csv`` records every entrant's wave,
 status and true crossing times, for checking what scoring makes of the reads.
+``participants.csv`` is the registration export a race would have: bib, name, sex, age,
+chip and wave, in column names ``p88 results import`` reads.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from p88.errors import P88Error
+from p88.errors import InputError
 from p88.protocol.codec import GunTime, Read, format_line
 from p88.protocol.times import parse_time
 from p88.sim.course import Course
@@ -51,7 +53,9 @@ class SimulatedRace:
 def simulate(course: Course, runners: int, seed: int) -> SimulatedRace:
     """Generate a race: the same course, runner count and seed always give the same race."""
     if not 1 <= runners <= MAX_RUNNERS:
-        raise P88Error(f"--runners {runners}: use 1 to {MAX_RUNNERS}")
+        raise InputError(
+            f"--runners {runners}: use 1 to {MAX_RUNNERS}", what="runners", where="--runners"
+        )
     rng = random.Random(seed)
     field = simulate_runners(course, runners, rng)
     return SimulatedRace(course, field, simulate_reads(course, field, rng), seed)
@@ -71,7 +75,9 @@ def write_race(race: SimulatedRace, out_dir: Path, time_format: str = "normal") 
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise P88Error(f"cannot create {out_dir}: {exc.strerror}") from None
+        raise InputError(
+            f"cannot create {out_dir}: {exc.strerror}", what="directory", where=str(out_dir)
+        ) from None
     day0 = race.course.waves[0].date()
     paths = []
     for point in race.course.points:
@@ -89,4 +95,20 @@ def write_race(race: SimulatedRace, out_dir: Path, time_format: str = "normal") 
             times = [c.isoformat(timespec="milliseconds") if c else "" for c in r.crossings]
             times += [""] * (len(race.course.points) - len(times))
             writer.writerow([r.bib, r.tag, r.wave, r.status, f"{r.target_s:.1f}", *times])
+    write_participants(race, out_dir / "participants.csv")
     return paths
+
+
+def write_participants(race: SimulatedRace, path: Path) -> Path:
+    """The race's entrants as a registration export: Bib, First Name, Last Name, Sex, Age,
+    Chip, Wave. Sex and age are drawn from the seed (they do not change anyone's times);
+    the chip is the tag the reads carry."""
+    rng = random.Random(race.seed * 7919 + 1)
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["Bib", "First Name", "Last Name", "Sex", "Age", "Chip", "Wave"])
+        for r in race.runners:
+            sex = "F" if rng.random() < 0.5 else "M"
+            age = rng.randint(12, 79)
+            writer.writerow([r.bib, "Runner", f"No{r.bib}", sex, age, r.tag, r.wave])
+    return path

@@ -4,7 +4,7 @@ Public surface; the modules behind it are private to p88.
 """
 
 from p88.store.archive import ArchiveResult, archive_reads, parse_age
-from p88.store.connect import connect, database_url, describe
+from p88.store.connect import connect, database_error, database_url, describe
 from p88.store.migrations import Migration, Status, migrate, status
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "Status",
     "archive_reads",
     "connect",
+    "database_error",
     "database_url",
     "describe",
     "migrate",

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -466,6 +466,7 @@ def import_lines(
     connection_id: str | None = None,
     batch_size: int = 2000,
     progress: Callable[[int], None] | None = None,
+    anchor: datetime | None = None,
 ) -> ImportResult:
     """Store CT01 lines (raw bytes or already parsed) in ``session``, exactly once.
 
@@ -473,13 +474,15 @@ def import_lines(
     :func:`write_batch` the listener uses, so importing a file twice, or a file the
     listener already received live, adds nothing. Raw lines that do not parse are stored
     in ``rejected_lines`` with ``source`` and their 1-based line number; ``newlocation``
-    lines are skipped; gun-time lines become gun events. ``session.session_date`` (default:
-    today) and ``session.timezone`` place dateless times (midnight rollover included).
+    lines are skipped; gun-time lines become gun events. ``session.session_date`` and
+    ``session.timezone`` place dateless times, rolling over midnight from ``anchor`` (the
+    race's start, when the date is the race's) and then from each previous read; without a
+    date a dateless time raises InputError naming ``--date`` (a date is never guessed).
     ``progress`` is called with the number of lines consumed after each batch.
 
     ``conn`` must not be in autocommit mode (each batch is its own transaction).
     """
-    clock = WallClock(session.session_date or date.today(), session.timezone)
+    clock = WallClock(session.session_date, session.timezone, anchor=anchor)
     cache = SessionCache()
     result = ImportResult()
     result.session_id = _ensure_session(conn, cache, session)

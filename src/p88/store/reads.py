@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import TYPE_CHECKING, Any
 
+from p88.units import clock_text
+
 if TYPE_CHECKING:
     import psycopg
 
@@ -75,11 +77,7 @@ def clamp_limit(limit: int | None, default: int = DEFAULT_LIMIT) -> int:
 
 def format_read_time(value: time | None) -> str | None:
     """A time of day to the hundredth, ``HH:MM:SS.hh`` (truncated, as timing systems do)."""
-    if value is None:
-        return None
-    return (
-        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond // 10000:02d}"
-    )
+    return None if value is None else clock_text(value)
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,11 @@ SQL ``rank()``; age groups are ``AgeGroups`` (5-year groups by default).
 from p88.store.results.agegroups import AgeGroups
 from p88.store.results.importer import ImportRejected, ImportSummary, RowError, import_file
 from p88.store.results.places import update_places
-from p88.store.results.points import PointRule
-from p88.store.results.races import ensure_race, parse_distance, resolve_session
+from p88.store.results.points import PointRule, PointsNotReady
+from p88.store.results.races import ensure_race, race_day, resolve_session
 from p88.store.results.scoring import ScoreOptions, ScoreSummary, score_race
 from p88.store.results.sessionreads import race_gun
+from p88.store.results.settings import RaceSettings, load_settings, save_settings
 from p88.store.results.standings import RaceStanding, race_standings
 from p88.store.results.tagmap import apply_tag_map, read_tag_map
 
@@ -28,11 +29,15 @@ __all__ = [
     "apply_tag_map",
     "ensure_race",
     "import_file",
-    "parse_distance",
     "race_gun",
     "race_standings",
     "read_tag_map",
     "resolve_session",
     "score_race",
     "update_places",
+    "RaceSettings",
+    "load_settings",
+    "save_settings",
+    "PointsNotReady",
+    "race_day",
 ]

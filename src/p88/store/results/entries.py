@@ -7,18 +7,20 @@ computation, kept apart from the database so tests can check it directly.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from p88.store.results.agegroups import AgeGroups
 from p88.store.results.crossings import Timing
+from p88.store.results.flags import result_flags
+from p88.store.results.points import PointRule
+from p88.store.results.settings import RaceSettings
+from p88.units import pace as per_mile
+from p88.units import truncate
 
 if TYPE_CHECKING:
     import psycopg
-
-METRES_PER_MILE = 1609.344
-FASTEST_MPS = 6.6  # quicker than world-record pace at any road distance: flag it
 
 
 @dataclass
@@ -82,34 +84,35 @@ def load_entries(
     return [Entry(*row) for row in rows]
 
 
-def _hundredths(d: timedelta) -> timedelta:
-    """Round to the hundredth, the resolution of a ChronoTrack read."""
-    return timedelta(microseconds=round(d / timedelta(microseconds=10_000)) * 10_000)
-
-
 def outcome(
     entry: Entry,
     timing: Timing,
     gun: datetime | None,
     distance_m: int,
-    groups: AgeGroups,
+    settings: RaceSettings,
     *,
     final: bool,
+    rules: Sequence[PointRule] = (),
 ) -> Entry:
-    """The entry as its reads say it is: times, status, note, age group."""
+    """The entry as its reads say it is: times, status, note, age group.
+
+    A finish that a flag holds (:func:`p88.store.results.flags.result_flags`) has status
+    ``review``: it is not placed, and its note says why."""
     notes = list(timing.notes)
     chip = gun_time = pace = None
+    held = False
     reference = timing.start or gun
     if timing.finish is not None and reference is not None:
-        chip = _hundredths(timing.finish - reference)
-        gun_time = _hundredths(timing.finish - gun) if gun is not None else None
-        pace = _hundredths(chip * (METRES_PER_MILE / distance_m))
-        if distance_m / max(chip.total_seconds(), 0.01) > FASTEST_MPS:
-            notes.append("impossible time: faster than world-record pace")
+        chip = truncate(timing.finish - reference)
+        gun_time = truncate(timing.finish - gun) if gun is not None else None
+        pace = per_mile(chip, distance_m)
+        flags = result_flags(timing, chip, distance_m, rules, gun, settings.cutoff)
+        notes += flags
+        held = bool(flags)
     if entry.status == "DQ":
         status: str | None = "DQ"
     elif chip is not None:
-        status = "finished"
+        status = "review" if held else "finished"
     elif final:
         status = "DNF" if timing.reads_used else "DNS"
     else:
@@ -121,7 +124,7 @@ def outcome(
         wave=entry.wave,
         sex=entry.sex,
         age=entry.age,
-        age_group=groups.label(entry.age),
+        age_group=settings.label(entry.sex, entry.age),
         status=status,
         start_time=timing.start,
         finish_time=timing.finish,

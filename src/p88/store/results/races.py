@@ -6,27 +6,10 @@ import re
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
-from p88.errors import P88Error
+from p88.errors import InputError
 
 if TYPE_CHECKING:
     import psycopg
-
-_DISTANCES = {"marathon": 42195, "half": 21098, "halfmarathon": 21098}
-_UNITS = {"k": 1000.0, "km": 1000.0, "m": 1.0, "mi": 1609.344, "mile": 1609.344, "miles": 1609.344}
-
-
-def parse_distance(text: str) -> int:
-    """'10K', '5km', '13.1mi', 'half', 'marathon', '42195' -> metres."""
-    key = re.sub(r"[\s_-]", "", text.lower())
-    if key in _DISTANCES:
-        return _DISTANCES[key]
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)(k|km|m|mi|mile|miles)?", key)
-    if not m:
-        raise P88Error(f"distance {text!r} not understood", hint="e.g. 5K, 10km, 13.1mi, half")
-    metres = round(float(m[1]) * _UNITS[m[2] or "m"])
-    if metres <= 0:
-        raise P88Error(f"distance {text!r} must be positive")
-    return metres
 
 
 def ensure_race(
@@ -90,7 +73,26 @@ def resolve_session(conn: psycopg.Connection[Any], text: str) -> int:
         (text, text, text),
     ).fetchone()
     if row is None:
-        raise P88Error(
-            f"no timing session {text!r}", hint="p88 serve or SELECT from timing_sessions"
+        raise InputError(
+            f"no timing session {text!r}",
+            hint="p88 serve or SELECT from timing_sessions",
+            what="timing session",
+            where="--session",
         )
     return int(row[0])
+
+
+def race_day(conn: psycopg.Connection[Any], race_id: int) -> tuple[date, datetime | None]:
+    """The race's date and scheduled start: what dates a capture that has no date of its
+    own (``p88 import --race``, ``p88 replay --race``)."""
+    row = conn.execute(
+        "SELECT e.event_date, r.start_time FROM ct_races r JOIN ct_events e ON e.id = r.event_id "
+        "WHERE r.id = %s",
+        (race_id,),
+    ).fetchone()
+    if row is None:
+        raise InputError(
+            f"no race {race_id}", what="race", where="--race",
+            hint="p88 results new-race creates a race and prints its id",
+        )  # fmt: skip
+    return row[0], row[1]

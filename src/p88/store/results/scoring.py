@@ -13,40 +13,58 @@ from __future__ import annotations
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from p88.errors import P88Error
+from p88.errors import InputError, RefusedError
 from p88.store.results import points as pts
 from p88.store.results.agegroups import AgeGroups
 from p88.store.results.crossings import AMBIGUOUS_TAG, UNKNOWN_TAG, Read, Timing, time_entry
 from p88.store.results.entries import Entry, load_entries, load_tags, outcome, write_entries
 from p88.store.results.places import update_places
-from p88.store.results.sessionreads import gun_news, newly_known_tags, race_gun, reads_to_score
+from p88.store.results.sessionreads import (
+    gun_far_from_start,
+    gun_news,
+    newly_known_tags,
+    race_gun,
+    reads_to_score,
+)
+from p88.store.results.settings import (
+    RaceSettings,
+    last_signature,
+    load_settings,
+    remember_signature,
+    save_settings,
+    signature,
+)
 from p88.store.results.writes import Verdict, write_splits, write_verdicts
 
 if TYPE_CHECKING:
     import psycopg
 
+SESSION_DAY_SLACK = timedelta(days=1)  # a race past midnight, a rehearsal the day before
 LOCK_KEY = 8_861_162  # advisory lock namespace: one scorer per race at a time
 NOTIFY_CHANNEL = "p88_results"
 
 
 @dataclass(frozen=True)
 class ScoreOptions:
-    """How to score: points (None = as saved, or inferred), overrides, and the finish line.
+    """How to score: points (None = as set for the race, or proposed from the session for
+    this run only), overrides, and the finish line.
 
-    ``final`` turns runners with reads but no finish into DNF and those with none into
-    DNS (use it once the course is closed); otherwise they stay without a status.
-    Incremental runs re-time only the runners with new reads: after changing
-    ``age_groups``, or a race's start time, waves or tag map, run once with ``full``.
+    ``points``, ``dead_time``, ``min_elapsed`` and ``age_groups`` given here are set for
+    the race (stored, as ``p88 results points`` / ``settings`` would), so every later run
+    uses them too; a change rescores every read. ``final`` turns runners with reads but no
+    finish into DNF and those with none into DNS (use it once the course is closed);
+    otherwise they stay without a status. After changing a race's start time, waves or tag
+    map, run once with ``full``.
     """
 
     points: Sequence[pts.PointRule] | None = None
     dead_time: timedelta | None = None
     min_elapsed: timedelta | None = None
-    age_groups: AgeGroups = field(default_factory=AgeGroups)
+    age_groups: AgeGroups | None = None
     final: bool = False
     full: bool = False
 
@@ -68,6 +86,9 @@ class ScoreSummary:
     gun_source: str
     points: list[pts.PointRule]
     seconds: float
+    points_source: str = "set"
+    held: int = 0
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -93,13 +114,29 @@ def score_race(
         race = _load_race(conn, race_id)
         session = session_id if session_id is not None else race.session_id
         if session is None:
-            raise P88Error(f"race {race_id} has no timing session", hint="pass --session")
+            raise InputError(
+                f"race {race_id} has no timing session",
+                hint="pass --session",
+                what="timing session",
+                where="--session",
+            )
         if not conn.execute("SELECT 1 FROM timing_sessions WHERE id = %s", (session,)).fetchone():
-            raise P88Error(f"no timing session {session}")
+            raise InputError(
+                f"no timing session {session}", what="timing session", where="--session"
+            )
         if race.session_id != session:
             conn.execute("UPDATE ct_races SET session_id = %s WHERE id = %s", (session, race_id))
-        rules, rules_changed = _rules(conn, race, session, opts)
+        check_session_dates(conn, session, race_id, race.event_date)
+        rules, points_source, warnings = _rules(conn, race, session, opts)
+        settings = load_settings(conn, race_id)
+        if opts.age_groups is not None and opts.age_groups != settings.age_groups:
+            settings = replace(settings, age_groups=opts.age_groups)
+            save_settings(conn, race_id, settings)
+        digest = signature(rules, settings)
         gun, gun_source = race_gun(conn, session, race.start_time)
+        gun_warning = gun_far_from_start(conn, session, race.start_time)
+        if gun_warning:
+            warnings.append(gun_warning)
         waves = dict(
             conn.execute(
                 "SELECT wave, start_time FROM ct_race_waves WHERE race_id = %s "
@@ -107,7 +144,12 @@ def score_race(
                 (race_id,),
             ).fetchall()
         )
-        full = opts.full or opts.final or rules_changed or gun_news(conn, race_id, session)
+        full = (
+            opts.full
+            or opts.final
+            or digest != last_signature(conn, race_id)
+            or gun_news(conn, race_id, session)
+        )
         tags = load_tags(conn, race_id)
         locations = [r.location for r in rules]
         late = [] if full else newly_known_tags(conn, race_id, tags)
@@ -118,7 +160,7 @@ def score_race(
         mine = None if full else sorted(tags[t][0][0] for t in grouped if len(tags.get(t, ())) == 1)
         entries = load_entries(conn, race_id, race.event_date, mine)
         by_id = {e.id: e for e in entries}
-        verdicts, timed = _time_reads(grouped, tags, by_id, rules, waves, gun)
+        verdicts, timed = _time_reads(grouped, tags, by_id, rules, waves, gun, settings)
 
         changed: list[Entry] = []
         finish_rule = rules[-1]
@@ -130,8 +172,9 @@ def score_race(
                 got or Timing(),
                 e_gun,
                 finish_rule.distance_m or race.distance_m,
-                opts.age_groups,
+                settings,
                 final=opts.final,
+                rules=rules,
             )
             if new.timing_columns() != e.timing_columns():
                 changed.append(new)
@@ -139,10 +182,12 @@ def score_race(
         write_splits(conn, timed, rules, by_id, waves, gun, full, race_id)
         write_verdicts(conn, race_id, verdicts, [r[0] for r in reads], full)
         places = update_places(conn, race_id) if changed or full else 0
-        finished = conn.execute(
-            "SELECT count(*) FROM ct_results WHERE race_id = %s AND status = 'finished'",
+        remember_signature(conn, race_id, digest)
+        finished, held = conn.execute(
+            "SELECT count(*) FILTER (WHERE status = 'finished'),"
+            " count(*) FILTER (WHERE status = 'review') FROM ct_results WHERE race_id = %s",
             (race_id,),
-        ).fetchone()
+        ).fetchone() or (0, 0)
         conn.execute(
             "INSERT INTO ct_scoring_runs (race_id, session_id, new_reads, changed_results, final, "
             "finished_at) VALUES (%s, %s, %s, %s, %s, clock_timestamp())",
@@ -158,11 +203,14 @@ def score_race(
         verdicts=dict(Counter(v[4] for v in verdicts)),
         results_changed=len(changed),
         places_changed=places,
-        finished=int(finished[0]) if finished else 0,
+        finished=int(finished),
         gun=gun,
         gun_source=gun_source,
         points=rules,
         seconds=time.perf_counter() - t0,
+        points_source=points_source,
+        held=int(held),
+        warnings=warnings,
     )
 
 
@@ -173,6 +221,7 @@ def _time_reads(
     rules: list[pts.PointRule],
     waves: dict[str, datetime],
     gun: datetime | None,
+    settings: RaceSettings,
 ) -> tuple[list[Verdict], dict[int, Timing]]:
     """Time each tag's reads against its entry; reads of unknown or shared tags are flagged."""
     verdicts: list[Verdict] = []
@@ -189,7 +238,8 @@ def _time_reads(
             verdicts += [(r.id, None, r.location, tag, code, why) for rs in at.values() for r in rs]
             continue
         entry = by_id[owners[0][0]]
-        t = time_entry(at, rules, waves.get(entry.wave, gun) if entry.wave else gun)
+        e_gun = waves.get(entry.wave, gun) if entry.wave else gun
+        t = time_entry(at, rules, e_gun, settings.start_rule)
         timed[entry.id] = t
         verdicts += [(rid, entry.id, loc, tag, v, why) for rid, loc, v, why in t.verdicts]
     return verdicts, timed
@@ -202,18 +252,73 @@ def _load_race(conn: psycopg.Connection[Any], race_id: int) -> _Race:
         (race_id,),
     ).fetchone()
     if row is None:
-        raise P88Error(
-            f"no race {race_id}", hint="p88 results new-race creates a race and prints its id"
+        raise InputError(
+            f"no race {race_id}",
+            hint="p88 results new-race creates a race and prints its id",
+            what="race",
+            where="--race",
         )
     return _Race(*row)
 
 
 def _rules(
     conn: psycopg.Connection[Any], race: _Race, session: int, opts: ScoreOptions
-) -> tuple[list[pts.PointRule], bool]:
-    rules = list(opts.points) if opts.points else pts.load(conn, race.id)
-    if not rules:
-        rules = pts.infer(conn, session, race.distance_m)
+) -> tuple[list[pts.PointRule], str, list[str]]:
+    """The points this run uses, where they come from, and warnings about them.
+
+    Points given in ``opts`` must be locations of the session (refused otherwise, naming
+    the real ones) and are set for the race. Otherwise the race's set points; otherwise a
+    proposal from the session's reads, used for this run only and never saved
+    (:func:`points.propose` refuses when the reads do not make it unambiguous)."""
+    warnings: list[str] = []
+    known = pts.known_locations(conn, session)
+    if opts.points:
+        rules = pts.validate(opts.points)
+        pts.check_names(rules, known, session_label(conn, session))
+        source = "set"
+    else:
+        rules = pts.load(conn, race.id)
+        source = "set"
+        if not rules:
+            rules = pts.propose(conn, session, race.distance_m)
+            source = "proposed"
     rules = pts.with_defaults(rules, dead_time=opts.dead_time, min_elapsed=opts.min_elapsed)
-    changed = pts.save(conn, race.id, rules)
-    return pts.validate(rules), changed
+    if source == "set":
+        pts.save(conn, race.id, rules)
+        missing = [r.location for r in rules if r.location not in known]
+        if missing:
+            warnings.append(
+                f"point(s) {', '.join(missing)} have no reads in this session yet "
+                f"(its locations: {', '.join(known) or 'none'})"
+            )
+    return pts.validate(rules), source, warnings
+
+
+def session_label(conn: psycopg.Connection[Any], session: int) -> str:
+    row = conn.execute(
+        "SELECT session_name FROM timing_sessions WHERE id = %s", (session,)
+    ).fetchone()
+    return f"{row[0]!r} ({session})" if row else str(session)
+
+
+def check_session_dates(
+    conn: psycopg.Connection[Any], session: int, race_id: int, race_day: date
+) -> None:
+    """Refuse to score a race from reads dated far from its day: a capture loaded with the
+    wrong (or today's default) date would give chip times of days, silently."""
+    row = conn.execute(
+        "SELECT min(first_read), max(last_read) FROM timing_read_totals WHERE session_id = %s",
+        (session,),
+    ).fetchone()
+    if row is None or row[0] is None:
+        return
+    first, last = row[0].date(), row[1].date()
+    if first <= race_day + SESSION_DAY_SLACK and last >= race_day - SESSION_DAY_SLACK:
+        return
+    span = str(first) if first == last else f"{first} to {last}"
+    raise RefusedError(
+        f"session {session_label(conn, session)} has reads dated {span}, but race {race_id} "
+        f"is on {race_day}: re-import the capture with --date {race_day} into a new session "
+        "(or fix the race's date)",
+        rule="session-date",
+    )

@@ -38,6 +38,32 @@ def race_gun(
     return None, "none: chip times need start reads"
 
 
+def gun_far_from_start(
+    conn: psycopg.Connection[Any], session_id: int, scheduled: datetime | None
+) -> str | None:
+    """A warning when the session has gun events but none within an hour of the race's
+    scheduled start: the race is then timed from its scheduled start, which is right only
+    if the guns belong to another race. Says what to fix."""
+    if scheduled is None:
+        return None
+    guns = [
+        r[0]
+        for r in conn.execute(
+            "SELECT gun_timestamp FROM timing_gun_events WHERE session_id = %s "
+            "ORDER BY gun_timestamp",
+            (session_id,),
+        ).fetchall()
+    ]
+    if not guns or any(abs(g - scheduled) <= GUN_MATCH for g in guns):
+        return None
+    nearest = min(guns, key=lambda g: abs(g - scheduled))
+    return (
+        f"gun event at {nearest} is more than an hour from the race's scheduled start "
+        f"{scheduled}: timed from the scheduled start; if the race started then, set its start "
+        "(p88 results new-race --start, or the race's start_time)"
+    )
+
+
 def gun_news(conn: psycopg.Connection[Any], race_id: int, session: int) -> bool:
     """True when the race was never scored, or gun events arrived since its last run."""
     row = conn.execute(

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from p88.errors import P88Error
+from psycopg import sql
+
+from p88.errors import InputError
 
 if TYPE_CHECKING:
     import psycopg
@@ -38,6 +40,8 @@ class RaceStanding:
     gun_time: timedelta | None
     status: str | None
     source: str
+    note: str | None = None
+    masters_place: int | None = None
 
     @property
     def name(self) -> str:
@@ -54,31 +58,34 @@ def race_standings(
     limit: int = 20,
 ) -> list[RaceStanding]:
     """Finishers in place order (overall, or the filter's division); with ``everyone``,
-    then the runners without a place (started, DNF, DQ). P88Error if the race does not
-    exist."""
-    clauses = ["r.race_id = %(race)s"]
+    then the runners without a place (held for review, started, DNF, DQ), each with its
+    note (why it is held). P88Error if the race does not exist."""
+    clauses = [sql.SQL("r.race_id = %(race)s")]
     if not everyone:
-        clauses.append("r.status = 'finished'")
+        clauses.append(sql.SQL("r.status = 'finished'"))
     params: dict[str, Any] = {"race": race_id, "limit": limit}
-    order = "r.overall_place"
+    order = "overall_place"
     if sex is not None:
-        clauses.append("r.sex = %(sex)s")
+        clauses.append(sql.SQL("r.sex = %(sex)s"))
         params["sex"] = sex
-        order = "r.sex_place"
+        order = "sex_place"
     if age_group is not None:
-        clauses.append("r.age_group = %(ag)s")
+        clauses.append(sql.SQL("r.age_group = %(ag)s"))
         params["ag"] = age_group
-        order = "r.age_group_place"
-    query = (
+        order = "age_group_place"
+    query = sql.SQL(
         "SELECT r.overall_place, r.bib, r.tag_code, p.first_name, p.last_name, r.sex,"
         " r.age_group, r.sex_place, r.age_group_place, r.chip_time, r.gun_time, r.status,"
-        " r.source FROM ct_results r JOIN ct_participants p ON p.id = r.participant_id"
-        " WHERE " + " AND ".join(clauses)
-        + f" ORDER BY {order} NULLS LAST, r.chip_time NULLS LAST, r.bib LIMIT %(limit)s"
-    )  # fmt: skip
-    rows = conn.execute(query.encode(), params).fetchall()
+        " r.source, r.note, r.masters_place"
+        " FROM ct_results r JOIN ct_participants p ON p.id = r.participant_id WHERE {where}"
+        " ORDER BY {order} NULLS LAST, r.chip_time NULLS LAST, r.bib LIMIT %(limit)s"
+    ).format(where=sql.SQL(" AND ").join(clauses), order=sql.Identifier("r", order))
+    rows = conn.execute(query, params).fetchall()
     if not rows and not conn.execute("SELECT 1 FROM ct_races WHERE id = %s", (race_id,)).fetchone():
-        raise P88Error(
-            f"no race {race_id}", hint="p88 results new-race creates a race and prints its id"
+        raise InputError(
+            f"no race {race_id}",
+            hint="p88 results new-race creates a race and prints its id",
+            what="race",
+            where="--race",
         )
     return [RaceStanding(*row) for row in rows]
