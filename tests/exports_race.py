@@ -1,5 +1,6 @@
 """A small 10K built by hand for the awards and export tests: ties, a DQ'd fastest woman,
-a non-binary runner, masters and grand masters, a DNF with a split, teams, wheelchair.
+a held (``review``) fastest man, a non-binary runner, masters and grand masters, a DNF
+with a split, teams, wheelchair.
 
 Places are set by the store's own ``update_places`` (gun time, the race's place basis),
 age groups by ``AgeGroups`` (the default 5-year groups), as scoring would.
@@ -80,6 +81,7 @@ RUNNERS: list[tuple[Any, ...]] = [
         "VT",
         {"wheelchair": "yes"},
     ),
+    ("111", "Kai", "Roe", "M", 38, "review", "30:00", "30:01", "14:50", "Salem", "MA", {}),
     ("112", "Lee", "Fox", "M", 31, "DNF", None, None, "16:10", "Lyme", "NH", {}),
     (
         "113",

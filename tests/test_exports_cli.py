@@ -38,6 +38,7 @@ def test_awards_table_json_and_html(
     assert shown.exit_code == 0, shown.output
     assert "Overall Female" in shown.stdout and "Ada Swift" in shown.stdout
     assert "Eve Hall" not in shown.stdout  # DQ'd
+    assert "Kai Roe" not in shown.stdout  # held for review
     data = json.loads(p88("results", "awards", "--race", str(race), "--json").stdout)
     first = data["awards"][0]
     assert first["division"] == "overall-m" and first["bib"] == "107"
@@ -70,7 +71,7 @@ def test_export_writes_and_refuses(
     site = tmp_path / "site"
     made = p88("results", "export", "--race", str(race), "--format", "site", "--out", str(site),
                "--json")  # fmt: skip
-    assert json.loads(made.stdout)["rows"] == 15
+    assert json.loads(made.stdout)["rows"] == 16
     assert sorted(p.name for p in site.iterdir()) == [
         "awards-1.html", "index.html", "race-1.html", "site.css", "site.js"
     ]  # fmt: skip
@@ -220,3 +221,22 @@ def test_a_plugin_adds_a_format_through_entry_points(
     finally:
         registry._plugins.cache_clear()
         sys.modules.pop("p88_names", None)
+
+
+def test_standings_show_pace_and_places_at_splits(
+    p88_env: str, conn: psycopg.Connection[Any]
+) -> None:
+    race = str(build(conn))
+    shown = runner.invoke(app, ["results", "standings", "--race", race, "--splits"],
+                          env={"COLUMNS": "250", "P88_NO_PLUGINS": "1"})  # fmt: skip
+    assert shown.exit_code == 0, shown.output
+    line = next(ln for ln in shown.stdout.splitlines() if "Ian Cole" in ln)
+    assert (
+        "5:18/mi" in line and "3:18/km" in line and "0:16:31.00 (4)" in line
+    )  # Kai (held, 14:50) takes no place
+    data = json.loads(p88("results", "standings", "--race", race, "--json").stdout)
+    ian = next(r for r in data if r["bib"] == "109")
+    assert ian["pace_per_km"] == {"seconds": 198.0, "iso": "PT3M18S"}
+    assert [(s["point"], s["place"]) for s in ian["splits"]] == [("5K", 4), ("FINISH", 3)]
+    held = next(r for r in data if r["bib"] == "111")
+    assert held["splits"][0]["place"] is None and held["place"] is None  # held: no places

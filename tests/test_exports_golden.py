@@ -59,7 +59,7 @@ def test_export_matches_golden(
     target = tmp_path / FILES[fmt]
     summary = export_race(conn, race, fmt, target)
     check(FILES[fmt], target.read_bytes())
-    assert summary.rows == {"csv": 15, "json": 15, "ultrasignup": 15}.get(fmt, 13)
+    assert summary.rows == {"csv": 16, "json": 16, "ultrasignup": 15}.get(fmt, 13)
     assert [p.name for p in tmp_path.iterdir()] == [FILES[fmt]]  # no temporary file left
 
 
@@ -74,6 +74,7 @@ def test_awards_default_rules(conn: psycopg.Connection[Any]) -> None:
     listed = json.loads(text)["awards"]
     bibs = [a["bib"] for a in listed]
     assert "105" not in bibs  # the DQ'd fastest woman gets nothing
+    assert "111" not in bibs  # nor the held fastest man
     women = [(a["place"], a["bib"]) for a in listed if a["division"] == "overall-f"]
     assert women == [(1, "101"), (2, "102"), (3, "103"), (3, "104")]  # a tie at 3rd: both
     # removed: an overall winner is in no age group

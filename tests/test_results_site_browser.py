@@ -62,8 +62,8 @@ def screenshot(chrome: DevTools, path: Path) -> bytes:
 
 def check_race_page(chrome: DevTools) -> None:
     counted = "(document.getElementById('count') || {}).textContent"
-    wait_until(lambda: chrome.evaluate(counted) == "15 runners", timeout=20)
-    assert len(visible_bibs(chrome)) == 15
+    wait_until(lambda: chrome.evaluate(counted) == "16 runners", timeout=20)
+    assert len(visible_bibs(chrome)) == 16
     search(chrome, "109")
     assert visible_bibs(chrome) == ["109"]
     detail = chrome.evaluate("document.querySelector('tbody.r[data-bib=\"109\"] tr.detail').hidden")

@@ -13,6 +13,7 @@ runner keeps their splits but takes no place at them, as in the standings.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -130,7 +131,7 @@ SELECT r.id, r.bib, p.first_name, p.last_name, coalesce(r.sex, p.sex), r.age, r.
        p.birth_date, p.city, p.state, p.country, r.status, r.chip_time, r.gun_time,
        r.overall_place, r.sex_place, r.age_group_place, r.entry_fields
 FROM ct_results r JOIN ct_participants p ON p.id = r.participant_id
-WHERE r.race_id = %s
+WHERE r.race_id = %(race)s AND (%(bibs)s::text[] IS NULL OR r.bib = ANY(%(bibs)s::text[]))
 ORDER BY r.overall_place NULLS LAST, (r.status = 'finished') DESC NULLS LAST,
          r.chip_time NULLS LAST, r.bib
 """
@@ -147,13 +148,15 @@ ORDER BY coalesce(p.kind = 'finish', s.distance_m >= %(distance)s, false), p.seq
          coalesce(p.distance_m, s.distance_m) NULLS LAST, s.first_at NULLS LAST
 """
 _SPLITS = """
-SELECT s.result_id, s.point, s.elapsed,
-       CASE WHEN r.status IS NULL OR r.status NOT IN ('DQ', 'review')
-            THEN rank() OVER (PARTITION BY s.point,
-                              (r.status IS NULL OR r.status NOT IN ('DQ', 'review'))
-                              ORDER BY s.elapsed) END
-FROM ct_splits s JOIN ct_results r ON r.id = s.result_id
-WHERE s.race_id = %s
+SELECT result_id, point, elapsed, place FROM (
+    SELECT s.result_id, s.point, s.elapsed, r.bib,
+           CASE WHEN r.status IS NULL OR r.status NOT IN ('DQ', 'review')
+                THEN rank() OVER (PARTITION BY s.point,
+                                  (r.status IS NULL OR r.status NOT IN ('DQ', 'review'))
+                                  ORDER BY s.elapsed) END AS place
+    FROM ct_splits s JOIN ct_results r ON r.id = s.result_id
+    WHERE s.race_id = %(race)s
+) ranked WHERE %(bibs)s::text[] IS NULL OR bib = ANY(%(bibs)s::text[])
 """
 
 
@@ -163,8 +166,12 @@ def _paces(elapsed: timedelta | None, metres: int | None) -> tuple[timedelta | N
     return pace(elapsed, metres, "km"), pace(elapsed, metres, "mile")
 
 
-def load_sheet(conn: psycopg.Connection[Any], race_id: int) -> RaceSheet:
-    """The race's sheet; InputError when there is no such race."""
+def load_sheet(
+    conn: psycopg.Connection[Any], race_id: int, *, bibs: Sequence[str] | None = None
+) -> RaceSheet:
+    """The race's sheet (only the entries of ``bibs`` when given; places at splits are
+    still among the whole race); InputError when there is no such race."""
+    params = {"race": race_id, "bibs": list(bibs) if bibs is not None else None}
     race = conn.execute(_RACE, (race_id,)).fetchone()
     if race is None:
         raise InputError(
@@ -178,13 +185,13 @@ def load_sheet(conn: psycopg.Connection[Any], race_id: int) -> RaceSheet:
     ]
     metres = {p.name: p.distance_m for p in points}
     splits: dict[int, dict[str, SplitResult]] = {}
-    for rid, point, elapsed, place in conn.execute(_SPLITS, (race_id,)).fetchall():
+    for rid, point, elapsed, place in conn.execute(_SPLITS, params).fetchall():
         km, mile = _paces(elapsed, metres.get(point))
         splits.setdefault(rid, {})[point] = SplitResult(
             point=point, elapsed=elapsed, place=place, pace_km=km, pace_mile=mile
         )
     rows = []
-    for row in conn.execute(_ROWS, (race_id,)).fetchall():
+    for row in conn.execute(_ROWS, params).fetchall():
         rid, bib, first, last, sex, age, group, born, rcity, rstate, country = row[:11]
         status, chip, gun, overall, sex_place, group_place, fields = row[11:]
         timed = chip if status == "finished" else None
