@@ -127,3 +127,22 @@ def test_a_corrected_time_changes_the_awards(conn: psycopg.Connection[Any]) -> N
     assert [a["bib"] for a in after if a["division"] == "overall-m"] == ["113", "107", "108"]
     # Ian Cole drops out of the overall three into his age group
     assert ("ag-m50-54", "109") in [(a["division"], a["bib"]) for a in after]
+
+
+def test_masters_age_in_the_race_settings_makes_a_masters_division(
+    conn: psycopg.Connection[Any],
+) -> None:
+    from p88.store.results.settings import load_settings, save_settings
+
+    race = build(conn)
+    save_settings(conn, race, replace(load_settings(conn, race), masters_age=50))
+    rules = load_rules(conn, race)
+    assert [(d.code, d.min_age) for d in rules.divisions] == [("masters", 50)]
+    save_rules(conn, race, replace(rules, double_dip="keep"))  # not stored: it follows settings
+    save_settings(conn, race, replace(load_settings(conn, race), masters_age=45))
+    assert [(d.code, d.min_age) for d in load_rules(conn, race).divisions] == [("masters", 45)]
+    listed = json.loads(awards_text(conn, race))["awards"]
+    masters = [(a["division"], a["bib"]) for a in listed if a["division"].startswith("masters")]
+    # keep: the overall winners Hal (45) and Ian (52) are masters winners too
+    assert masters == [("masters-m", "108"), ("masters-m", "109"), ("masters-m", "110"),
+                       ("masters-f", "116")]  # fmt: skip

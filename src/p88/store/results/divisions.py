@@ -2,7 +2,8 @@
 
 The age-group divisions are not configured here: they are the (sex, age_group) labels
 scoring wrote from the race's settings (``p88 results settings``), so the awards and the
-standings never disagree about who is in M40-44. Stored here: the overall and age-group
+standings never disagree about who is in M40-44; likewise a masters age in the settings
+makes a masters division. Stored here: the overall and age-group
 award depth, the double-dip policy, the time awards go by, and the further divisions
 (:class:`Division`): masters and grand masters ('age'), a participant column such as team
 or wheelchair ('field'), and the age-graded division ('age_graded').
@@ -128,8 +129,21 @@ def parse_division(spec: str) -> Division:
     return Division(code=code, label=label, kind="age_graded", by_sex=by_sex, depth=depth)
 
 
+def _settings_masters(conn: psycopg.Connection[Any], race_id: int) -> Division | None:
+    """The masters division of the race's settings (``p88 results settings --masters``):
+    the one rule for who is a master, so awards agree with ``masters_place``."""
+    from p88.store.results.settings import load_settings
+
+    age = load_settings(conn, race_id).masters_age
+    if age is None:
+        return None
+    return Division(code="masters", label="Masters", kind="age", min_age=age)
+
+
 def load_rules(conn: psycopg.Connection[Any], race_id: int) -> AwardRules:
-    """The race's award rules (the defaults where none were stored)."""
+    """The race's award rules (the defaults where none were stored). When the race's
+    settings name a masters age and no stored division is called ``masters``, a masters
+    division (3 deep, by sex) comes first among the extra divisions."""
     row = conn.execute(
         "SELECT a.overall_depth, a.age_group_depth, a.double_dip, a.time_basis"
         " FROM ct_races r LEFT JOIN ct_race_awards a ON a.race_id = r.id WHERE r.id = %s",
@@ -147,6 +161,9 @@ def load_rules(conn: psycopg.Connection[Any], race_id: int) -> AwardRules:
             (race_id,),
         ).fetchall()
     )
+    masters = _settings_masters(conn, race_id)
+    if masters is not None and all(d.code != "masters" for d in divisions):
+        divisions = (masters, *divisions)
     if row[0] is None:
         return AwardRules(divisions=divisions)
     return AwardRules(
@@ -156,9 +173,12 @@ def load_rules(conn: psycopg.Connection[Any], race_id: int) -> AwardRules:
 
 
 def save_rules(conn: psycopg.Connection[Any], race_id: int, rules: AwardRules) -> None:
-    """Store the race's award rules and divisions (replacing the divisions)."""
+    """Store the race's award rules and divisions (replacing the divisions). The masters
+    division that comes from the race's settings is not stored: it follows the settings."""
     load_rules(conn, race_id)  # refuses an unknown race
     _check_unique(rules.divisions)
+    derived = _settings_masters(conn, race_id)
+    stored = [d for d in rules.divisions if d != derived]
     with conn.transaction():
         conn.execute(
             "INSERT INTO ct_race_awards (race_id, event_id, partner_id, overall_depth,"
@@ -171,7 +191,7 @@ def save_rules(conn: psycopg.Connection[Any], race_id: int, rules: AwardRules) -
              race_id),
         )  # fmt: skip
         conn.execute("DELETE FROM ct_race_divisions WHERE race_id = %s", (race_id,))
-        for seq, d in enumerate(rules.divisions):
+        for seq, d in enumerate(stored):
             conn.execute(
                 "INSERT INTO ct_race_divisions (race_id, event_id, partner_id, code, label,"
                 " kind, by_sex, min_age, max_age, field, value, depth, seq)"
