@@ -20,7 +20,7 @@ def row(bib: str, sex: str, age: int, minutes: float, status: str = "finished") 
         result_id=int(bib), bib=bib, first_name="R", last_name=bib, sex=sex, age=age,
         age_group=f"{age // 5 * 5}-{age // 5 * 5 + 4}", birth_date=None, city=None, state=None,
         country=None, status=status, chip_time=t, gun_time=t, overall_place=None,
-        sex_place=None, age_group_place=None, fields={}, pace_km=None, pace_mile=None,
+        sex_place=None, age_group_place=None, fields={}, distance_m=5000,
         grade=age_grade(sex, age, 5000, t),
     )  # fmt: skip
 

@@ -11,6 +11,7 @@ import csv
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from p88.exports.registry import Publication
@@ -21,11 +22,14 @@ Cell = str | int | float | None
 Rows = Callable[[RaceSheet], Iterable[Sequence[Cell]]]
 
 
+@lru_cache(maxsize=1 << 16)
 def clock(value: timedelta | None, digits: int = 2) -> str:
-    """A race time as the CSV formats write it: ``1:02:03.45``; blank when none."""
+    """A race time as the CSV formats write it: ``1:02:03.45``; blank when none.
+    (Cached: a big race repeats its times and paces many times over.)"""
     return "" if value is None else elapsed_text(value, digits=digits)
 
 
+@lru_cache(maxsize=1 << 16)
 def pace_cell(value: timedelta | None, per: str = "mile") -> str:
     return "" if value is None else pace_text(value, "km" if per == "km" else "mile")
 

@@ -37,7 +37,7 @@ class ExportSummary:
 
 def race_awards(conn: psycopg.Connection[Any], race_id: int) -> Awards:
     """The race's awards under its stored rules (``p88 results awards``)."""
-    return compute_awards(load_sheet(conn, race_id), load_rules(conn, race_id))
+    return compute_awards(load_sheet(conn, race_id, splits=False), load_rules(conn, race_id))
 
 
 def load_publication(
@@ -56,8 +56,7 @@ def load_publication(
             ).fetchall()
         ]
     sheets = [load_sheet(conn, rid) for rid in ids]
-    awards = {s.race_id: compute_awards(s, load_rules(conn, s.race_id)) for s in sheets}
-    return Publication(sheets=sheets, awards=awards)
+    return Publication(sheets=sheets, rules={rid: load_rules(conn, rid) for rid in ids})
 
 
 def export_race(

@@ -16,13 +16,14 @@ taken by a plugin, and a plugin that fails to load is left out with a reason
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from p88.errors import InputError
-from p88.store.results.awards import Awards
+from p88.store.results.awards import Awards, compute_awards
+from p88.store.results.divisions import AwardRules
 from p88.store.results.sheet import RaceSheet
 
 __all__ = [
@@ -51,15 +52,24 @@ BUILTIN: dict[str, str] = {
 @dataclass(frozen=True, kw_only=True)
 class Publication:
     """What an exporter writes from: the race's sheet first (then, for a whole-event
-    format, the event's other races), and each race's awards."""
+    format, the event's other races), and each race's award rules; the awards are
+    computed when a format first asks for them (most never do)."""
 
     sheets: list[RaceSheet]
-    awards: dict[int, Awards]
+    rules: dict[int, AwardRules]
+    _awards: dict[int, Awards] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def sheet(self) -> RaceSheet:
         """The race that was asked for."""
         return self.sheets[0]
+
+    def awards(self, race_id: int) -> Awards:
+        """The awards of one of the publication's races."""
+        if race_id not in self._awards:
+            sheet = next(s for s in self.sheets if s.race_id == race_id)
+            self._awards[race_id] = compute_awards(sheet, self.rules[race_id])
+        return self._awards[race_id]
 
 
 @runtime_checkable

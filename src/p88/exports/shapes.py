@@ -5,6 +5,7 @@ results site. Durations are ``{"seconds": 3723.45, "iso": "PT1H2M3.45S"}``
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from p88.store.results.awards import Awards
@@ -12,7 +13,10 @@ from p88.store.results.sheet import RaceSheet, SheetRow
 from p88.units import duration_json
 
 
+@lru_cache(maxsize=1 << 16)
 def duration(value: timedelta | None) -> dict[str, float | str] | None:
+    """:func:`p88.units.duration_json`, cached (a big race repeats its paces and times);
+    the dict is shared between rows: read it, never change it."""
     return None if value is None else duration_json(value)
 
 

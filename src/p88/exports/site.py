@@ -128,7 +128,7 @@ class SiteExporter:
         )
         for sheet in publication.sheets:
             (path / f"race-{sheet.race_id}.html").write_text(render_race(sheet), "utf-8")
-            awards = publication.awards[sheet.race_id]
+            awards = publication.awards(sheet.race_id)
             (path / f"awards-{sheet.race_id}.html").write_text(
                 render_awards(awards, sheet), "utf-8"
             )

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from p88.errors import InputError
 from p88.store.results.agegrade import AgeGrade, age_grade
-from p88.units import pace
+from p88.units import Per, pace
 
 if TYPE_CHECKING:
     import psycopg
@@ -49,18 +49,30 @@ class CoursePoint:
     finish: bool
 
 
-@dataclass(frozen=True, kw_only=True)
+def _pace(elapsed: timedelta | None, metres: int | None, per: Per) -> timedelta | None:
+    return pace(elapsed, metres, per) if elapsed is not None and metres else None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class SplitResult:
-    """A runner at one point: chip elapsed time, place there, pace so far."""
+    """A runner at one point: chip elapsed time, place there, pace so far (computed when
+    asked for: most formats never show a split's pace)."""
 
     point: str
+    distance_m: int | None
     elapsed: timedelta
     place: int | None
-    pace_km: timedelta | None
-    pace_mile: timedelta | None
+
+    @property
+    def pace_km(self) -> timedelta | None:
+        return _pace(self.elapsed, self.distance_m, "km")
+
+    @property
+    def pace_mile(self) -> timedelta | None:
+        return _pace(self.elapsed, self.distance_m, "mile")
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class SheetRow:
     """One entry of the race as every published form shows it."""
 
@@ -82,10 +94,20 @@ class SheetRow:
     sex_place: int | None
     age_group_place: int | None
     fields: dict[str, Any]
-    pace_km: timedelta | None
-    pace_mile: timedelta | None
+    distance_m: int
     grade: AgeGrade | None
     splits: dict[str, SplitResult] = field(default_factory=dict)
+
+    @property
+    def pace_km(self) -> timedelta | None:
+        """Chip-time pace per km over the race distance; None without a finish."""
+        return _pace(self.chip_time if self.status == "finished" else None, self.distance_m, "km")
+
+    @property
+    def pace_mile(self) -> timedelta | None:
+        """Chip-time pace per mile over the race distance; None without a finish."""
+        timed = self.chip_time if self.status == "finished" else None
+        return _pace(timed, self.distance_m, "mile")
 
     @property
     def name(self) -> str:
@@ -129,7 +151,7 @@ FROM ct_races ra JOIN ct_events e ON e.id = ra.event_id WHERE ra.id = %s
 _ROWS = """
 SELECT r.id, r.bib, p.first_name, p.last_name, coalesce(r.sex, p.sex), r.age, r.age_group,
        p.birth_date, p.city, p.state, p.country, r.status, r.chip_time, r.gun_time,
-       r.overall_place, r.sex_place, r.age_group_place, r.entry_fields
+       r.overall_place, r.sex_place, r.age_group_place, nullif(r.entry_fields, '{}')
 FROM ct_results r JOIN ct_participants p ON p.id = r.participant_id
 WHERE r.race_id = %(race)s AND (%(bibs)s::text[] IS NULL OR r.bib = ANY(%(bibs)s::text[]))
 ORDER BY r.overall_place NULLS LAST, (r.status = 'finished') DESC NULLS LAST,
@@ -160,17 +182,16 @@ SELECT result_id, point, elapsed, place FROM (
 """
 
 
-def _paces(elapsed: timedelta | None, metres: int | None) -> tuple[timedelta | None, ...]:
-    if elapsed is None or not metres:
-        return None, None
-    return pace(elapsed, metres, "km"), pace(elapsed, metres, "mile")
-
-
 def load_sheet(
-    conn: psycopg.Connection[Any], race_id: int, *, bibs: Sequence[str] | None = None
+    conn: psycopg.Connection[Any],
+    race_id: int,
+    *,
+    bibs: Sequence[str] | None = None,
+    splits: bool = True,
 ) -> RaceSheet:
     """The race's sheet (only the entries of ``bibs`` when given; places at splits are
-    still among the whole race); InputError when there is no such race."""
+    still among the whole race; no splits read when ``splits`` is false, for awards);
+    InputError when there is no such race."""
     params = {"race": race_id, "bibs": list(bibs) if bibs is not None else None}
     race = conn.execute(_RACE, (race_id,)).fetchone()
     if race is None:
@@ -184,26 +205,24 @@ def load_sheet(
         for n, d, f in conn.execute(_POINTS, {"race": race_id, "distance": distance}).fetchall()
     ]
     metres = {p.name: p.distance_m for p in points}
-    splits: dict[int, dict[str, SplitResult]] = {}
-    for rid, point, elapsed, place in conn.execute(_SPLITS, params).fetchall():
-        km, mile = _paces(elapsed, metres.get(point))
-        splits.setdefault(rid, {})[point] = SplitResult(
-            point=point, elapsed=elapsed, place=place, pace_km=km, pace_mile=mile
+    at: dict[int, dict[str, SplitResult]] = {}
+    for rid, point, elapsed, place in conn.execute(_SPLITS, params) if splits else ():
+        at.setdefault(rid, {})[point] = SplitResult(
+            point=point, distance_m=metres.get(point), elapsed=elapsed, place=place
         )
     rows = []
-    for row in conn.execute(_ROWS, params).fetchall():
+    for row in conn.execute(_ROWS, params):
         rid, bib, first, last, sex, age, group, born, rcity, rstate, country = row[:11]
         status, chip, gun, overall, sex_place, group_place, fields = row[11:]
         timed = chip if status == "finished" else None
-        km, mile = _paces(timed, distance)
         rows.append(
             SheetRow(
                 result_id=rid, bib=bib, first_name=first, last_name=last, sex=sex, age=age,
                 age_group=group, birth_date=born, city=rcity, state=rstate, country=country,
                 status=status, chip_time=chip, gun_time=gun, overall_place=overall,
                 sex_place=sex_place, age_group_place=group_place, fields=fields or {},
-                pace_km=km, pace_mile=mile, grade=age_grade(sex, age, distance, timed),
-                splits=splits.get(rid, {}),
+                distance_m=distance, grade=age_grade(sex, age, distance, timed),
+                splits=at.get(rid, {}),
             )
         )  # fmt: skip
     return RaceSheet(
