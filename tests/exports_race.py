@@ -123,15 +123,22 @@ def mmss(text: str | None) -> timedelta | None:
     return timedelta(minutes=int(minutes), seconds=float(seconds))
 
 
-def build(conn: psycopg.Connection[Any], runners: list[tuple[Any, ...]] | None = None) -> int:
+def build(
+    conn: psycopg.Connection[Any],
+    runners: list[tuple[Any, ...]] | None = None,
+    *,
+    partner_code: str = "valley",
+    event_name: str = "Valley 10K",
+) -> int:
     """The race's id, with its entries, splits and places."""
     partner = conn.execute(
-        "INSERT INTO timing_partners (name, code) VALUES ('Valley Timing', 'valley') RETURNING id"
+        "INSERT INTO timing_partners (name, code) VALUES (%s, %s) RETURNING id",
+        (f"{partner_code.title()} Timing", partner_code),
     ).fetchone()[0]  # type: ignore[index]
     event = conn.execute(
         "INSERT INTO ct_events (partner_id, name, event_date, city, state)"
-        " VALUES (%s, 'Valley 10K', %s, 'Hartford', 'CT') RETURNING id",
-        (partner, date(2026, 5, 3)),
+        " VALUES (%s, %s, %s, 'Hartford', 'CT') RETURNING id",
+        (partner, event_name, date(2026, 5, 3)),
     ).fetchone()[0]  # type: ignore[index]
     race: int = conn.execute(
         "INSERT INTO ct_races (partner_id, event_id, name, distance_m, start_time)"

@@ -2,7 +2,8 @@
 
 ``index.html`` lists the event's races; ``race-N.html`` is a race's results (search by
 name or bib, a division filter, and per runner a detail row with the splits, the pace at
-each and the place there); ``awards-N.html`` the awards, one division per block, printable.
+each and the place there: texts made here, carried in a ``data-s`` attribute and laid
+out by the script when a runner is opened, which keeps a 30,000-runner page small); ``awards-N.html`` the awards, one division per block, printable.
 Pages are rendered from Jinja2 templates shipped in the package (``templates/``); the code
 and style are two files beside them (``site.js``, ``site.css``), with no inline script or
 style, so ``p88 serve`` can publish the same pages under ``/results/`` with a strict CSP.
@@ -10,6 +11,7 @@ style, so ``p88 serve`` can publish the same pages under ``/results/`` with a st
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -64,11 +66,11 @@ def _runner(sheet: RaceSheet, r: SheetRow) -> dict[str, Any]:
         "grade": f"{r.grade.percent:.2f}%" if r.grade else "",
         "key": f"{r.bib} {r.name}".lower(), "divs": _divisions(r),
         "from": ", ".join(x for x in (r.city, r.state) if x),
-        "splits": [
+        "splits": json.dumps([
             (p.name, p.distance_m or "", clock(s.elapsed), pace_cell(s.pace_km, "km"),
              pace_cell(s.pace_mile), s.place or "")
             for p in sheet.points if (s := r.splits.get(p.name)) is not None
-        ],
+        ], separators=(",", ":"), ensure_ascii=False),
     }  # fmt: skip
 
 

@@ -32,22 +32,61 @@ document.addEventListener("DOMContentLoaded", function () {
     if (shown === 1 && text) { open(only, true); }
   }
 
-  function open(body, state) {
+  // The runner's splits: [point, metres, time, pace/km, pace/mi, place] texts from p88.
+  function detailRow(body) {
     var detail = body.querySelector("tr.detail");
-    var row = body.querySelector("tr.runner");
+    if (detail) { return detail; }
+    detail = document.createElement("tr");
+    detail.className = "detail";
+    var cell = detail.insertCell();
+    cell.colSpan = body.querySelector("tr.runner").cells.length;
+    var splits = JSON.parse(body.dataset.s || "[]");
+    if (!splits.length) {
+      cell.textContent = "No splits.";
+    } else {
+      var inner = document.createElement("table");
+      inner.className = "splits";
+      var head = inner.createTHead().insertRow();
+      ["Point", "m", "Time", "Pace /km", "Pace /mi", "Place"].forEach(function (name) {
+        var th = document.createElement("th");
+        th.textContent = name;
+        head.appendChild(th);
+      });
+      var rows = inner.createTBody();
+      splits.forEach(function (split) {
+        var tr = rows.insertRow();
+        split.forEach(function (value, i) {
+          var td = tr.insertCell();
+          td.textContent = value;
+          if (i > 0) { td.className = i === 1 || i === 5 ? "n" : "t"; }
+        });
+      });
+      cell.appendChild(inner);
+    }
+    body.appendChild(detail);
+    return detail;
+  }
+
+  function open(body, state) {
+    var detail = detailRow(body);
     detail.hidden = !state;
-    row.setAttribute("aria-expanded", String(state));
+    body.querySelector("tr.runner").setAttribute("aria-expanded", String(state));
+  }
+
+  function toggle(row) {
+    var detail = row.parentNode.querySelector("tr.detail");
+    open(row.parentNode, !detail || detail.hidden);
   }
 
   table.addEventListener("click", function (event) {
     var row = event.target.closest("tr.runner");
-    if (row) { open(row.parentNode, row.nextElementSibling.hidden); }
+    if (row) { toggle(row); }
   });
   table.addEventListener("keydown", function (event) {
     var row = event.target.closest("tr.runner");
     if (row && (event.key === "Enter" || event.key === " ")) {
       event.preventDefault();
-      open(row.parentNode, row.nextElementSibling.hidden);
+      toggle(row);
     }
   });
   q.addEventListener("input", apply);
