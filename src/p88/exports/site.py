@@ -3,7 +3,8 @@
 ``index.html`` lists the event's races; ``race-N.html`` is a race's results (search by
 name or bib, a division filter, and per runner a detail row with the splits, the pace at
 each and the place there: texts made here, carried in a ``data-s`` attribute and laid
-out by the script when a runner is opened, which keeps a 30,000-runner page small); ``awards-N.html`` the awards, one division per block, printable.
+out by the script when a runner is opened, which keeps a 30,000-runner page small);
+``awards-N.html`` the awards, one division per block, printable.
 Pages are rendered from Jinja2 templates shipped in the package (``templates/``); the code
 and style are two files beside them (``site.js``, ``site.css``), with no inline script or
 style, so ``p88 serve`` can publish the same pages under ``/results/`` with a strict CSP.
