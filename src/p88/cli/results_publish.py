@@ -14,14 +14,23 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from p88.cli._app import out, print_json, state
+from p88.cli._app import err, is_terminal, out, print_json, state
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from p88.store.results.awards import Awards
 
 RaceOpt = Annotated[int, typer.Option("--race", help="Race id.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace PATH if it exists.")]
+
+
+def _working(what: str, as_json: bool) -> AbstractContextManager[object]:
+    """A spinner on a terminal while a big race is read and written (one step, no count)."""
+    from contextlib import nullcontext
+
+    return err.status(f"{what}…") if is_terminal() and not as_json else nullcontext()
 
 
 class Policy(StrEnum):
@@ -61,10 +70,13 @@ def awards(
 
     if html is not None:
         check_target(html, force=force, directory=False)
-    with connect(state(ctx).database_url(), autocommit=True) as conn:
+    with (
+        connect(state(ctx).database_url(), autocommit=True) as conn,
+        _working(f"awards of race {race}", as_json),
+    ):
         update_age_grades(conn, race)
         result = race_awards(conn, race)
-        sheet = load_sheet(conn, race) if html is not None else None
+        sheet = load_sheet(conn, race, splits=False) if html is not None else None
     if html is not None and sheet is not None:
         page = render_awards(result, sheet, standalone=True)
         write_file(html, lambda p: p.write_text(page, "utf-8"), force=force)
@@ -120,7 +132,10 @@ def export(
     from p88.store.results.agegrade import update_age_grades
 
     get_exporter(fmt)  # an unknown format is refused before the database is touched
-    with connect(state(ctx).database_url(), autocommit=True) as conn:
+    with (
+        connect(state(ctx).database_url(), autocommit=True) as conn,
+        _working(f"exporting race {race} as {fmt}", as_json),
+    ):
         update_age_grades(conn, race)
         summary = export_race(conn, race, fmt, dest, force=force)
     if as_json:
@@ -136,7 +151,6 @@ def formats(as_json: JsonOpt = False) -> None:
 
     Example: p88 results formats
     """
-    from p88.cli._app import err
     from p88.exports import exporters, plugin_problems
 
     known = exporters()
