@@ -17,6 +17,9 @@ stderr and its ``exit_code``. Anything else is a bug and keeps its traceback.
     ├── ReplayError               exit 1  a replay that cannot go on     [protocol.replay]
     ├── ModelError                exit 1  the --llm model gave nothing usable    [nlq.llm]
     ├── NotYours                  exit 1  another partner's event or name      [nlq.frame]
+    ├── SyncError                 exit 1  a registration sync that cannot go on [sync.errors]
+    │   ├── RemoteRefused         exit 1  the service said no (401, 404 ...)    [sync.errors]
+    │   └── RemoteUnavailable     exit 1  the service did not answer in time    [sync.errors]
     └── RefusedError              exit 4  a request p88 will not run (e.g. unsafe SQL)
 
 A class with ``[module]`` lives in ``p88.<module>``, beside the code that raises it (it

@@ -22,7 +22,7 @@ def read_capture(path: Path) -> list[bytes]:
 
 def check_partner(conn: Any, partner: str, session: str) -> None:
     """Refuse an unknown partner, or a session another partner already owns."""
-    from p88.store.ingest import find_partner, session_owner
+    from p88.store import find_partner, session_owner
 
     wanted = find_partner(conn, partner)
     if wanted is None:
@@ -71,12 +71,10 @@ def import_file(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    from p88.fileimport import import_lines
     from p88.protocol.dates import capture_date
     from p88.protocol.times import parse_date_option
-    from p88.store import connect
-    from p88.store.ingest import import_lines
-    from p88.store.results.races import race_day
-    from p88.store.spool import SessionInfo
+    from p88.store import SessionInfo, connect, race_day
 
     given = parse_date_option(day) if day else None
     lines = read_capture(file)

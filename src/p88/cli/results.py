@@ -19,7 +19,7 @@ from p88.errors import InputError
 if TYPE_CHECKING:
     import psycopg
 
-    from p88.store.results import RaceStanding, ScoreSummary
+    from p88.store import OfficialResult, ScoreSummary
 
 app = typer.Typer(
     help="Results: score a race from a session's reads, import CSV files, show standings.\n\n"
@@ -38,7 +38,7 @@ def _working(what: str, as_json: bool) -> AbstractContextManager[object]:
     return err.status(f"{what}…") if is_terminal() and not as_json else nullcontext()
 
 
-def _standing_json(r: RaceStanding) -> dict[str, object]:
+def _standing_json(r: OfficialResult) -> dict[str, object]:
     """A standings row for ``--json``; times as seconds + ISO 8601 (``p88.units``)."""
     return {
         "place": r.place, "bib": r.bib, "name": r.name, "sex": r.sex, "age_group": r.age_group,
@@ -111,16 +111,16 @@ def score(
 
     Example: p88 results score --race 1 --session 1 --follow
     """
-    from p88.store import connect
-    from p88.store.results import (
+    from p88.store import (
         AgeGroups,
         PointRule,
         ScoreOptions,
         apply_tag_map,
+        connect,
+        follow_race,
         read_tag_map,
         score_race,
     )
-    from p88.store.results.follow import follow_race
 
     points = None
     if finish:
@@ -168,7 +168,7 @@ def score(
 def _session(conn: psycopg.Connection[Any], name: str, live: bool) -> int:
     """The session's id; a live scorer started before the listener made it waits for it."""
     from p88.errors import P88Error as Missing
-    from p88.store.results import resolve_session
+    from p88.store import resolve_session
 
     while True:
         try:
@@ -245,13 +245,11 @@ def import_(
 
     Example: p88 results import results.csv --race 3 --map 'Runner No=bib'
     """
-    from p88.store import connect
-    from p88.store.results import import_file
-    from p88.store.results.columns import parse_map
+    from p88.store import connect, import_results_file, parse_map
 
     mapping = parse_map(map_)
     with connect(state(ctx).database_url(), autocommit=True) as conn:
-        s = import_file(conn, file, race_id=race, event_id=event, mapping=mapping)
+        s = import_results_file(conn, file, race_id=race, event_id=event, mapping=mapping)
     if as_json:
         print_json(s.__dict__)
     else:
@@ -280,8 +278,7 @@ def new_race(
 
     Example: p88 results new-race --partner 'Big River' --event 'Hartford 10K' --date 2025-06-01 --race 10K --distance 10K --start 08:00
     """  # noqa: E501
-    from p88.store import connect
-    from p88.store.results import ensure_race
+    from p88.store import connect, ensure_race
     from p88.units import parse_clock, parse_distance, whole_metres
 
     distance_m = whole_metres(parse_distance(distance, where="--distance"))
@@ -329,14 +326,14 @@ def standings(
 
     Example: p88 results standings --race 1 --limit 10 --splits
     """
-    from p88.store import connect
-    from p88.store.results import race_standings
+    from p88.store import connect, official_standings, run
     from p88.store.results.sheet import load_sheet
     from p88.units import pace_text
 
     with connect(state(ctx).database_url(), autocommit=True) as conn:
-        rows = race_standings(
-            conn, race, limit=limit, sex=sex.upper() if sex else None, everyone=True
+        rows = run(
+            conn,
+            official_standings(race, limit=limit, sex=sex.upper() if sex else None, everyone=True),
         )
         sheet = load_sheet(conn, race, bibs=[r.bib for r in rows])
     extra = {r.bib: r for r in sheet.rows}

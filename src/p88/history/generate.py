@@ -20,7 +20,7 @@ from p88.errors import InputError
 from p88.history import catalog, model, names
 from p88.history.arrays import Columns, dedupe, group_rank, largest_remainder, pct_in_group
 from p88.history.rows import events_columns, partners_columns, races_columns
-from p88.store.results.agegroups import AgeGroups
+from p88.store import AgeGroups
 from p88.units import MILE_M
 
 WARDIAN_PR_S = 2 * 3600 + 24 * 60 + 37  # 2:24:37, at the Hartford Marathon (the seed's answer)

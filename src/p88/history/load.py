@@ -71,7 +71,7 @@ def load_history(
             restore = _suspend_upkeep(conn, table.table) if _is_bulk(conn, table) else []
             copy_columns(conn, table, progress)
             for ddl in restore:
-                conn.execute(ddl.encode())
+                conn.execute(ddl)
         for t in _TABLES:
             conn.execute(
                 sql.SQL(
@@ -131,7 +131,7 @@ def _is_bulk(conn: psycopg.Connection[Any], table: Columns) -> bool:
     return row is not None and int(row[0]) < len(table)
 
 
-def _suspend_upkeep(conn: psycopg.Connection[Any], table: str) -> list[str]:
+def _suspend_upkeep(conn: psycopg.Connection[Any], table: str) -> list[sql.SQL | sql.Composed]:
     """Drop ``table``'s plain indexes and outgoing foreign keys; return the DDL to restore them.
 
     A bulk COPY into a table with few rows is several times faster when indexes are built
@@ -150,7 +150,7 @@ def _suspend_upkeep(conn: psycopg.Connection[Any], table: str) -> list[str]:
         "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) ORDER BY 1",
         (table,),
     ).fetchall()
-    restore: list[str] = []
+    restore: list[sql.SQL | sql.Composed] = []
     for name, definition in fks:
         conn.execute(
             sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
@@ -158,15 +158,21 @@ def _suspend_upkeep(conn: psycopg.Connection[Any], table: str) -> list[str]:
             )
         )
         restore.append(
-            sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} ")
-            .format(sql.Identifier(table), sql.Identifier(name))
-            .as_string(conn)
-            + definition
+            sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
+                sql.Identifier(table), sql.Identifier(name), _catalog_ddl(definition)
+            )
         )
     for name, definition in indexes:
         conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
-        restore.append(definition)
+        restore.append(_catalog_ddl(definition))
     return restore
+
+
+def _catalog_ddl(text: str) -> sql.SQL:
+    """DDL that PostgreSQL itself wrote (``pg_get_constraintdef``, ``pg_get_indexdef``) for
+    an object it holds: no user text is in it, so it is composed as SQL, the one place a
+    non-literal string is."""
+    return sql.SQL(text)  # PostgreSQL's own text, not a literal: see the docstring
 
 
 def _max_id(conn: psycopg.Connection[Any], table: str) -> int:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from p88 import units
-from p88.store.reads import format_read_time
+from p88.store import format_read_time
 
 
 def value_json(value: Any) -> Any:

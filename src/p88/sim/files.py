@@ -18,9 +18,9 @@ from pathlib import Path
 
 from p88.errors import InputError
 from p88.protocol.codec import GunTime, Read, format_line
+from p88.protocol.feed import Feed, render_time
 from p88.protocol.times import parse_time
 from p88.sim.course import Course
-from p88.sim.feed import Feed, render_time
 from p88.sim.race import Runner, simulate_runners
 from p88.sim.reads import GUN_TAG, SimLine, simulate_reads
 

@@ -20,7 +20,7 @@ from p88 import __version__
 from p88.errors import InputError
 from p88.protocol.client import ClientOptions
 from p88.protocol.dates import capture_date
-from p88.sim.feed import BadLine, Feed, load_feeds
+from p88.protocol.feed import BadLine, Feed, load_feeds
 
 ClientMode = Literal["auto", "one", "per-file"]
 DEFAULT_NAME = "p88-replay"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from p88.store.results.crossings import Timing
 from p88.store.results.flags import result_flags
+from p88.store.results.guns import elapsed
 from p88.store.results.points import PointRule
 from p88.store.results.settings import RaceSettings
 from p88.units import pace as per_mile
@@ -104,7 +105,7 @@ def outcome(
     reference = timing.start or gun
     if timing.finish is not None and reference is not None:
         chip = truncate(timing.finish - reference)
-        gun_time = truncate(timing.finish - gun) if gun is not None else None
+        gun_time = elapsed(timing.finish, gun)
         pace = per_mile(chip, distance_m)
         flags = result_flags(timing, chip, distance_m, rules, gun, settings.cutoff)
         notes += flags

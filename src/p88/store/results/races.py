@@ -66,20 +66,19 @@ def ensure_race(
 
 
 def resolve_session(conn: psycopg.Connection[Any], text: str) -> int:
-    """A timing session by id or by name."""
-    row = conn.execute(
-        "SELECT id FROM timing_sessions WHERE session_name = %s OR id::text = %s "
-        "ORDER BY (session_name = %s) DESC LIMIT 1",
-        (text, text, text),
-    ).fetchone()
-    if row is None:
+    """A timing session by name or by id (``p88.store.find_session``), or InputError."""
+    from p88.store.queries.plan import run
+    from p88.store.queries.sessions import find_session
+
+    found = run(conn, find_session(text))
+    if found is None:
         raise InputError(
             f"no timing session {text!r}",
             hint="p88 serve or SELECT from timing_sessions",
             what="timing session",
             where="--session",
         )
-    return int(row[0])
+    return found
 
 
 def race_day(conn: psycopg.Connection[Any], race_id: int) -> tuple[date, datetime | None]:

@@ -22,6 +22,7 @@ from p88.store.results import points as pts
 from p88.store.results.agegroups import AgeGroups
 from p88.store.results.crossings import AMBIGUOUS_TAG, UNKNOWN_TAG, Read, Timing, time_entry
 from p88.store.results.entries import Entry, load_entries, load_tags, outcome, write_entries
+from p88.store.results.guns import runner_gun
 from p88.store.results.places import update_places
 from p88.store.results.sessionreads import (
     gun_far_from_start,
@@ -166,7 +167,7 @@ def score_race(
         finish_rule = rules[-1]
         for e in entries:
             got = timed.get(e.id)
-            e_gun = waves.get(e.wave, gun) if e.wave else gun
+            e_gun = runner_gun(gun, waves, e.wave)
             new = outcome(
                 e,
                 got or Timing(),
@@ -238,8 +239,7 @@ def _time_reads(
             verdicts += [(r.id, None, r.location, tag, code, why) for rs in at.values() for r in rs]
             continue
         entry = by_id[owners[0][0]]
-        e_gun = waves.get(entry.wave, gun) if entry.wave else gun
-        t = time_entry(at, rules, e_gun, settings.start_rule)
+        t = time_entry(at, rules, runner_gun(gun, waves, entry.wave), settings.start_rule)
         timed[entry.id] = t
         verdicts += [(rid, entry.id, loc, tag, v, why) for rid, loc, v, why in t.verdicts]
     return verdicts, timed
