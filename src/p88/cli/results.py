@@ -326,8 +326,7 @@ def standings(
 
     Example: p88 results standings --race 1 --limit 10 --splits
     """
-    from p88.store import connect, official_standings, run
-    from p88.store.results.sheet import load_sheet
+    from p88.store import connect, load_sheet, official_standings, run
     from p88.units import pace_text
 
     with connect(state(ctx).database_url(), autocommit=True) as conn:

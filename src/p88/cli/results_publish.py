@@ -19,7 +19,7 @@ from p88.cli._app import err, is_terminal, out, print_json, state
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
-    from p88.store.results.awards import Awards
+    from p88.store import Awards
 
 RaceOpt = Annotated[int, typer.Option("--race", help="Race id.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
@@ -64,9 +64,7 @@ def awards(
     from p88.exports._atomic import check_target, write_file
     from p88.exports.shapes import awards_json
     from p88.exports.site import render_awards
-    from p88.store import connect
-    from p88.store.results.agegrade import update_age_grades
-    from p88.store.results.sheet import load_sheet
+    from p88.store import connect, load_sheet, update_age_grades
 
     if html is not None:
         check_target(html, force=force, directory=False)
@@ -128,8 +126,7 @@ def export(
     Example: p88 results export --race 1 --format athlinks --out athlinks.csv
     """
     from p88.exports import export_race, get_exporter
-    from p88.store import connect
-    from p88.store.results.agegrade import update_age_grades
+    from p88.store import connect, update_age_grades
 
     get_exporter(fmt)  # an unknown format is refused before the database is touched
     with (
@@ -210,8 +207,7 @@ def divisions(
     """  # noqa: E501
     from dataclasses import replace
 
-    from p88.store import connect
-    from p88.store.results.divisions import load_rules, parse_division, save_rules
+    from p88.store import connect, load_rules, parse_division, save_rules
 
     parsed = tuple(parse_division(spec) for spec in division or [])
     with connect(state(ctx).database_url(), autocommit=True) as conn:
@@ -246,15 +242,16 @@ def agegrade(ctx: typer.Context, race: RaceOpt, as_json: JsonOpt = False) -> Non
 
     Example: p88 results agegrade --race 1
     """
-    from p88.store import connect
-    from p88.store.results.agegrade import TABLES, update_age_grades
+    from p88.store import AGE_GRADE_TABLES, connect, update_age_grades
 
     with connect(state(ctx).database_url(), autocommit=True) as conn:
         changed = update_age_grades(conn, race)
     if as_json:
-        print_json({"race_id": race, "changed": changed, "tables": TABLES})
+        print_json({"race_id": race, "changed": changed, "tables": AGE_GRADE_TABLES})
     else:
-        out.print(f"Race {race}: {changed} age grade(s) changed ({TABLES}).", markup=False)
+        out.print(
+            f"Race {race}: {changed} age grade(s) changed ({AGE_GRADE_TABLES}).", markup=False
+        )
 
 
 def fields(
@@ -270,8 +267,7 @@ def fields(
 
     Example: p88 results fields --race 1 entries.csv --column Team --column Wheelchair
     """
-    from p88.store import connect
-    from p88.store.results.entryfields import load_entry_fields
+    from p88.store import connect, load_entry_fields
 
     with connect(state(ctx).database_url(), autocommit=True) as conn:
         count = load_entry_fields(conn, race, file, column)

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from p88.exports.registry import Publication
-from p88.store.results.sheet import RaceSheet, SheetRow
+from p88.store import RaceSheet, SheetRow
 from p88.units import elapsed_text, pace_text
 
 Cell = str | int | float | None

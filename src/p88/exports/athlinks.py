@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from p88.exports._csv import Cell, CsvExporter, clock, finishers, official, split_cells
-from p88.store.results.sheet import RaceSheet
+from p88.store import RaceSheet
 
 HEADER = ["First Name", "Last Name", "Age", "Gender", "Rank", "Class/Bracket", "Bib",
           "Finish Time"]  # fmt: skip

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from p88.exports._csv import Cell, CsvExporter, clock, day, finishers
-from p88.store.results.sheet import RaceSheet
+from p88.store import RaceSheet
 
 HEADER = ["Last Name", "First Name", "City", "State/Province", "Gender", "Date of Birth",
           "Age", "Clock Time", "Chip/Net Time"]  # fmt: skip

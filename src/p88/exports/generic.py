@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from p88.exports._csv import Cell, CsvExporter, clock, pace_cell
-from p88.store.results.sheet import RaceSheet
+from p88.store import RaceSheet
 
 HEADER = [
     "Place", "Bib", "First Name", "Last Name", "Sex", "Age", "Age Group", "Sex Place",

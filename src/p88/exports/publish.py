@@ -15,9 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from p88.exports._atomic import check_target, write_directory, write_file
 from p88.exports.registry import Publication, get_exporter
-from p88.store.results.awards import Awards, compute_awards
-from p88.store.results.divisions import load_rules
-from p88.store.results.sheet import load_sheet
+from p88.store import Awards, compute_awards, load_rules, load_sheet
 
 if TYPE_CHECKING:
     import psycopg

@@ -22,9 +22,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from p88.errors import InputError
-from p88.store.results.awards import Awards, compute_awards
-from p88.store.results.divisions import AwardRules
-from p88.store.results.sheet import RaceSheet
+from p88.store import AwardRules, Awards, RaceSheet, compute_awards
 
 __all__ = [
     "BUILTIN",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from p88.exports._csv import Cell, CsvExporter, clock, finishers, pace_cell, split_cells
-from p88.store.results.sheet import RaceSheet
+from p88.store import RaceSheet
 
 HEADER = [
     "Place", "Bib", "First Name", "Last Name", "Gender", "Age", "City", "State", "Country",

@@ -8,8 +8,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from p88.store.results.awards import Awards
-from p88.store.results.sheet import RaceSheet, SheetRow
+from p88.store import Awards, RaceSheet, SheetRow
 from p88.units import duration_json
 
 

@@ -24,8 +24,7 @@ import jinja2
 
 from p88.exports._csv import clock, official, pace_cell
 from p88.exports.registry import Publication
-from p88.store.results.awards import SEX_NAMES, Awards
-from p88.store.results.sheet import RaceSheet, SheetRow
+from p88.store import SEX_NAMES, Awards, RaceSheet, SheetRow
 
 __all__ = ["ASSETS", "EXPORTER", "render_awards", "render_index", "render_race", "asset"]
 

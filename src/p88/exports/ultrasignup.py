@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from p88.exports._csv import Cell, CsvExporter, clock, day, official
-from p88.store.results.sheet import RaceSheet
+from p88.store import RaceSheet
 
 HEADER = ["place", "time", "first", "last", "gender", "age", "dob", "bib", "city", "state",
           "status"]  # fmt: skip

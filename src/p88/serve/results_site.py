@@ -34,7 +34,7 @@ def _html(text: str) -> HTMLResponse:
 
 def _index(conn: Any, partner_id: int | None) -> str:
     from p88.exports.site import render_index
-    from p88.store.results.sheet import race_list
+    from p88.store import race_list
 
     return render_index("Results", race_list(conn, partner_id))
 
@@ -42,7 +42,7 @@ def _index(conn: Any, partner_id: int | None) -> str:
 def _page(conn: Any, kind: str, race_id: int, partner_id: int | None) -> str | None:
     from p88.exports.publish import race_awards
     from p88.exports.site import render_awards, render_race
-    from p88.store.results.sheet import load_sheet, race_partner
+    from p88.store import load_sheet, race_partner
 
     partner = race_partner(conn, race_id)
     if partner is None or (partner_id is not None and partner != partner_id):
