@@ -206,12 +206,12 @@ def load_sheet(
     ]
     metres = {p.name: p.distance_m for p in points}
     at: dict[int, dict[str, SplitResult]] = {}
-    for rid, point, elapsed, place in conn.execute(_SPLITS, params) if splits else ():
+    for rid, point, elapsed, place in conn.execute(_SPLITS, params).fetchall() if splits else ():
         at.setdefault(rid, {})[point] = SplitResult(
             point=point, distance_m=metres.get(point), elapsed=elapsed, place=place
         )
     rows = []
-    for row in conn.execute(_ROWS, params):
+    for row in conn.execute(_ROWS, params).fetchall():
         rid, bib, first, last, sex, age, group, born, rcity, rstate, country = row[:11]
         status, chip, gun, overall, sex_place, group_place, fields = row[11:]
         timed = chip if status == "finished" else None
