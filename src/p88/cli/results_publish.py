@@ -126,9 +126,11 @@ def export(
     Example: p88 results export --race 1 --format athlinks --out athlinks.csv
     """
     from p88.exports import export_race, get_exporter
+    from p88.exports._atomic import check_target
     from p88.store import connect, update_age_grades
 
-    get_exporter(fmt)  # an unknown format is refused before the database is touched
+    # an unknown format, or a target that exists, is refused before the database is touched
+    check_target(dest, force=force, directory=get_exporter(fmt).directory)
     with (
         connect(state(ctx).database_url(), autocommit=True) as conn,
         _working(f"exporting race {race} as {fmt}", as_json),
