@@ -104,6 +104,11 @@ def _group_order(rows: list[SheetRow]) -> list[tuple[str, str]]:
 Pool = tuple[str, str, list[SheetRow]]
 
 
+def _slug(text: str) -> str:
+    """A label as part of a division code: '40-44' stays, 'River Runners' -> 'river-runners'."""
+    return "".join(c if c.isalnum() else "-" for c in text.lower())
+
+
 def _by_sex(code: str, label: str, by_sex: bool, rows: list[SheetRow]) -> list[Pool]:
     """One pool, or one per sex (code and label suffixed)."""
     if not by_sex:
@@ -130,7 +135,7 @@ def _pools(division: Division, rows: list[SheetRow]) -> list[Pool]:
         return _by_sex(d.code, d.label, d.by_sex, members)
     pools: list[Pool] = []
     for value in sorted({v for r in rows if (v := _field_value(r, name)) is not None}):
-        slug = "".join(c if c.isalnum() else "-" for c in value.lower())
+        slug = _slug(value)
         members = [r for r in rows if _field_value(r, name) == value]
         pools += _by_sex(f"{d.code}-{slug}", f"{d.label} {value}", d.by_sex, members)
     return pools
@@ -182,7 +187,7 @@ def compute_awards(sheet: RaceSheet, rules: AwardRules) -> Awards:
     if rules.age_group_depth:
         for sex, group in _group_order(eligible):
             pool = [r for r in eligible if r.sex == sex and r.age_group == group]
-            award(f"ag-{sex.lower()}{group.lower()}", f"{SEX_NAMES[sex]} {group}", pool,
+            award(f"ag-{sex.lower()}{_slug(group)}", f"{SEX_NAMES[sex]} {group}", pool,
                   rules.age_group_depth, "age_group")  # fmt: skip
     for division in rules.divisions:
         if division.kind != "age":
