@@ -30,7 +30,14 @@ _METRIC = {
     "pr": "Personal best of",
     "repeat": "Counted repeat runners (2+ results) among",
     "bq": "Boston qualifiers among",
+    "percentile": "Percentiles of",
+    "pb_set": "Personal bests set (faster than every earlier finish at the distance) by",
+    "improved": "Counted people faster in the later year among",
 }
+_MEASURE = {
+    "chip": "chip time", "gun": "gun time", "pace": "pace per mile", "pace_km": "pace per km",
+    "gap": "gun time minus chip time", "age": "age",
+}  # fmt: skip
 
 
 @dataclass
@@ -83,12 +90,14 @@ def plain(value: Any) -> Any:
 
 def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
     """One line: what was computed, over what, with which defaults; and the value."""
-    measure = {"chip": "chip time", "gun": "gun time", "pace": "pace"}[frame.measure]
+    measure = _MEASURE[frame.measure]
     if frame.subject == "reads":
         where = f"session {frame.session_id}" if frame.session_id is not None else "all sessions"
         extra = f" at {frame.location}" if frame.location else ""
         since = f" in the last {frame.minutes_back} minutes" if frame.minutes_back else ""
         head = "Listed latest reads" if frame.metric == "list" else "Counted reads"
+        if frame.unique_tags and frame.metric != "list":
+            head = "Counted reads and distinct tags (column tags)"
         return _with_value(f"{head} of {where}{extra}{since} (raw timing reads)", frame, rows)
     who = _who(frame)
     scope = _scope(frame)
@@ -96,7 +105,13 @@ def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
         head = "Counted events" if frame.metric == "count" else "Listed events"
         return _with_value(f"{head}{scope}", frame, rows)
     head = _METRIC[frame.metric]
-    if frame.metric == "top":
+    if frame.metric == "percentile":
+        head = "Percentile " + ", ".join(f"{round(p * 100)}" for p in frame.percentiles) + " of"
+    if frame.metric == "bq" and frame.bq_percent:
+        head = "Percentage of Boston qualifiers among"
+    if frame.metric == "top" and frame.group_by:
+        head = f"Top {frame.top_n or 1} in each group by {measure}"
+    elif frame.metric == "top":
         head = f"Top {frame.top_n}" if not frame.slowest else f"Slowest {frame.top_n}"
         head += f" by {measure} (placings use gun time unless --time chip)"
         who = who.replace("finishers", "finishers", 1)
@@ -108,14 +123,31 @@ def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
     ]
     if conds:
         text += " with " + " and ".join(conds)
-    if frame.metric in ("min", "max", "avg", "median", "distribution", "pr"):
+    if frame.metric in ("min", "max", "avg", "median", "distribution", "pr", "percentile"):
         text += f" ({measure})"
+    if frame.metric == "repeat":
+        text += f" with {frame.min_results} or more results, all years"
+    if frame.metric == "improved" and frame.years:
+        text += f" who finished in both {frame.years[0]} and {frame.years[-1]} (chip time)"
     if frame.metric == "bq":
-        text += f" (chip time at or under the {frame.bq_year} Boston standard for sex and age)"
+        text += (
+            " (chip time at or under the Boston standard for sex and age on Boston race day,"
+            " of the Boston year whose window holds the race)"
+        )
     if frame.metric == "percent":
         text += " out of all of them"
     if frame.group_by:
         text += ", by " + ", ".join(g.replace("_", " ") for g in frame.group_by)
+    if frame.ranked_by is not None:
+        order = "most first" if frame.rank_desc in (None, True) else "least first"
+        if frame.rank_desc is None and frame.metric not in ("count", "percent", "bq"):
+            order = "fastest first"
+        top = f", top {frame.rank_limit}" if frame.rank_limit else ""
+        text += f", ranked {order}{top}"
+    if frame.min_group:
+        text += f", only groups of at least {frame.min_group}"
+    if frame.notes:
+        text += " [" + "; ".join(frame.notes) + "]"
     return _with_value(text, frame, rows)
 
 
@@ -152,7 +184,9 @@ def _who(frame: Frame) -> str:
 
 def _scope(frame: Frame) -> str:
     years = ""
-    if frame.year_from is not None or frame.year_to is not None:
+    if frame.years:
+        years = " " + " and ".join(str(y) for y in frame.years)
+    elif frame.year_from is not None or frame.year_to is not None:
         lo, hi = frame.year_from, frame.year_to
         years = (
             f" {lo}" if lo == hi else f" {lo}-{hi}" if lo and hi else f" since {lo}" if lo
@@ -172,7 +206,10 @@ def _scope(frame: Frame) -> str:
 def _with_value(text: str, frame: Frame, rows: list[tuple[Any, ...]] | None) -> str:
     if rows is None:
         return text
-    if len(rows) == 1 and len(rows[0]) >= 1 and frame.metric not in ("list", "top", "pr"):
+    listed: tuple[str, ...] = ("list", "top", "pr")
+    if frame.metric == "pb_set" and frame.top_n is not None:
+        listed = ("pb_set",)
+    if len(rows) == 1 and len(rows[0]) >= 1 and frame.metric not in listed:
         if not frame.group_by and frame.metric != "distribution":
             return f"{text}: {plain(rows[0][0])}"
     if frame.metric == "list" and len(rows) >= 100:

@@ -82,11 +82,43 @@ def compile_question(
         )
     if events is None and frame.distance is not None and frame.subject == "results":
         events = list(catalog.events)
+    if frame.metric == "bq":
+        check_boston_years(frame, catalog, events)
     race_ids = None if events is None else catalog.race_ids(events, frame.distance)
     if frame.subject == "events" and events is not None:
         frame.event_ids = tuple(e.id for e in events) or (-1,)
     tree = compile_frame(frame, race_ids, limit=POLICY.max_limit if frame.top_n else 100)
     return frame, guard(render(tree), POLICY, partner_id=partner_id)
+
+
+def boston_year(day: date) -> int:
+    """The Boston Marathon a race on ``day`` qualifies for: the B.A.A.'s window for Boston
+    Y opens in September of Y-2 (a race on 2024-10-13 qualifies for Boston 2026)."""
+    return day.year + (2 if day.month >= 9 else 1)
+
+
+def check_boston_years(frame: Frame, catalog: Catalog, events: list[Any] | None) -> None:
+    """Refuse when no race asked about has a loaded standard; say which are left out."""
+    pool = catalog.events if events is None else events
+    marathons = [e for e in pool if any(m == 42195 for _, m in catalog.races.get(e.id, ()))]
+    wanted = sorted({boston_year(e.event_date) for e in marathons})
+    have = [y for y in wanted if y in catalog.bq_years]
+    loaded = ", ".join(str(y) for y in catalog.bq_years) or "none"
+    if not have:
+        asked = ", ".join(str(y) for y in wanted) or "none"
+        raise NotUnderstood(
+            f"no Boston qualifying standard for Boston {asked} is loaded (p88 holds the "
+            f"standards for Boston {loaded}); races qualify for the Boston whose window "
+            "(from September two years before) holds them",
+            words=["boston"],
+            suggestions=[],
+        )
+    missing = [y for y in wanted if y not in have]
+    if missing:
+        frame.notes.append(
+            f"races that qualify for Boston {', '.join(map(str, missing))} are not counted: "
+            f"p88 holds the standards for Boston {loaded} only"
+        )
 
 
 def ask(

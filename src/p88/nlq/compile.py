@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from p88.nlq.compile_events import events_query, reads_query
+from p88.nlq.compile_shapes import improved_query, pb_set_query, top_per_group
 from p88.nlq.frame import Frame
 from p88.nlq.nodes import (
     BUCKET_S,
@@ -25,6 +26,7 @@ from p88.nlq.nodes import (
     alias,
     col,
     interval,
+    measure_of,
     num,
     table,
     text,
@@ -44,8 +46,12 @@ class Builder:
         if short not in self.joins:
             self.joins.append(short)
 
-    def measure(self) -> exp.Column:
-        return col(R, MEASURE_COLUMN[self.frame.measure])
+    def measure(self) -> exp.Expr:
+        return measure_of(self.frame.measure)
+
+    def status_in_numerator(self) -> bool:
+        """A share of DNFs (DNS, DQs) is out of every entry, not out of the DNFs."""
+        return self.frame.metric == "percent" and self.frame.status in ("DNF", "DNS", "DQ")
 
     def where(self, *, numerator: bool = True) -> list[exp.Expr]:
         f = self.frame
@@ -54,7 +60,7 @@ class Builder:
             conds.append(
                 col(R, "race_id").isin(*(num(i) for i in self.race_ids or [-1]), copy=False)
             )
-        if f.status != "entered":
+        if f.status != "entered" and not self.status_in_numerator():
             conds.append(col(R, "status").eq(text(f.status)))
         if f.participant_ids:
             conds.append(
@@ -67,6 +73,10 @@ class Builder:
     def numerator(self) -> list[exp.Expr]:
         f = self.frame
         conds: list[exp.Expr] = []
+        if self.status_in_numerator():
+            conds.append(col(R, "status").eq(text(f.status)))
+        if f.metric == "bq" and f.bq_percent:
+            conds.append(exp.LTE(this=col(R, "chip_time"), expression=col(B, "standard")))
         if f.sex:
             conds.append(col(R, "sex").eq(text(f.sex)))
         if f.age_min is not None:
@@ -123,18 +133,29 @@ class Builder:
                 name, on = targets[short]
                 select = select.join(table(name, short), on=on, copy=False)
         if B in self.joins:
-            select = select.join(table("bq_standards", B), on=bq_join(self.frame), copy=False)
+            kind = "LEFT" if self.frame.bq_percent else None
+            select = select.join(table("bq_standards", B), on=bq_join(), join_type=kind, copy=False)
         return select
 
 
-def bq_join(frame: Frame) -> exp.Expr:
+def boston_offset() -> exp.Expr:
+    """Years from a race to the Boston Marathon it qualifies for: the B.A.A. window for
+    Boston Y opens in September of Y-2, so a race from September on counts two years on."""
+    month = exp.Extract(this=exp.var("MONTH"), expression=col(E, "event_date"))
+    return exp.Case(ifs=[exp.If(this=exp.GTE(this=month, expression=num(9)), true=num(2))],
+                    default=num(1))  # fmt: skip
+
+
+def bq_join() -> exp.Expr:
+    """The standard of the race's Boston year, by sex and age on Boston race day."""
     division = exp.Case(
         ifs=[exp.If(this=col(R, "sex").eq(text("M")), true=text("M"))], default=text("F")
     )
+    age_then = exp.Add(this=col(R, "age"), expression=boston_offset())
     return exp.and_(
-        col(B, "boston_year").eq(num(frame.bq_year or 0)),
+        col(B, "boston_year").eq(exp.Add(this=year_of(), expression=boston_offset())),
         col(B, "sex").eq(division),
-        exp.Between(this=col(R, "age"), low=col(B, "age_min"), high=col(B, "age_max")),
+        exp.Between(this=age_then, low=col(B, "age_min"), high=col(B, "age_max")),
     )
 
 
@@ -148,18 +169,26 @@ def compile_frame(frame: Frame, race_ids: list[int] | None, limit: int = 100) ->
     b = Builder(frame, race_ids)
     m = frame.metric
     if m == "bq":
+        b.need(E)
         b.need(B)
+    if m == "top" and frame.group_by:
+        return top_per_group(b, limit)
+    if m == "pb_set":
+        return pb_set_query(b, limit)
+    if m == "improved":
+        return improved_query(b)
     if m in ("list", "top", "pr") or (m == "repeat" and frame.top_n is not None):
         return _rows(b, limit)
     if m == "repeat":
         return _repeat(b)
     groups = b.group_columns()
     selects: list[exp.Expr] = [alias(g, name) for g, name in groups]
-    conds = b.where(numerator=m != "percent")
-    if m == "bq":
+    conds = b.where(numerator=m != "percent" and not frame.bq_percent)
+    if m == "bq" and not frame.bq_percent:
         conds.append(exp.LTE(this=col(R, "chip_time"), expression=col(B, "standard")))
     measure = b.measure()
-    if m in ("count", "bq"):
+    value: exp.Expr = exp.Count(this=exp.Star())
+    if m in ("count", "bq") and not frame.bq_percent:
         counted = (
             exp.Count(this=exp.Distinct(expressions=[col(R, "participant_id")]))
             if frame.people
@@ -167,15 +196,17 @@ def compile_frame(frame: Frame, race_ids: list[int] | None, limit: int = 100) ->
         )
         name = "people" if frame.people else ("qualifiers" if m == "bq" else "results")
         selects.append(alias(counted, name))
-    elif m == "percent":
+        value = counted
+    elif m == "percent" or frame.bq_percent:
         num_cond = exp.and_(*b.numerator(), copy=False) if b.numerator() else exp.true()
         matching = exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=num_cond))
         ratio = exp.Div(
             this=exp.Mul(this=num(100.0), expression=matching.copy()),
             expression=exp.Nullif(this=exp.Count(this=exp.Star()), expression=num(0)),
         )
+        value = exp.Round(this=ratio, decimals=num(1))
         selects += [
-            alias(exp.Round(this=ratio, decimals=num(1)), "percent"),
+            alias(value.copy(), "percent"),
             alias(matching, "matching"),
             alias(exp.Count(this=exp.Star()), "total"),
         ]
@@ -188,6 +219,14 @@ def compile_frame(frame: Frame, race_ids: list[int] | None, limit: int = 100) ->
         )
         selects = [alias(bucket, "from_time"), alias(exp.Count(this=exp.Star()), "results")]
         groups = [(bucket, "from_time")]
+    elif m == "percentile":
+        for p in frame.percentiles:
+            pct = exp.WithinGroup(
+                this=exp.PercentileCont(this=num(p)), expression=exp.Order(expressions=[measure])
+            )
+            selects.append(alias(pct, f"p{round(p * 100)}_{MEASURE_COLUMN[frame.measure]}"))
+            value = pct
+        selects.append(alias(exp.Count(this=exp.Star()), "results"))
     else:
         agg: exp.Expr
         if m == "avg":
@@ -202,12 +241,24 @@ def compile_frame(frame: Frame, race_ids: list[int] | None, limit: int = 100) ->
             agg = exp.Max(this=measure)
         selects.append(alias(agg, f"{m}_{MEASURE_COLUMN[frame.measure]}"))
         selects.append(alias(exp.Count(this=exp.Star()), "results"))
+        value = agg
     select = b.source(exp.select(*selects))
     if conds:
         select = select.where(exp.and_(*conds, copy=False), copy=False)
     if groups:
         select = select.group_by(*(g for g, _ in groups), copy=False)
-        select = select.order_by(*(exp.column(name) for _, name in groups), copy=False)
+        if frame.min_group:
+            size = exp.GTE(this=exp.Count(this=exp.Star()), expression=num(frame.min_group))
+            select = select.having(size, copy=False)
+        order: list[exp.Expr] = [exp.column(name) for _, name in groups]
+        if frame.ranked_by is not None:
+            desc = frame.rank_desc
+            if desc is None:  # "rank by": counts and shares most first, times fastest first
+                desc = m in ("count", "bq", "percent") or frame.bq_percent
+            ranked = exp.Ordered(this=value.copy(), desc=desc, nulls_first=False)
+            order = [ranked, *order]
+            limit = min(frame.rank_limit or limit, limit)
+        select = select.order_by(*order, copy=False)
     return select.limit(num(limit), copy=False)
 
 

@@ -71,9 +71,35 @@ def normalise(question: str) -> str:
     for word, value in sorted(_NUMBER_WORDS.items(), key=lambda kv: -len(kv[0])):
         text = re.sub(rf"\b{word}\b", str(value), text)
     text = re.sub(r"\b(\d+) and a half (hours?|hrs?)", lambda m: f"{m[1]}.5 {m[2]}", text)
+    text = _short_years(text)
+    text = re.sub(r"\b([mf])(\d{2})\b(?![-+:])", _division, text)
     text = re.sub(r"\ban? (hour)\b", r"1 \1", text)
     text = re.sub(r"\s+", " ", text).strip(" .")
     return text
+
+
+def _short_years(text: str) -> str:
+    """'23 and "in 23" (no unit after it) as 2023."""
+    text = re.sub(r"(?<![\w'])'(\d\d)\b", r"20\1", text)
+    unit = r"\s*(?:min|hour|hr|h\b|sec|:|%|percent|year|time|mile|mi\b|k\b|km|th\b|st\b|nd\b|rd\b)"
+    return re.sub(rf"\bin (1\d|2\d)\b(?!{unit})(?!\s*(?:-|\+|and|or)\b)", r"in 20\1", text)
+
+
+def _division(m: re.Match[str]) -> str:
+    """M45 / F50 (a division by its lower age) as the age group: m45-49, f80+."""
+    low = int(m[2])
+    if low < 20 or low % 5:
+        return m[0]
+    return f"{m[1]}{low}+" if low >= 80 else f"{m[1]}{low}-{low + 4}"
+
+
+def implied_distance(seconds: float) -> int | None:
+    """The distance a bare time names ("sub 3" is the marathon, "sub 1:30" the half)."""
+    if seconds >= 2.5 * 3600:
+        return MARATHON
+    if 75 * 60 <= seconds < 2.5 * 3600:
+        return HALF
+    return None
 
 
 _DISTANCES: list[tuple[str, int]] = [
@@ -322,10 +348,19 @@ def _extract_ranks(ent: Entities) -> None:
         ent.top_n = int(m[1] or m[2])
         ent.slowest = "slowest" in m[0] or m[0].startswith("last")
         ent.take(m)
+    elif m := re.search(
+        r"\btop (?=(?:\w+ )?(?:wom[ae]n|m[ae]n|finishers?|runners?|females?|males?|guys?|girls?"
+        r"|athletes?|overall)\b)",
+        text,
+    ):
+        ent.top_n = 1
+        ent.take(m)
     elif re.search(r"\bpodium\b", text):
         ent.top_n = 3
         ent.take(re.search(r"\bpodium\b", text))  # type: ignore[arg-type]
-    m = re.search(r"\bwinners?\b|\bwho won\b|\bwon\b", text)
+    m = re.search(
+        r"\bwinners?\b|\bwho won\b|\bwon\b|\bfirst (?:\w+ )?across the (?:finish )?line\b", text
+    )
     if m:
         ent.winner = True
         ent.take(m)
@@ -334,8 +369,10 @@ def _extract_ranks(ent: Entities) -> None:
 def _extract_sex(ent: Entities) -> None:
     if ent.sex:
         return
-    f = re.search(r"\b(?:women|woman|female|females|ladies|lady|girls)\b", ent.text)
-    m = re.search(r"\b(?:men|man|male|males|guys|boys)\b", ent.text)
+    f = re.search(
+        r"\b(?:women|woman|female|females|ladies|lady|girls|gals|gal|womens|women's)\b", ent.text
+    )
+    m = re.search(r"\b(?:men|man|male|males|guys|boys|dudes|fellas|gents|mens|men's)\b", ent.text)
     x = re.search(r"\bnon-?binary\b", ent.text)
     found = [(s, hit) for s, hit in (("F", f), ("M", m), ("X", x)) if hit]
     if len(found) == 1:

@@ -8,7 +8,15 @@ in one line. The defaults a frame applies are documented here and stated in ever
 * "finished" (and "ran", "finishers") means status 'finished': DNF, DNS and DQ excluded;
 * "masters" is 40 and over, "over 50" is 50 and over (the age on race day);
 * a count counts results (one per runner per race); "people", "unique" or "different"
-  counts each person once.
+  counts each person once;
+* a personal best (set at a race) beats every earlier finish of that person at the distance,
+  and needs at least one earlier finish; "improved" compares one person's two editions;
+* a Boston qualifier meets the standard of the Boston year whose window holds the race (the
+  window opens in September two years before), at the age on Boston race day;
+* a time condition with no distance names one by its size ("sub 3" is the marathon);
+* top N per group (each age group, every division) ranks within the group by gun time;
+  ranking groups orders them by the measure, most first for counts and shares, fastest
+  first for times, keeping only groups of at least the minimum size asked for.
 """
 
 from __future__ import annotations
@@ -20,9 +28,9 @@ from p88.errors import P88Error
 
 Metric = Literal[
     "count", "percent", "list", "top", "min", "max", "avg", "median", "distribution",
-    "pr", "repeat", "bq", "events", "reads",
+    "pr", "repeat", "bq", "events", "reads", "percentile", "pb_set", "improved",
 ]  # fmt: skip
-Measure = Literal["chip", "gun", "pace"]
+Measure = Literal["chip", "gun", "pace", "pace_km", "gap", "age"]
 Group = Literal["sex", "age_group", "year", "event", "state", "distance", "location"]
 
 
@@ -70,6 +78,13 @@ class Frame:
     minutes_back: int | None = None
     unique_tags: bool = False
     recent_days: int | None = None
+    years: tuple[int, ...] = ()
+    percentiles: tuple[float, ...] = ()
+    rank_desc: bool | None = None
+    rank_limit: int | None = None
+    min_group: int | None = None
+    bq_percent: bool = False
+    ranked_by: str | None = None
     notes: list[str] = field(default_factory=list)
     confidence: float = 1.0
 

@@ -9,13 +9,26 @@ from __future__ import annotations
 from sqlglot import exp
 
 R, RA, E, P, B, T = "r", "ra", "e", "p", "b", "tr"
-MEASURE_COLUMN = {"chip": "chip_time", "gun": "gun_time", "pace": "pace"}
+MEASURE_COLUMN = {
+    "chip": "chip_time", "gun": "gun_time", "pace": "pace", "pace_km": "pace_per_km",
+    "gap": "gun_minus_chip", "age": "age",
+}  # fmt: skip
+KM_PER_MILE = 1.609344
 BUCKET_S = {42195: 1800, 21098: 900, 10000: 300, 5000: 300}
 OPS = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
 
 
 def col(table: str, name: str) -> exp.Column:
     return exp.column(name, table=table)
+
+
+def measure_of(measure: str) -> exp.Expr:
+    """The value a measure names, per result: a column, or a column computed from two."""
+    if measure == "pace_km":
+        return exp.Div(this=col(R, "pace"), expression=num(KM_PER_MILE), typed=True)
+    if measure == "gap":
+        return exp.Paren(this=exp.Sub(this=col(R, "gun_time"), expression=col(R, "chip_time")))
+    return col(R, {"chip": "chip_time", "gun": "gun_time", "pace": "pace"}.get(measure, measure))
 
 
 def num(value: float) -> exp.Expr:

@@ -22,7 +22,7 @@ from p88.nlq.catalog import (
     match_series,
     words,
 )
-from p88.nlq.entities import DISTANCE_LABEL, Entities, extract
+from p88.nlq.entities import DISTANCE_LABEL, MARATHON, Entities, extract, implied_distance
 from p88.nlq.frame import Ambiguous, Condition, Frame, Interpretation, NotUnderstood, Pins
 from p88.nlq.names import (
     not_yours,
@@ -31,13 +31,19 @@ from p88.nlq.names import (
     resolve_runner,
     resolve_series,
 )
+from p88.nlq.places import resolve_home_words
+from p88.nlq.shape import read_shape, refuse_outright
+from p88.nlq.typos import forgive_typos, mark_function_words, series_by_typo
 
 if TYPE_CHECKING:
     import psycopg
 
 __all__ = ["Pins", "events_for", "understand"]
 
-TIME_METRICS = ("top", "avg", "median", "min", "max", "distribution", "bq", "list")
+TIME_METRICS = (
+    "top", "avg", "median", "min", "max", "distribution", "bq", "list", "percentile", "pb_set",
+    "improved",
+)  # fmt: skip
 
 
 def understand(
@@ -61,7 +67,17 @@ def understand(
     ent = extract(question, today)
     text = ent.text
     frame = Frame(partner_id=partner_id)
-    if vocab.LIVE.search(text) and (ent.session_no is not None or "read" in text):
+    session_named = _session_named(text, catalog)
+    live = bool(vocab.LIVE.search(text)) and (
+        ent.session_no is not None
+        or "read" in text
+        or session_named is not None
+        or ent.minutes_back is not None
+    )
+    refuse_outright(text, bool(catalog.events), live)
+    if live:
+        if session_named is not None:
+            ent.session_no = session_named
         return _live(ent, catalog, frame)
     resolve_partner_named(ent, catalog, frame, partner_id)
     if ent.tenant and frame.partner_id is None:
@@ -70,17 +86,22 @@ def understand(
             words=["our"],
             suggestions=[],
         )
+    resolve_home_words(ent, frame)
     resolve_places(ent, catalog, frame)
     if vocab.BQ.search(text):
         for m in vocab.BQ.finditer(text):
             ent.take(m)
         frame.metric = "bq"
-    series = resolve_series(ent, catalog, partner_id, pins)
+    mark_function_words(ent, catalog)
+    series = series_by_typo(ent, catalog, partner_id, frame) if not pins.event else None
+    if series is None:
+        series = resolve_series(ent, catalog, partner_id, pins)
     frame.series = series
     if series and not pins.event:
         said = set(re.findall(r"[a-z0-9]+", text))
         if not set(distinctive(series)) <= said:
             frame.confidence = 0.85  # matched by an abbreviation or a partial name
+    read_shape(ent, frame, today)
     _metric(ent, frame)
     _conditions(ent, frame, pins)
     _years(ent, frame, catalog, series, pins)
@@ -90,8 +111,22 @@ def understand(
     if frame.subject == "events" and frame.participant_ids:
         frame.subject = "results"  # "which events did <runner> run": the runner's results
         frame.metric = "count" if vocab.COUNT.search(text) else "list"
+    if ent.winner and series is None and not frame.participant_ids and not frame.group_by:
+        raise NotUnderstood(
+            'which race? name the event (and year), e.g. "who won the Boston Marathon in 2024"',
+            words=["won"],
+            suggestions=[],
+        )
+    forgive_typos(ent, series, frame)
     _leftovers(ent, catalog, series, partner_id)
     return frame
+
+
+def _session_named(text: str, catalog: Catalog) -> int | None:
+    for sid, name in sorted(catalog.sessions.items(), key=lambda kv: -len(kv[1] or "")):
+        if name and re.search(rf"\b{re.escape(name.lower())}\b", text):
+            return sid
+    return None
 
 
 def _live(ent: Entities, catalog: Catalog, frame: Frame) -> Frame:
@@ -99,6 +134,7 @@ def _live(ent: Entities, catalog: Catalog, frame: Frame) -> Frame:
     frame.subject, frame.metric = "reads", "count"
     frame.session_id = ent.session_no
     frame.minutes_back = ent.minutes_back
+    frame.unique_tags = bool(re.search(r"\b(?:tags|runners|bibs|athletes)\b", text))
     for name in sorted(catalog.locations, key=len, reverse=True):
         m = re.search(rf"\b{re.escape(name.lower())}\b", text)
         if m:
@@ -113,7 +149,7 @@ def _live(ent: Entities, catalog: Catalog, frame: Frame) -> Frame:
 
 def _metric(ent: Entities, frame: Frame) -> None:
     text = ent.text
-    if vocab.EVENTS.search(text):
+    if vocab.EVENTS.search(text) and frame.ranked_by is None:
         frame.subject = "events"
         frame.metric = "count" if vocab.COUNT.search(text) else "list"
         if vocab.RECENT.search(text):
@@ -125,13 +161,23 @@ def _metric(ent: Entities, frame: Frame) -> None:
             for m in pattern.finditer(text):
                 ent.take(m)
             break
-    frame.people = bool(vocab.PEOPLE.search(text))
+    frame.people = frame.people or bool(vocab.PEOPLE.search(text))
     for pattern, group in vocab.GROUPS:
         if pattern.search(text):
-            frame.group_by.append(group)  # type: ignore[arg-type]
+            if group not in frame.group_by:
+                frame.group_by.append(group)  # type: ignore[arg-type]
             for m in pattern.finditer(text):
                 ent.take(m)
-    if frame.metric == "bq":
+    shaped = frame.metric in ("percentile", "pb_set", "improved", "repeat") or (
+        frame.measure in ("gap", "age", "pace_km") and frame.metric != "count"
+    )
+    if frame.measure == "gun" and frame.metric == "min":  # "winning time"
+        shaped = True
+    if frame.metric == "bq" and vocab.PERCENT.search(text):
+        frame.bq_percent = True
+    if shaped:
+        pass
+    elif frame.metric == "bq":
         frame.metric = "list" if vocab.LIST.search(text) and not vocab.COUNT.search(text) else "bq"
         if frame.metric == "list":
             frame.metric = "bq"
@@ -153,17 +199,28 @@ def _metric(ent: Entities, frame: Frame) -> None:
         frame.metric = "min"
     elif vocab.MAX.search(text):
         frame.metric = "max"
-    elif ent.top_n is not None or ent.winner or vocab.TOP_WORDS.search(text):
+    elif frame.ranked_by is None and (
+        ent.top_n is not None or ent.winner or vocab.TOP_WORDS.search(text)
+    ):
         frame.metric = "top"
         frame.top_n = ent.top_n or 1
         frame.slowest = ent.slowest or "slowest" in text
         frame.measure = "gun"
     elif vocab.COUNT.search(text):
         frame.metric = "count"
+    elif frame.ranked_by is not None:
+        frame.metric = "count"
     elif vocab.LIST.search(text) or frame.group_by == []:
         frame.metric = "list"
-    if frame.metric in ("list",) and vocab.COUNT.search(text):
-        frame.metric = "count"
+    if frame.metric in ("list", "pb_set") and vocab.COUNT.search(text):
+        frame.metric = "count" if frame.metric == "list" else "pb_set"
+        frame.top_n = None if frame.metric == "pb_set" else frame.top_n
+    if frame.metric == "pb_set" and not vocab.COUNT.search(text):
+        frame.top_n = 100  # list who set one
+    if len(frame.years) == 2 and frame.metric not in ("improved", "top", "pr", "pb_set"):
+        frame.metric = "count" if frame.metric == "list" else frame.metric
+        if "year" not in frame.group_by:
+            frame.group_by.append("year")  # a comparison: one row per year
     if frame.metric == "pr" and frame.status == "entered":
         frame.status = "finished"
     frame.sex, frame.age_min, frame.age_max = ent.sex, ent.age_min, ent.age_max
@@ -171,16 +228,25 @@ def _metric(ent: Entities, frame: Frame) -> None:
 
 def _conditions(ent: Entities, frame: Frame, pins: Pins) -> None:
     text = ent.text
-    if vocab.GUN.search(text):
+    computed = frame.measure in ("gap", "age", "pace_km") or (
+        frame.measure == "gun" and frame.metric == "min"
+    )
+    if computed:
+        pass
+    elif vocab.GUN.search(text):
         frame.measure = "gun"
     elif vocab.CHIP.search(text) or frame.metric != "top":
         frame.measure = "chip" if frame.measure != "gun" or frame.metric != "top" else "gun"
-    if re.search(r"\bpaces?\b", text) and frame.metric in ("avg", "median", "min", "max"):
+    timed = ("avg", "median", "min", "max", "percentile")
+    if not computed and re.search(r"\bpaces?\b", text) and frame.metric in timed:
         frame.measure = "pace"
-    if pins.time in ("gun", "chip"):
+    if frame.metric == "top" and frame.group_by:
+        frame.measure = "gun" if frame.measure != "chip" or not vocab.CHIP.search(text) else "chip"
+    if pins.time in ("gun", "chip") and not computed:
         frame.measure = pins.time  # type: ignore[assignment]
     for bound in ent.bounds:
-        measure = "pace" if bound.kind == "pace" else ("gun" if frame.measure == "gun" else "chip")
+        gun = frame.measure == "gun" and not computed
+        measure = "pace" if bound.kind == "pace" else ("gun" if gun else "chip")
         frame.conditions.append(Condition(measure, bound.op, bound.seconds))  # type: ignore[arg-type]
 
 
@@ -192,14 +258,10 @@ def _years(ent: Entities, frame: Frame, catalog: Catalog, series: str | None, pi
                 f"--year {pins.year!r} is not a year", words=[pins.year], suggestions=[]
             )
         frame.year_from = frame.year_to = int(pins.year)
-    if frame.metric == "bq":
-        years = catalog.bq_years or (0,)
-        wanted = (frame.year_to or date.today().year) + 1
-        frame.bq_year = min(max(wanted, years[0]), years[-1])
     if series is None or frame.year_from is not None or frame.year_to is not None:
         return
     held = sorted({e.event_date.year for e in catalog.series.get(series, ())})
-    if pins.year == "all" or len(held) <= 1 or frame.metric in ("pr", "repeat"):
+    if pins.year == "all" or len(held) <= 1 or frame.metric in ("pr", "repeat", "pb_set"):
         return
     if "year" in frame.group_by or vocab.ALL_YEARS.search(ent.text) or frame.subject == "events":
         return
@@ -239,6 +301,9 @@ def _distance(ent: Entities, frame: Frame, catalog: Catalog, series: str | None)
                 words=[DISTANCE_LABEL.get(explicit[0], "")],
                 suggestions=[],
             )
+        by_time = None if explicit else _distance_by_time(frame, available)
+        if by_time is not None:
+            explicit = [by_time]
         needs_one = frame.metric in TIME_METRICS or frame.conditions
         if not explicit and len(available) > 1 and needs_one and "distance" not in frame.group_by:
             raise Ambiguous(
@@ -250,12 +315,33 @@ def _distance(ent: Entities, frame: Frame, catalog: Catalog, series: str | None)
                     for d in sorted(available, reverse=True)
                 ],
             )
+    elif not explicit:
+        by_time = _distance_by_time(frame, None)
+        explicit = [by_time] if by_time is not None else []
     if len(set(explicit)) > 1 and "distance" not in frame.group_by:
         frame.group_by.append("distance")
     elif explicit:
         frame.distance = explicit[0]
     if frame.metric == "bq":
-        frame.distance = 42195
+        frame.distance = MARATHON
+
+
+def _distance_by_time(frame: Frame, available: frozenset[int] | None) -> int | None:
+    """The distance a time condition implies when the question names none ("sub 3"),
+    noted in the answer; None when the time implies none (or one the event lacks)."""
+    timed = [c for c in frame.conditions if c.measure != "pace"]
+    metres = implied_distance(timed[0].seconds) if timed else None
+    if metres is None or (available is not None and metres not in available):
+        return None
+    frame.notes.append(
+        f"the {DISTANCE_LABEL[metres]}, as a time of {_hms(timed[0].seconds)} implies"
+    )
+    return metres
+
+
+def _hms(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
 def _leftovers(ent: Entities, catalog: Catalog, series: str | None, partner_id: int | None) -> None:
@@ -304,6 +390,8 @@ def events_for(frame: Frame, catalog: Catalog, today: date) -> list[Event] | Non
         events = [e for e in events if e.event_date.year >= frame.year_from]
     if frame.year_to is not None:
         events = [e for e in events if e.event_date.year <= frame.year_to]
+    if frame.years:
+        events = [e for e in events if e.event_date.year in frame.years]
     if frame.event_state:
         events = [e for e in events if e.state == frame.event_state]
     if frame.recent_days:

@@ -33,6 +33,8 @@ VOCAB = frozenset(
     between within across kind sort anyone anybody someone runners' runner's got get
     getting came finishing totals overall athletes athlete competitors competitor field
     division divisions category categories class entries race's event's marathoners
+    sent drew brought attracted had went averaged both those among only just
+    ranked rank largest biggest line across rate rates
     """.split()
 )
 
@@ -44,7 +46,7 @@ REPEAT = re.compile(
     r"|\b(?:more than once|multiple times|twice or more|again)\b"
     r"|\bcame back\b"
 )
-PERCENT = re.compile(r"\b(?:percent(?:age)?|share|proportion|fraction)\b|%")
+PERCENT = re.compile(r"\b(?:percent(?:age)?|share|proportion|fraction|rate)\b|%")
 AVG = re.compile(r"\b(?:average|mean|avg)\b")
 MEDIAN = re.compile(r"\b(?:median|typical)\b")
 DISTRIBUTION = re.compile(r"\b(?:distribution|histogram|spread)\b")
@@ -66,7 +68,13 @@ ALL_YEARS = re.compile(
     r"|by year|year over year|over the years)\b"
 )
 STATUS = [
-    (re.compile(r"\bdnfs?\b|\bdid(?: not|n't) finish\b"), "DNF"),
+    (
+        re.compile(
+            r"\bdnfs?\b|\bdid(?: not|n't) finish\b|\bdropped out\b|\bdrop(?:ped)? ?outs?\b"
+            r"|\bquit\b|\bdnf rate\b"
+        ),
+        "DNF",
+    ),
     (re.compile(r"\bdns\b|\bdid(?: not|n't) start\b"), "DNS"),
     (re.compile(r"\bdqs?\b|\bdisqualified\b"), "DQ"),
     (
@@ -76,7 +84,8 @@ STATUS = [
 ]
 GROUPS = [
     (re.compile(r"\bby (?:sex|gender)\b|\bmen (?:vs|versus|and|compared to) women\b"), "sex"),
-    (re.compile(r"\b(?:by|per|each|every|across) age(?: groups?)?\b|\bby ag\b"), "age_group"),
+    (re.compile(r"\b(?:by|per|each|every|across|all) (?:age(?:[- ]?groups?)?|divisions?"
+                r"|age categor(?:y|ies))\b|\bby ag\b"), "age_group"),
     (re.compile(r"\b(?:by|per|each|every) year\b|\byear over year\b|\btrend\b|\bover the years\b"
                 r"|\byearly\b|\bannual(?:ly)?\b"), "year"),
     (re.compile(r"\b(?:by|per|each|every) (?:event|race)\b"), "event"),

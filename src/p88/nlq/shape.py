@@ -1,0 +1,276 @@
+"""The shape of a question beyond its filters: which groups it ranks and by what, the
+percentiles it asks for, the years it compares, a runner's history (personal bests set,
+improvement, appearances), and the questions p88 must refuse outright.
+
+Each reader marks the words it used, so a word no reader used still makes the question
+"not understood" (every content word is used, or the question is refused).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from p88.errors import RefusedError
+from p88.nlq.entities import Entities
+from p88.nlq.frame import Frame, Group, NotUnderstood
+
+__all__ = ["ReadOnly", "read_shape", "refuse_outright"]
+
+
+class ReadOnly(RefusedError):
+    """A question that asks p88 to change data: ``p88 ask`` is read-only (exit 4, and
+    never offered to a model)."""
+
+
+WRITE = re.compile(
+    r"^(?:please |can you |could you |go ahead and |i want to |i need to |let's )?"
+    r"(?:delete|remove|drop|update|set|change|insert|add|modify|edit|correct|fix|truncate"
+    r"|erase|wipe|create|rename|move|reset|overwrite|replace|mark|disqualify|dq|grant)\b"
+)
+ME = re.compile(
+    r"\bhow did i (?:do|run|finish|place)\b|\bmy (?:time|result|results|place|finish|pr|pb)s?\b"
+    r"|\bwhat (?:was|is) my\b|\bdid i (?:qualify|bq|finish|pr|win|place)\b"
+)
+MISSING = {
+    r"\bcut-?offs?\b": "the Boston cutoff (only the qualifying standards are loaded)",
+    r"\bheart ?rates?\b|\bhr\b|\bbpm\b": "heart rates",
+    r"\bcadence\b": "cadence",
+    r"\bweather\b|\btemperatures?\b|\bhumidity\b|\bwind\b": "the weather",
+    r"\bgps\b|\bwatch(?:es)?\b|\bshoes?\b|\bgarmin\b|\bstrava\b": "runners' gear",
+    r"\bprize money\b|\bprizes?\b|\bpurse\b": "prize money",
+    r"\bdonations?\b|\bfundrais\w*\b|\bcharity\b": "fundraising",
+    r"\bentry fees?\b|\bprices?\b|\bcosts?\b|\brevenue\b": "entry fees",
+    r"\bvolunteers?\b": "volunteers",
+    r"\belevation\b|\bhills?\b|\bclimb\b": "course elevation",
+}
+
+IMPROVED = re.compile(
+    r"\b(?:improved|improve|got faster|ran faster|were faster|went faster|bettered"
+    r"|lowered)(?: their (?:times?|results?))?\b"
+)
+
+_GROUP_NOUNS: list[tuple[str, Group]] = [
+    (r"age[- ]?groups?|divisions?|age categor(?:y|ies)", "age_group"),
+    (r"states?|home states?", "state"),
+    (r"years?|editions?", "year"),
+    (r"sex(?:es)?|genders?", "sex"),
+    (r"events?|races?|marathons?|half[- ]?marathons?|halfs|halves|10ks?|5ks?", "event"),
+]
+_NOUN = "|".join(f"(?:{p})" for p, _ in _GROUP_NOUNS)
+_SUPER = r"most|fewest|least|biggest|largest|smallest|fastest|slowest|highest|lowest|quickest"
+
+
+def refuse_outright(text: str, has_results: bool, live: bool) -> None:
+    """Questions no reading can answer: writes, "how did I do", data p88 does not hold."""
+    if WRITE.search(text):
+        raise ReadOnly(
+            f"p88 ask is read-only: it answers questions and never changes results "
+            f"('{text.split()[0]}' asks for a change)",
+            rule="read-only",
+            hint="corrections go through p88 results",
+        )
+    if ME.search(text):
+        raise NotUnderstood(
+            "p88 does not know who you are: ask with your bib or your name and the race, "
+            'e.g. "bib 1234 at the Hartford Marathon 2024" or "Jane Smith\'s results"',
+            words=["i"],
+            suggestions=[],
+        )
+    for pattern, what in MISSING.items():
+        m = re.search(pattern, text)
+        if m:
+            raise NotUnderstood(
+                f"p88 holds no data on {what}: results hold times, places, ages, sex, "
+                "home towns and status",
+                words=[m[0]],
+                suggestions=[],
+            )
+    if not has_results and not live:
+        raise NotUnderstood(
+            "no results are loaded: import some (p88 results import) or make a demo "
+            "history (p88 demo history)",
+            words=[],
+            suggestions=[],
+        )
+
+
+def _group_of(noun: str) -> Group:
+    for pattern, group in _GROUP_NOUNS:
+        if re.fullmatch(pattern, noun):
+            return group
+    return "event"
+
+
+def _rank(ent: Entities, frame: Frame) -> None:
+    text = ent.text
+    patterns = [
+        rf"\b(?:which|what)(?: (?:of|among) (?:our|the|all))?(?: \d{{4}})? (?P<noun>{_NOUN})\b"
+        rf"(?=.*\b(?P<sup>{_SUPER})\b)",
+        rf"\b(?:top|bottom) (?P<n>\d+) (?P<noun>{_NOUN})\b",
+        rf"\b(?:the )?(?P<n>\d+) (?P<sup>{_SUPER}) (?P<noun>{_NOUN})\b",
+        rf"\brank(?:ed|ing)?(?: (?:the|our|all))*(?: \d{{4}})?(?: (?P<dist>marathons?|half[- ]?"
+        rf"marathons?|10ks?|5ks?))? (?:(?P<noun>{_NOUN}) )?by\b",
+        rf"\b(?:our |the )?(?P<sup>biggest|largest|smallest) (?P<noun>{_NOUN})\b",
+    ]
+    for n, pattern in enumerate(patterns):
+        m = re.search(pattern, text)
+        if not m:
+            continue
+        noun = m["noun"] or m.groupdict().get("dist") or "events"
+        group = _group_of(noun)
+        if group not in frame.group_by:
+            frame.group_by.append(group)
+        span = m.span("noun") if m["noun"] else m.span()
+        ent.spans.append((m.start(), span[1]))
+        if m.groupdict().get("n"):
+            frame.rank_limit = int(m["n"])
+        elif n == 0 or n == 4:
+            frame.rank_limit = 1
+        sup = m.groupdict().get("sup") or ""
+        frame.ranked_by = sup or "by"
+        if sup in ("biggest", "largest"):
+            frame.rank_desc = True
+        elif sup == "smallest":
+            frame.rank_desc = False
+        elif sup:
+            frame.rank_desc = sup in ("most", "highest", "slowest")
+        if n == 0 and m["sup"]:
+            ent.spans.append(m.span("sup"))
+        by = re.search(r"\bby (?:the )?(?:number of|count of|most)?", text[span[1] :])
+        if n == 1 and by:
+            ent.spans.append((span[1] + by.start(), span[1] + by.end()))
+        break
+    m = re.search(
+        r"\b(?:only |just )?(?:(?:races|events|groups|ones|states|divisions) )?(?:with|having) "
+        r"(?:at least|a minimum of|min(?:imum)?|(?P<gt>more than|over)) (?P<n>\d+)"
+        r"(?: (?:finishers|runners|results|people|entrants))?\b"
+        r"|\bminimum(?: group)? size (?:of )?(?P<n2>\d+)\b",
+        text,
+    )
+    if m:
+        size = int(m["n"] or m["n2"])
+        frame.min_group = size + 1 if m["gt"] else size
+        ent.spans.append(m.span())
+
+
+def _percentiles(ent: Entities, frame: Frame) -> None:
+    text = ent.text
+    m = re.search(r"\b(\d{1,2})(?:th|st|nd|rd)? percentile\b", text)
+    if m:
+        frame.metric, frame.percentiles = "percentile", (int(m[1]) / 100,)
+        ent.take(m)
+        return
+    m = re.search(r"\bquartiles?\b", text)
+    if m:
+        frame.metric, frame.percentiles = "percentile", (0.25, 0.5, 0.75)
+        ent.take(m)
+        return
+    m = re.search(r"\bdeciles?\b", text)
+    if m:
+        frame.metric, frame.percentiles = "percentile", tuple(d / 10 for d in range(1, 10))
+        ent.take(m)
+
+
+def _measures(ent: Entities, frame: Frame) -> None:
+    text = ent.text
+    gap = re.search(
+        r"\b(?:gap|difference|diff) between (?:the )?gun(?: time)? and (?:the )?chip(?: time)?"
+        r"|\b(?:gap|difference|diff) between (?:the )?chip(?: time)? and (?:the )?gun(?: time)?"
+        r"|\bhow much (?:longer|slower) (?:was|were|is) (?:the )?gun(?: times?)? than "
+        r"(?:the )?chip(?: times?)?|\bgun[- ]to[- ]chip(?: gap| difference)?\b",
+        text,
+    )
+    if gap:
+        frame.measure = "gap"
+        ent.take(gap)
+        if frame.metric not in ("median", "max", "min", "percentile"):
+            frame.metric = "avg"
+        return
+    km = re.search(r"\b(?:pace )?(?:per|a|/) ?(?:km|kilomet(?:er|re))\b", text)
+    if km and re.search(r"\bpace\b", text):
+        frame.measure = "pace_km"
+        ent.take(km)
+    mile = re.search(r"\b(?:pace )?per mile\b", text)
+    if mile and frame.measure != "pace_km":
+        frame.measure = "pace"
+        ent.take(mile)
+    age = re.search(r"\b(?:average|mean|median|typical|avg) age\b", text)
+    if age:
+        frame.measure = "age"
+        ent.spans.append((age.end() - 3, age.end()))
+    m = re.search(r"\bwinning times?\b", text)
+    if m:
+        frame.metric, frame.measure = "min", "gun"
+        ent.take(m)
+
+
+def _years(ent: Entities, frame: Frame) -> None:
+    text = ent.text
+    y = r"((?:19|20)\d\d)"
+    m = re.search(
+        rf"\b(?:change|changed|go|went|grow|grew|shrink|shrank|differ)\w* (?:from|between) "
+        rf"{y} (?:to|and) {y}\b|\b(?:in )?{y} (?:compared (?:to|with)|vs\.?|versus|against) "
+        rf"(?:in )?{y}\b",
+        text,
+    )
+    if not m and IMPROVED.search(text):  # "in both 2023 and 2024 ... improved"
+        m = re.search(rf"\b(?:in )?both {y} and {y}\b|\bin {y} and (?:in )?{y}\b", text)
+    if not m:
+        return
+    found = sorted({int(g) for g in m.groups() if g})
+    if len(found) == 2:
+        frame.years = tuple(found)
+        ent.year_from, ent.year_to = found[0], found[1]
+        ent.take(m)
+
+
+def _history(ent: Entities, frame: Frame) -> None:
+    text = ent.text
+    times = re.search(
+        r"\b(?P<n>\d+) or more (?:times|(?P<what>marathons|half marathons|races|events|10ks|5ks"
+        r"|halfs))\b|\bat least (?P<n2>\d+) (?:times|(?P<what2>marathons|races|events))\b"
+        r"|\b(?P<n3>\d+)\+ (?:times|(?P<what3>marathons|races|events))\b"
+        r"|\bmore than (?P<n4>\d+) (?:times|(?P<what4>marathons|races|events))\b",
+        text,
+    )
+    if times:
+        n = next(int(g) for g in (times["n"], times["n2"], times["n3"], times["n4"]) if g)
+        frame.metric, frame.people = "repeat", True
+        frame.min_results = n + 1 if times["n4"] else n
+        ent.spans.append(times.span())
+        what = times["what"] or times["what2"] or times["what3"] or times["what4"]
+        if what:  # "5 or more marathons": the distance word stays for the distance reader
+            ent.spans[-1] = (times.start(), times.end() - len(what))
+        return
+    if frame.participant_ids or frame.participant_name:
+        return
+    pb = re.search(
+        r"\bset (?:a |new )?(?:personal (?:best|record)s?|pbs?|prs?)\b|\bpr'?e?d\b"
+        r"|\b(?:prs|pbs|personal (?:bests|records)) (?:were|was) (?:run|set)\b"
+        r"|\bnew (?:personal (?:best|record)s?|pbs?|prs?)\b",
+        text,
+    )
+    if pb:
+        frame.metric = "pb_set"
+        ent.take(pb)
+        return
+    if re.search(r"\bhow many (?:prs|pbs|personal (?:bests|records))\b", text):
+        frame.metric = "pb_set"
+        ent.take(re.search(r"\b(?:prs|pbs|personal (?:bests|records))\b", text))  # type: ignore[arg-type]
+        return
+    if len(frame.years) == 2:
+        better = IMPROVED.search(text)
+        if better:
+            frame.metric = "improved"
+            ent.take(better)
+
+
+def read_shape(ent: Entities, frame: Frame, today: date) -> None:
+    """Fill the frame's shape from the question (before the metric words are read)."""
+    del today
+    _years(ent, frame)
+    _percentiles(ent, frame)
+    _measures(ent, frame)
+    _rank(ent, frame)
+    _history(ent, frame)
