@@ -53,6 +53,12 @@ class Builder:
         """A share of DNFs (DNS, DQs) is out of every entry, not out of the DNFs."""
         return self.frame.metric == "percent" and self.frame.status in ("DNF", "DNS", "DQ")
 
+    def population(self) -> list[exp.Expr]:
+        """What a share is of, beyond its event, status and runner (see frame.py)."""
+        f = self.frame
+        who, conds = self.who(), self.conditions()
+        return (who if f.who_in_population else []) + (conds if f.conds_in_population else [])
+
     def where(self, *, numerator: bool = True) -> list[exp.Expr]:
         f = self.frame
         conds: list[exp.Expr] = []
@@ -67,25 +73,42 @@ class Builder:
                 col(R, "participant_id").isin(*(num(i) for i in f.participant_ids), copy=False)
             )
         if numerator:
-            conds.extend(self.numerator())
+            conds.extend(self.who() + self.conditions())
+        else:
+            conds.extend(self.population())
         return conds
 
     def numerator(self) -> list[exp.Expr]:
+        """The condition a share counts (the rest of the question is its population)."""
         f = self.frame
         conds: list[exp.Expr] = []
         if self.status_in_numerator():
             conds.append(col(R, "status").eq(text(f.status)))
+        if f.share_finished:
+            conds.append(col(R, "status").eq(text("finished")))
         if f.metric == "bq" and f.bq_percent:
             conds.append(exp.LTE(this=col(R, "chip_time"), expression=col(B, "standard")))
+        if not f.who_in_population:
+            conds.extend(self.who())
+        if not f.conds_in_population:
+            conds.extend(self.conditions())
+        return conds
+
+    def conditions(self) -> list[exp.Expr]:
+        return [
+            OPS[c.op](this=measure_of(c.measure), expression=interval(c.seconds))
+            for c in self.frame.conditions
+        ]
+
+    def who(self) -> list[exp.Expr]:
+        f = self.frame
+        conds: list[exp.Expr] = []
         if f.sex:
             conds.append(col(R, "sex").eq(text(f.sex)))
         if f.age_min is not None:
             conds.append(exp.GTE(this=col(R, "age"), expression=num(f.age_min)))
         if f.age_max is not None:
             conds.append(exp.LTE(this=col(R, "age"), expression=num(f.age_max)))
-        for c in f.conditions:
-            column = col(R, MEASURE_COLUMN[c.measure])
-            conds.append(OPS[c.op](this=column, expression=interval(c.seconds)))
         home: list[exp.Expr] = []
         if f.home_state:
             home.append(exp.column("state").eq(text(f.home_state)))

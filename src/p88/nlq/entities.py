@@ -93,12 +93,17 @@ def _division(m: re.Match[str]) -> str:
     return f"{m[1]}{low}+" if low >= 80 else f"{m[1]}{low}-{low + 4}"
 
 
-def implied_distance(seconds: float) -> int | None:
-    """The distance a bare time names ("sub 3" is the marathon, "sub 1:30" the half)."""
+def implied_distance(seconds: float, *, jargon: bool = False) -> int | None:
+    """The distance a bare time names ("sub 3" is the marathon, "sub 1:30" the half);
+    shorter times only when said as runners say them ("sub 20" 5K, "broke 50" 10K)."""
     if seconds >= 2.5 * 3600:
         return MARATHON
     if 75 * 60 <= seconds < 2.5 * 3600:
         return HALF
+    if jargon and 30 * 60 <= seconds < 75 * 60:
+        return TEN_K
+    if jargon and 10 * 60 <= seconds < 30 * 60:
+        return FIVE_K
     return None
 
 

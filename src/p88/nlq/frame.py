@@ -13,7 +13,11 @@ in one line. The defaults a frame applies are documented here and stated in ever
   and needs at least one earlier finish; "improved" compares one person's two editions;
 * a Boston qualifier meets the standard of the Boston year whose window holds the race (the
   window opens in September two years before), at the age on Boston race day;
-* a time condition with no distance names one by its size ("sub 3" is the marathon);
+* a time condition with no distance names one by its size ("sub 3" is the marathon; "sub
+  20" or "broke 50 minutes", runners' words, the 5K or 10K);
+* in a share, the condition asked about is the numerator ("what percent were women"); who
+  the share is of ("share of women who broke 4 hours") stays in the denominator too; a
+  finish rate is finishers out of every entry;
 * top N per group (each age group, every division) ranks within the group by gun time;
   ranking groups orders them by the measure, most first for counts and shares, fastest
   first for times, keeping only groups of at least the minimum size asked for.
@@ -41,6 +45,7 @@ class Condition:
     measure: Measure
     op: str
     seconds: float
+    jargon: bool = False  # said as "sub 50" / "broke 50": names a distance by its size
 
 
 @dataclass
@@ -84,6 +89,9 @@ class Frame:
     rank_limit: int | None = None
     min_group: int | None = None
     bq_percent: bool = False
+    share_finished: bool = False
+    who_in_population: bool = False
+    conds_in_population: bool = False
     ranked_by: str | None = None
     notes: list[str] = field(default_factory=list)
     confidence: float = 1.0

@@ -47,7 +47,8 @@ MISSING = {
 
 IMPROVED = re.compile(
     r"\b(?:improved|improve|got faster|ran faster|were faster|went faster|bettered"
-    r"|lowered)(?: their (?:times?|results?))?\b"
+    r"|lowered)(?: their (?:times?|results?))?"
+    r"(?: (?:the|their|in the) (?:second|next|later) (?:time|year|edition|race|one))?\b"
 )
 
 _GROUP_NOUNS: list[tuple[str, Group]] = [

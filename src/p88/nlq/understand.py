@@ -104,6 +104,8 @@ def understand(
     read_shape(ent, frame, today)
     _metric(ent, frame)
     _conditions(ent, frame, pins)
+    _share(ent, frame)
+    _unused_superlative(ent, frame)
     _years(ent, frame, catalog, series, pins)
     _distance(ent, frame, catalog, series)
     if conn is not None:
@@ -120,6 +122,41 @@ def understand(
     forgive_typos(ent, series, frame)
     _leftovers(ent, catalog, series, partner_id)
     return frame
+
+
+def _share(ent: Entities, frame: Frame) -> None:
+    """Which parts of a share are its numerator (see frame.py)."""
+    text = ent.text
+    if frame.metric != "percent" and not frame.bq_percent:
+        return
+    rate = re.search(r"\b(?:finish(?:ing)?|completion) rates?\b", text)
+    entries = frame.status == "entered" and re.search(r"\b(?:finished|completed|finish)\b", text)
+    if rate or entries:
+        frame.status, frame.share_finished = "entered", True
+        if rate:
+            ent.take(rate)
+        return
+    said = re.search(
+        r"\b(?:were|was|are|is) (?:women|men|female|male|ladies|non-binary|masters)", text
+    )
+    other = bool(frame.conditions) or frame.bq_percent or frame.status in ("DNF", "DNS", "DQ")
+    frame.who_in_population = other and not said
+    frame.conds_in_population = bool(said)
+
+
+def _unused_superlative(ent: Entities, frame: Frame) -> None:
+    """'most', 'fewest' and the like must have been read as a ranking or a top/min/max."""
+    if frame.ranked_by is not None or frame.metric in ("top", "min", "max", "pr"):
+        return
+    text = re.sub(r"\bat (?:least|most)\b|\bmost recent(?:ly)?\b", " ", ent.text)
+    m = re.search(r"\b(?:most|fewest|least|biggest|largest|smallest|highest|lowest)\b", text)
+    if m:
+        raise NotUnderstood(
+            f"did not understand '{m[0]}' here: p88 ranks events, states, age groups, "
+            'years and sexes (e.g. "which state had the most finishers")',
+            words=[m[0]],
+            suggestions=[],
+        )
 
 
 def _session_named(text: str, catalog: Catalog) -> int | None:
@@ -247,7 +284,8 @@ def _conditions(ent: Entities, frame: Frame, pins: Pins) -> None:
     for bound in ent.bounds:
         gun = frame.measure == "gun" and not computed
         measure = "pace" if bound.kind == "pace" else ("gun" if gun else "chip")
-        frame.conditions.append(Condition(measure, bound.op, bound.seconds))  # type: ignore[arg-type]
+        jargon = bool(re.match(r"(?:sub|broke|break|breaking)\b", bound.text))
+        frame.conditions.append(Condition(measure, bound.op, bound.seconds, jargon))  # type: ignore[arg-type]
 
 
 def _years(ent: Entities, frame: Frame, catalog: Catalog, series: str | None, pins: Pins) -> None:
@@ -330,7 +368,7 @@ def _distance_by_time(frame: Frame, available: frozenset[int] | None) -> int | N
     """The distance a time condition implies when the question names none ("sub 3"),
     noted in the answer; None when the time implies none (or one the event lacks)."""
     timed = [c for c in frame.conditions if c.measure != "pace"]
-    metres = implied_distance(timed[0].seconds) if timed else None
+    metres = implied_distance(timed[0].seconds, jargon=timed[0].jargon) if timed else None
     if metres is None or (available is not None and metres not in available):
         return None
     frame.notes.append(

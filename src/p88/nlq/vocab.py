@@ -33,8 +33,8 @@ VOCAB = frozenset(
     between within across kind sort anyone anybody someone runners' runner's got get
     getting came finishing totals overall athletes athlete competitors competitor field
     division divisions category categories class entries race's event's marathoners
-    sent drew brought attracted had went averaged both those among only just
-    ranked rank largest biggest line across rate rates
+    sent drew brought attracted had went averaged those among only just
+    ranked rank line across rate rates
     """.split()
 )
 
@@ -85,7 +85,9 @@ STATUS = [
 GROUPS = [
     (re.compile(r"\bby (?:sex|gender)\b|\bmen (?:vs|versus|and|compared to) women\b"), "sex"),
     (re.compile(r"\b(?:by|per|each|every|across|all) (?:age(?:[- ]?groups?)?|divisions?"
-                r"|age categor(?:y|ies))\b|\bby ag\b"), "age_group"),
+                r"|age categor(?:y|ies))\b|\bby ag\b"
+                r"|\b(?:division|age[- ]?group|ag)(?= (?:winners?|champions?|podiums?))"),
+     "age_group"),
     (re.compile(r"\b(?:by|per|each|every) year\b|\byear over year\b|\btrend\b|\bover the years\b"
                 r"|\byearly\b|\bannual(?:ly)?\b"), "year"),
     (re.compile(r"\b(?:by|per|each|every) (?:event|race)\b"), "event"),
