@@ -28,7 +28,7 @@ _METRIC = {
     "median": "Median time of",
     "distribution": "Distribution of times of",
     "pr": "Personal best of",
-    "repeat": "Counted repeat runners (2+ results) among",
+    "repeat": "Counted people with repeat results among",
     "bq": "Boston qualifiers among",
     "percentile": "Percentiles of",
     "pb_set": "Personal bests set (faster than every earlier finish at the distance) by",
@@ -126,9 +126,14 @@ def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
     if frame.metric in ("min", "max", "avg", "median", "distribution", "pr", "percentile"):
         text += f" ({measure})"
     if frame.metric == "repeat":
-        text += f" with {frame.min_results} or more results, all years"
+        text += f", each with {frame.min_results} or more results (all years)"
+        if frame.top_n is not None:
+            text = text.replace("Counted people with repeat results", "Listed people", 1)
     if frame.metric == "improved" and frame.years:
         text += f" who finished in both {frame.years[0]} and {frame.years[-1]} (chip time)"
+        if frame.top_n is not None:
+            text = text.replace("Counted people faster", "Listed people faster", 1)
+            text += f", most improved first, top {frame.top_n}"
     if frame.metric == "bq":
         text += (
             " (chip time at or under the Boston standard for sex and age on Boston race day,"
@@ -139,9 +144,11 @@ def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
     if frame.group_by:
         text += ", by " + ", ".join(g.replace("_", " ") for g in frame.group_by)
     if frame.ranked_by is not None:
-        order = "most first" if frame.rank_desc in (None, True) else "least first"
-        if frame.rank_desc is None and frame.metric not in ("count", "percent", "bq"):
-            order = "fastest first"
+        counted = frame.metric in ("count", "percent", "bq")
+        desc = frame.rank_desc if frame.rank_desc is not None else counted
+        order = ("most first" if desc else "least first") if counted else (
+            "slowest first" if desc else "fastest first"
+        )  # fmt: skip
         top = f", top {frame.rank_limit}" if frame.rank_limit else ""
         text += f", ranked {order}{top}"
     if frame.min_group:
@@ -207,8 +214,8 @@ def _with_value(text: str, frame: Frame, rows: list[tuple[Any, ...]] | None) -> 
     if rows is None:
         return text
     listed: tuple[str, ...] = ("list", "top", "pr")
-    if frame.metric == "pb_set" and frame.top_n is not None:
-        listed = ("pb_set",)
+    if frame.metric in ("pb_set", "bq", "repeat", "improved") and frame.top_n is not None:
+        listed = (frame.metric,)
     if len(rows) == 1 and len(rows[0]) >= 1 and frame.metric not in listed:
         if not frame.group_by and frame.metric != "distribution":
             return f"{text}: {plain(rows[0][0])}"

@@ -199,11 +199,11 @@ def compile_frame(frame: Frame, race_ids: list[int] | None, limit: int = 100) ->
     if m == "pb_set":
         return pb_set_query(b, limit)
     if m == "improved":
-        return improved_query(b)
-    if m in ("list", "top", "pr") or (m == "repeat" and frame.top_n is not None):
+        return improved_query(b, limit)
+    if m in ("list", "top", "pr") or (m == "bq" and frame.top_n is not None):
         return _rows(b, limit)
     if m == "repeat":
-        return _repeat(b)
+        return _repeat(b, limit)
     groups = b.group_columns()
     selects: list[exp.Expr] = [alias(g, name) for g, name in groups]
     conds = b.where(numerator=m != "percent" and not frame.bq_percent)
@@ -354,8 +354,10 @@ def _rows(b: Builder, limit: int) -> exp.Select:
     return select.order_by(*order, copy=False).limit(num(min(frame.top_n or limit, limit)))
 
 
-def _repeat(b: Builder) -> exp.Select:
-    inner = exp.select(col(R, "participant_id"))
+def _repeat(b: Builder, limit: int) -> exp.Select:
+    """People with at least ``min_results`` results in the population: counted, or listed
+    (with how many) most first."""
+    inner = exp.select(col(R, "participant_id"), alias(exp.Count(this=exp.Star()), "results"))
     conds = b.where()
     inner = b.source(inner)
     if conds:
@@ -363,6 +365,25 @@ def _repeat(b: Builder) -> exp.Select:
     inner = inner.group_by(col(R, "participant_id"), copy=False).having(
         exp.GTE(this=exp.Count(this=exp.Star()), expression=num(b.frame.min_results))
     )
+    if b.frame.top_n is not None:
+        t = exp.column
+        return (
+            exp.select(
+                alias(col(P, "first_name"), "first_name"),
+                alias(col(P, "last_name"), "last_name"),
+                t("results", table="t"),
+            )
+            .from_(inner.subquery("t"), copy=False)
+            .join(table("ct_participants", P), on=col(P, "id").eq(t("participant_id", table="t")))
+            .order_by(
+                exp.Ordered(this=t("results", table="t"), desc=True),
+                col(P, "last_name"),
+                col(P, "first_name"),
+                col(P, "id"),
+                copy=False,
+            )
+            .limit(num(min(b.frame.top_n, limit)), copy=False)
+        )
     return (
         exp.select(alias(exp.Count(this=exp.Star()), "repeat_runners"))
         .from_(inner.subquery("t"), copy=False)

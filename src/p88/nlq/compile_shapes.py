@@ -128,8 +128,9 @@ def pb_set_query(b: Builder, limit: int) -> exp.Select:
     return select.order_by(*order, copy=False).limit(num(min(frame.top_n, limit)), copy=False)
 
 
-def improved_query(b: Builder) -> exp.Select:
-    """People who finished the population in both years and were faster (chip) in the later."""
+def improved_query(b: Builder, limit: int) -> exp.Select:
+    """People who finished the population in both years and were faster (chip) in the later:
+    counted, or listed by improvement, most first."""
     frame = b.frame
     first, last = frame.years[0], frame.years[-1]
     b.need(RA)
@@ -146,10 +147,25 @@ def improved_query(b: Builder) -> exp.Select:
     if frame.series:
         earlier.append(col("ea", "name").eq(col(E, "name")))
     people = exp.Count(this=exp.Distinct(expressions=[col(R, "participant_id")]))
+    gain = exp.Sub(this=col("a", "chip_time"), expression=col(R, "chip_time"))
+    fields = [alias(people, "improved")]
+    if frame.top_n is not None:
+        b.need(P)
+        fields = [
+            alias(col(P, "first_name"), "first_name"),
+            alias(col(P, "last_name"), "last_name"),
+            alias(col("a", "chip_time"), f"chip_time_{first}"),
+            alias(col(R, "chip_time"), f"chip_time_{last}"),
+            alias(gain, "improvement"),
+        ]
     select = (
-        b.source(exp.select(alias(people, "improved")))
+        b.source(exp.select(*fields))
         .join(table("ct_results", "a"), on=col("a", "participant_id").eq(col(R, "participant_id")))
         .join(table("ct_events", "ea"), on=col("ea", "id").eq(col("a", "event_id")))
         .join(table("ct_races", "raa"), on=col("raa", "id").eq(col("a", "race_id")))
     )
-    return select.where(_and(conds + earlier), copy=False).limit(num(1), copy=False)
+    select = select.where(_and(conds + earlier), copy=False)
+    if frame.top_n is None:
+        return select.limit(num(1), copy=False)
+    order = [exp.Ordered(this=gain.copy(), desc=True), exp.Ordered(this=col(R, "id"))]
+    return select.order_by(*order, copy=False).limit(num(min(frame.top_n, limit)), copy=False)

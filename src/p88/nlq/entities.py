@@ -61,6 +61,9 @@ class Entities:
     def take(self, m: re.Match[str], group: int | str = 0) -> None:
         self.spans.append(m.span(group))
 
+    def take_group(self, m: re.Match[str], group: str) -> None:
+        self.spans.append(m.span(group))
+
 
 def normalise(question: str) -> str:
     """Lower case, plain quotes and spaces, number words as digits, 'and a half' folded."""
@@ -108,7 +111,11 @@ def implied_distance(seconds: float, *, jargon: bool = False) -> int | None:
 
 
 _DISTANCES: list[tuple[str, int]] = [
-    (r"\bhalf[- ]?marathon(?:s|ers?)?\b|\bhalf\b|\b13\.1(?: ?miles?| ?mi)?\b|\b21\.1 ?km?\b", HALF),
+    (
+        r"\bhalf[- ]?marathon(?:s|ers?)?\b|\bhal(?:f|fs|ves)\b|\b13\.1(?: ?miles?| ?mi)?\b"
+        r"|\b21\.1 ?km?\b",
+        HALF,
+    ),
     (r"\bmarathon(?:s|ers?)?\b|\b26\.2(?: ?miles?| ?mi)?\b|\b42\.2 ?k(?:m)?\b", MARATHON),
     (r"\b10 ?k(?:m|s)?\b|\b10 ?kilomet(?:er|re)s?\b|\b6\.2 ?miles?\b", TEN_K),
     (r"\b5 ?k(?:m|s)?\b|\b5 ?kilomet(?:er|re)s?\b|\b3\.1 ?miles?\b", FIVE_K),

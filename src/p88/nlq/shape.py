@@ -51,6 +51,8 @@ IMPROVED = re.compile(
     r"(?: (?:the|their|in the) (?:second|next|later) (?:time|year|edition|race|one))?\b"
 )
 
+LISTING = re.compile(r"\b(?:list|show|who|which runners|which people|names?|give me)\b")
+
 _GROUP_NOUNS: list[tuple[str, Group]] = [
     (r"age[- ]?groups?|divisions?|age categor(?:y|ies)", "age_group"),
     (r"states?|home states?", "state"),
@@ -110,20 +112,25 @@ def _rank(ent: Entities, frame: Frame) -> None:
         rf"(?=.*\b(?P<sup>{_SUPER})\b)",
         rf"\b(?:top|bottom) (?P<n>\d+) (?P<noun>{_NOUN})\b",
         rf"\b(?:the )?(?P<n>\d+) (?P<sup>{_SUPER}) (?P<noun>{_NOUN})\b",
-        rf"\brank(?:ed|ing)?(?: (?:the|our|all))*(?: \d{{4}})?(?: (?P<dist>marathons?|half[- ]?"
-        rf"marathons?|10ks?|5ks?))? (?:(?P<noun>{_NOUN}) )?by\b",
+        rf"\brank(?:ed|ing)?\b(?:(?!\bby\b).){{0,60}}?(?:\b(?P<noun>{_NOUN})\b)"
+        rf"(?:(?!\bby\b).){{0,40}}?\bby\b",
         rf"\b(?:our |the )?(?P<sup>biggest|largest|smallest) (?P<noun>{_NOUN})\b",
     ]
     for n, pattern in enumerate(patterns):
         m = re.search(pattern, text)
         if not m:
             continue
-        noun = m["noun"] or m.groupdict().get("dist") or "events"
+        noun = m["noun"] or "events"
         group = _group_of(noun)
         if group not in frame.group_by:
             frame.group_by.append(group)
         span = m.span("noun") if m["noun"] else m.span()
-        ent.spans.append((m.start(), span[1]))
+        if n == 3:  # "rank <...> by": the words between stay for the other readers
+            ent.spans += [(m.start(), m.start() + len(m[0].split()[0])), (m.end() - 2, m.end())]
+            if m["noun"] and _group_of(m["noun"]) != "event":  # event words: distances
+                ent.spans.append(m.span("noun"))
+        else:
+            ent.spans.append((m.start(), span[1]))
         if m.groupdict().get("n"):
             frame.rank_limit = int(m["n"])
         elif n == 0 or n == 4:
@@ -188,11 +195,13 @@ def _measures(ent: Entities, frame: Frame) -> None:
         if frame.metric not in ("median", "max", "min", "percentile"):
             frame.metric = "avg"
         return
-    km = re.search(r"\b(?:pace )?(?:per|a|/) ?(?:km|kilomet(?:er|re))\b", text)
+    km = re.search(
+        r"\b(?:pace )?(?:in )?(?:(?:minutes|mins?) )?(?:per|a|/) ?(?:km|kilomet(?:er|re))\b", text
+    )
     if km and re.search(r"\bpace\b", text):
         frame.measure = "pace_km"
         ent.take(km)
-    mile = re.search(r"\b(?:pace )?per mile\b", text)
+    mile = re.search(r"\b(?:pace )?(?:in )?(?:(?:minutes|mins?) )?per mile\b", text)
     if mile and frame.measure != "pace_km":
         frame.measure = "pace"
         ent.take(mile)
@@ -228,21 +237,21 @@ def _years(ent: Entities, frame: Frame) -> None:
 
 def _history(ent: Entities, frame: Frame) -> None:
     text = ent.text
+    things = r"times|marathons|half marathons|halfs|halves|races|events|10ks|5ks|finishes"
     times = re.search(
-        r"\b(?P<n>\d+) or more (?:times|(?P<what>marathons|half marathons|races|events|10ks|5ks"
-        r"|halfs))\b|\bat least (?P<n2>\d+) (?:times|(?P<what2>marathons|races|events))\b"
-        r"|\b(?P<n3>\d+)\+ (?:times|(?P<what3>marathons|races|events))\b"
-        r"|\bmore than (?P<n4>\d+) (?:times|(?P<what4>marathons|races|events))\b",
+        r"\b(?:(?P<n>\d+) or more|at least (?P<n2>\d+)|(?P<n3>\d+)\+|more than (?P<n4>\d+))"
+        rf"(?P<mid>(?: [a-z']+){{0,4}}?) (?P<what>{things})\b",
         text,
     )
     if times:
         n = next(int(g) for g in (times["n"], times["n2"], times["n3"], times["n4"]) if g)
         frame.metric, frame.people = "repeat", True
         frame.min_results = n + 1 if times["n4"] else n
-        ent.spans.append(times.span())
-        what = times["what"] or times["what2"] or times["what3"] or times["what4"]
-        if what:  # "5 or more marathons": the distance word stays for the distance reader
-            ent.spans[-1] = (times.start(), times.end() - len(what))
+        ent.spans.append((times.start(), times.start("mid")))  # the words between stay
+        if times["what"] in ("times", "finishes"):
+            ent.take_group(times, "what")
+        if LISTING.search(text) and not re.search(r"\bhow many\b|\bnumber of\b", text):
+            frame.top_n = 100
         return
     if frame.participant_ids or frame.participant_name:
         return
@@ -260,11 +269,19 @@ def _history(ent: Entities, frame: Frame) -> None:
         frame.metric = "pb_set"
         ent.take(re.search(r"\b(?:prs|pbs|personal (?:bests|records))\b", text))  # type: ignore[arg-type]
         return
+    if not frame.years and IMPROVED.search(text) and ent.year_from and ent.year_to:
+        if ent.year_from != ent.year_to:  # "from 2022 to 2023": the two ends
+            frame.years = (ent.year_from, ent.year_to)
     if len(frame.years) == 2:
         better = IMPROVED.search(text)
         if better:
             frame.metric = "improved"
             ent.take(better)
+            most = re.search(r"\b(?:the )?most\b|\bbiggest improvements?\b", text)
+            if most or LISTING.search(text) and not re.search(r"\bhow many\b", text):
+                frame.top_n = ent.top_n or (1 if most else 100)
+                if most:
+                    ent.take(most)
 
 
 def read_shape(ent: Entities, frame: Frame, today: date) -> None:

@@ -148,6 +148,8 @@ def _unused_superlative(ent: Entities, frame: Frame) -> None:
     """'most', 'fewest' and the like must have been read as a ranking or a top/min/max."""
     if frame.ranked_by is not None or frame.metric in ("top", "min", "max", "pr"):
         return
+    if frame.metric == "improved" and frame.top_n is not None:
+        return
     text = re.sub(r"\bat (?:least|most)\b|\bmost recent(?:ly)?\b", " ", ent.text)
     m = re.search(r"\b(?:most|fewest|least|biggest|largest|smallest|highest|lowest)\b", text)
     if m:

@@ -26,7 +26,7 @@ VOCAB = frozenset(
     latest recent recently crossed crossings mat mats active our ours held host hosted
     course share proportion fraction out quickest longest did didn't t complete completed
     completing finishing place placed places placing winner winners won win podium vs versus
-    compared compare trend over years yearly annual annually ranked rank rankings ranking
+    compared compare trend over years yearly annual annually
     home live lived living based hometown grand masters master
     it's what's who's how's there's whats hows whos finishes since before after year's
     took take taking among different distinct unique individual i'm im i've ive from
@@ -34,7 +34,7 @@ VOCAB = frozenset(
     getting came finishing totals overall athletes athlete competitors competitor field
     division divisions category categories class entries race's event's marathoners
     sent drew brought attracted had went averaged those among only just
-    ranked rank line across rate rates
+    line across rate rates
     """.split()
 )
 
@@ -83,7 +83,10 @@ STATUS = [
     ),
 ]
 GROUPS = [
-    (re.compile(r"\bby (?:sex|gender)\b|\bmen (?:vs|versus|and|compared to) women\b"), "sex"),
+    (re.compile(r"\bby (?:sex|gender)\b|\bm[ae]n (?:vs|versus|and|or|compared to) wom[ae]n\b"
+                r"|\bwom[ae]n (?:vs|versus|and|or|compared to) m[ae]n\b"
+                r"|\b(?:male|males) (?:and|or|vs) (?:female|females)\b"
+                r"|\b(?:female|females) (?:and|or|vs) (?:male|males)\b"), "sex"),
     (re.compile(r"\b(?:by|per|each|every|across|all) (?:age(?:[- ]?groups?)?|divisions?"
                 r"|age categor(?:y|ies))\b|\bby ag\b"
                 r"|\b(?:division|age[- ]?group|ag)(?= (?:winners?|champions?|podiums?))"),
