@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from p88.nlq.compile_events import events_query, reads_query
-from p88.nlq.compile_shapes import improved_query, pb_set_query, top_per_group
+from p88.nlq.compile_shapes import earlier_finish, improved_query, pb_set_query, top_per_group
 from p88.nlq.frame import Frame
 from p88.nlq.nodes import (
     BUCKET_S,
@@ -87,7 +87,7 @@ class Builder:
         if f.share_finished:
             conds.append(col(R, "status").eq(text("finished")))
         if f.metric == "bq" and f.bq_percent:
-            conds.append(exp.LTE(this=col(R, "chip_time"), expression=col(B, "standard")))
+            conds.append(self.qualified())
         if not f.who_in_population:
             conds.extend(self.who())
         if not f.conds_in_population:
@@ -121,7 +121,27 @@ class Builder:
                     query=people.where(exp.and_(*home, copy=False), copy=False), copy=False
                 )
             )
+        if f.out_of_state is not None:
+            self.need(E)
+            self.need(P)
+            same = col(P, "state").eq(col(E, "state"))
+            conds.append(exp.Not(this=exp.Paren(this=same)) if f.out_of_state else same)
+        if f.debut:
+            self.need(RA)
+            self.need(E)
+            conds.append(exp.Not(this=earlier_finish()))
         return conds
+
+    def qualified(self) -> exp.Expr:
+        """Chip time at or under the Boston standard (less a margin, when one was asked)."""
+        standard: exp.Expr = col(B, "standard")
+        margin = self.frame.bq_margin
+        if margin is None:
+            return exp.LTE(this=col(R, "chip_time"), expression=standard)
+        op, seconds = margin
+        standard = exp.Sub(this=standard, expression=interval(seconds))
+        cls = exp.LT if op == ">" else exp.LTE
+        return cls(this=col(R, "chip_time"), expression=standard)
 
     def group_columns(self) -> list[tuple[exp.Expr, str]]:
         out: list[tuple[exp.Expr, str]] = []
@@ -208,7 +228,7 @@ def compile_frame(frame: Frame, race_ids: list[int] | None, limit: int = 100) ->
     selects: list[exp.Expr] = [alias(g, name) for g, name in groups]
     conds = b.where(numerator=m != "percent" and not frame.bq_percent)
     if m == "bq" and not frame.bq_percent:
-        conds.append(exp.LTE(this=col(R, "chip_time"), expression=col(B, "standard")))
+        conds.append(b.qualified())
     measure = b.measure()
     value: exp.Expr = exp.Count(this=exp.Star())
     if m in ("count", "bq") and not frame.bq_percent:
@@ -296,7 +316,7 @@ def _rows(b: Builder, limit: int) -> exp.Select:
     measure_name = MEASURE_COLUMN[frame.measure]
     conds = b.where()
     if frame.metric == "bq":
-        conds.append(exp.LTE(this=col(R, "chip_time"), expression=col(B, "standard")))
+        conds.append(b.qualified())
     keep = ["id", "participant_id", "event_id", "race_id", "sex", "age"]
     keep += ["overall_place", "sex_place", measure_name]
     inner = b.source(exp.select(*(col(R, c) for c in dict.fromkeys(keep))))

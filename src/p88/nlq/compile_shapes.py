@@ -54,8 +54,8 @@ def top_per_group(b: Builder, limit: int) -> exp.Select:
     for g, gname in groups:
         fields.setdefault(gname, g)
     fields["place"] = rank
-    inner = b.source(exp.select(*(alias(v, k) for k, v in fields.items())))
     conds = b.where()
+    inner = b.source(exp.select(*(alias(v, k) for k, v in fields.items())))
     if conds:
         inner = inner.where(_and(conds), copy=False)
     t = "t"
@@ -79,7 +79,7 @@ def top_per_group(b: Builder, limit: int) -> exp.Select:
     )
 
 
-def _earlier(extra: exp.Expr | None = None) -> exp.Exists:
+def earlier_finish(extra: exp.Expr | None = None) -> exp.Exists:
     """EXISTS an earlier finish of the same person at the same distance (and ``extra``)."""
     conds: list[exp.Expr] = [
         col("r2", "participant_id").eq(col(R, "participant_id")),
@@ -106,9 +106,9 @@ def pb_set_query(b: Builder, limit: int) -> exp.Select:
     b.need(RA)
     b.need(E)
     not_beaten = exp.Not(
-        this=_earlier(exp.LTE(this=col("r2", "chip_time"), expression=col(R, "chip_time")))
+        this=earlier_finish(exp.LTE(this=col("r2", "chip_time"), expression=col(R, "chip_time")))
     )
-    conds = [*b.where(), col(R, "status").eq(text("finished")), _earlier(), not_beaten]
+    conds = [*b.where(), col(R, "status").eq(text("finished")), earlier_finish(), not_beaten]
     if frame.top_n is None:
         select = b.source(exp.select(alias(exp.Count(this=exp.Star()), "personal_bests")))
         return select.where(_and(conds), copy=False).limit(num(1), copy=False)

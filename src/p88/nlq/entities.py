@@ -75,6 +75,7 @@ def normalise(question: str) -> str:
         text = re.sub(rf"\b{word}\b", str(value), text)
     text = re.sub(r"\b(\d+) and a half (hours?|hrs?)", lambda m: f"{m[1]}.5 {m[2]}", text)
     text = _short_years(text)
+    text = re.sub(r"\bbroken (?:down|out) by\b", "by", text)
     text = re.sub(r"\b([mf])(\d{2})\b(?![-+:])", _division, text)
     text = re.sub(r"\ban? (hour)\b", r"1 \1", text)
     text = re.sub(r"\s+", " ", text).strip(" .")
@@ -177,7 +178,11 @@ def _extract_pace(ent: Entities) -> None:
         op = _op_of(m["op"], m["suf"], default="<=")
         ent.bounds.append(Bound(op, secs, "pace", m.span(), m.group(0)))
         ent.take(m)
-    for m in re.finditer(rf"\b(?P<op>{_LT}|{_GT})\s*(?P<v>{_CLOCK}|\d+)\s+pace\b", text):
+    paced = (
+        rf"\b(?P<op>{_LT}|{_GT})\s*(?:an? )?(?P<v>{_CLOCK}|\d+)(?:[- ]?(?:minutes?|mins?))?"
+        r"\s+pace\b"
+    )
+    for m in re.finditer(paced, text):
         if ent.used(*m.span()):
             continue
         v = m["v"]
@@ -254,7 +259,9 @@ def _extract_ages(ent: Entities) -> None:
         ent.age_min, ent.age_max, ent.age_text = lo, hi, m[0]
         ent.take(m)
 
-    group = re.search(r"\b(?:(?P<sx>[mfx])\s?)?(?P<lo>\d{1,2})\s?-\s?(?P<hi>\d{2})\b", text)
+    group = re.search(
+        r"\b(?:(?:aged?|ages) )?(?:(?P<sx>[mfx])\s?)?(?P<lo>\d{1,2})\s?-\s?(?P<hi>\d{2})\b", text
+    )
     if group and not ent.used(*group.span()) and int(group["lo"]) < int(group["hi"]):
         if group["sx"]:
             ent.sex = group["sx"].upper()
@@ -371,7 +378,9 @@ def _extract_ranks(ent: Entities) -> None:
         ent.top_n = 3
         ent.take(re.search(r"\bpodium\b", text))  # type: ignore[arg-type]
     m = re.search(
-        r"\bwinners?\b|\bwho won\b|\bwon\b|\bfirst (?:\w+ )?across the (?:finish )?line\b", text
+        r"\bwinners?\b|\bwho won\b|\bwon\b|\bfirst (?:\w+ )?across the (?:finish )?line\b"
+        r"|\b(?:finished|came|placed|came in) first\b|\bfirst place\b",
+        text,
     )
     if m:
         ent.winner = True

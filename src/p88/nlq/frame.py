@@ -90,6 +90,10 @@ class Frame:
     min_group: int | None = None
     bq_percent: bool = False
     share_finished: bool = False
+    bq_margin: tuple[str, float] | None = None
+    all_distances: bool = False
+    debut: bool = False
+    out_of_state: bool | None = None
     who_in_population: bool = False
     conds_in_population: bool = False
     ranked_by: str | None = None

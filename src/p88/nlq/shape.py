@@ -192,8 +192,22 @@ def _measures(ent: Entities, frame: Frame) -> None:
     if gap:
         frame.measure = "gap"
         ent.take(gap)
-        if frame.metric not in ("median", "max", "min", "percentile"):
+        if re.search(r"\b(?:median|typical)\b", text):
+            frame.metric = "median"
+        elif re.search(r"\b(?:largest|biggest|longest|max(?:imum)?)\b", text):
+            frame.metric = "max"
+        elif frame.metric != "percentile":
             frame.metric = "avg"
+        return
+    old = re.search(
+        r"\bhow old (?:was|were|is) the (?P<w>oldest|youngest)\b|\b(?:the )?age of the "
+        r"(?P<w2>oldest|youngest)\b|\b(?P<w3>oldest|youngest) age\b",
+        text,
+    )
+    if old:
+        frame.measure = "age"
+        frame.metric = "max" if "oldest" in old[0] else "min"
+        ent.take(old)
         return
     km = re.search(
         r"\b(?:pace )?(?:in )?(?:(?:minutes|mins?) )?(?:per|a|/) ?(?:km|kilomet(?:er|re))\b", text
@@ -284,9 +298,36 @@ def _history(ent: Entities, frame: Frame) -> None:
                     ent.take(most)
 
 
+def _population(ent: Entities, frame: Frame) -> None:
+    """Who is counted, in words no entity covers: every race of an event, first-timers,
+    runners from another state than the race's."""
+    text = ent.text
+    m = re.search(
+        r"\b(?:across |in |over |for |at )?(?:all|every) (?:of (?:its|the) )?(?:races|distances"
+        r"|race|distance)\b|\b(?:all|every) races? (?:combined|together)\b",
+        text,
+    )
+    if m:
+        frame.all_distances = True
+        ent.take(m)
+    m = re.search(
+        r"\bfirst[- ]time(?:rs?)?\b|\bdebut(?:s|ed|ing)?\b|\b(?:their|his|her|a) first "
+        r"(?=(?:marathons?|half(?: marathons?)?|10ks?|5ks?|races?)\b)",
+        text,
+    )
+    if m:
+        frame.debut = True
+        ent.take(m)
+    m = re.search(r"\bout[- ]of[- ]state(?:rs)?\b|\b(?P<in>in[- ]state|local)\b", text)
+    if m:
+        frame.out_of_state = not m["in"]
+        ent.take(m)
+
+
 def read_shape(ent: Entities, frame: Frame, today: date) -> None:
     """Fill the frame's shape from the question (before the metric words are read)."""
     del today
+    _population(ent, frame)
     _years(ent, frame)
     _percentiles(ent, frame)
     _measures(ent, frame)

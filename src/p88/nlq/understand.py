@@ -189,6 +189,13 @@ def _live(ent: Entities, catalog: Catalog, frame: Frame) -> Frame:
 def _metric(ent: Entities, frame: Frame) -> None:
     text = ent.text
     if vocab.EVENTS.search(text) and frame.ranked_by is None:
+        if vocab.AVG.search(text) or vocab.MEDIAN.search(text) or vocab.PERCENT.search(text):
+            raise NotUnderstood(
+                "p88 counts and lists events; an average or share of races per runner is "
+                "not something it computes",
+                words=["average"],
+                suggestions=[],
+            )
         frame.subject = "events"
         frame.metric = "count" if vocab.COUNT.search(text) else "list"
         if vocab.RECENT.search(text):
@@ -275,7 +282,7 @@ def _conditions(ent: Entities, frame: Frame, pins: Pins) -> None:
     elif vocab.GUN.search(text):
         frame.measure = "gun"
     elif vocab.CHIP.search(text) or frame.metric != "top":
-        frame.measure = "chip" if frame.measure != "gun" or frame.metric != "top" else "gun"
+        frame.measure = "chip"
     timed = ("avg", "median", "min", "max", "percentile")
     if not computed and re.search(r"\bpaces?\b", text) and frame.metric in timed:
         frame.measure = "pace"
@@ -286,6 +293,17 @@ def _conditions(ent: Entities, frame: Frame, pins: Pins) -> None:
     for bound in ent.bounds:
         gun = frame.measure == "gun" and not computed
         measure = "pace" if bound.kind == "pace" else ("gun" if gun else "chip")
+        before = text[max(0, bound.span[0] - 3) : bound.span[0]]
+        if frame.metric == "bq" and before == "by " and bound.op in (">", ">="):
+            frame.bq_margin = (bound.op, bound.seconds)  # "qualified by more than 5 minutes"
+            continue
+        if measure != "pace" and bound.seconds < 600:
+            raise NotUnderstood(
+                f"'{bound.text}' would be a finish time under 10 minutes; for a pace say "
+                '"per mile" (e.g. "under 8:00 per mile")',
+                words=[bound.text],
+                suggestions=[],
+            )
         jargon = bool(re.match(r"(?:sub|broke|break|breaking)\b", bound.text))
         frame.conditions.append(Condition(measure, bound.op, bound.seconds, jargon))  # type: ignore[arg-type]
 
@@ -324,7 +342,10 @@ def _distance(ent: Entities, frame: Frame, catalog: Catalog, series: str | None)
         implied = [d for d, (s, e) in ent.distances if ent.text[s:e] in name_words]
         explicit = [d for d, (s, e) in ent.distances if ent.text[s:e] not in name_words]
         available = catalog.series_distances(series)
-        if not explicit:
+        if "event" in frame.group_by and re.search(r"\b(?:by|per|each|every) race\b", ent.text):
+            frame.group_by[frame.group_by.index("event")] = "distance"  # the event's races
+            frame.all_distances = True
+        if not explicit and not frame.all_distances:
             named = [d for d in implied if d in available]
             from_name = [d for d, label in DISTANCE_LABEL.items() if label in name_words]
             if named:
@@ -344,7 +365,9 @@ def _distance(ent: Entities, frame: Frame, catalog: Catalog, series: str | None)
         by_time = None if explicit else _distance_by_time(frame, available)
         if by_time is not None:
             explicit = [by_time]
-        needs_one = frame.metric in TIME_METRICS or frame.conditions
+        needs_one = (frame.metric in TIME_METRICS or bool(frame.conditions)) and not (
+            frame.all_distances
+        )
         if not explicit and len(available) > 1 and needs_one and "distance" not in frame.group_by:
             raise Ambiguous(
                 f"{series} has {len(available)} races; which distance?",

@@ -11,7 +11,7 @@ VOCAB = frozenset(
     a about across all along also am an and any are as at average averages avg be been best
     between breakdown by can count counts could did do does done each entered entrants entries
     ever every fast faster fastest female finish finished finisher finishers finishing
-    finish-time find first for from gave get give had has have held how i in is it its
+    finish-time find for from gave get give had has have held how i in is it its
     just last least list many me mean median men more most much my names name number of on
     one or other our over overall own people per percent percentage person persons please
     participants participant participated race races racer racers ran result results run
@@ -21,7 +21,7 @@ VOCAB = frozenset(
     distribution histogram spread pr prs pb pbs personal record records repeat returning
     again once more twice multiple than back came come qualifier qualifiers qualify
     qualified qualifying bq bqs dnf dnfs dns dq dqs disqualified not start started starters
-    registered signed up entrant events event group groups sex gender state states
+    registered signed up entrant events event group groups sex gender
     location locations reads read tags tag live current session sessions data timing count
     latest recent recently crossed crossings mat mats active our ours held host hosted
     course share proportion fraction out quickest longest did didn't t complete completed
@@ -34,7 +34,7 @@ VOCAB = frozenset(
     getting came finishing totals overall athletes athlete competitors competitor field
     division divisions category categories class entries race's event's marathoners
     sent drew brought attracted had went averaged those among only just
-    line across rate rates
+    line across rate rates recorded posted logged
     """.split()
 )
 
