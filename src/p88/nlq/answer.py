@@ -123,8 +123,13 @@ def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
     ]
     if conds:
         text += " with " + " and ".join(conds)
-    if frame.metric in ("min", "max", "avg", "median", "distribution", "pr", "percentile"):
+    if frame.measure == "age" and frame.metric in ("min", "max"):
+        text = text.replace(head, "Youngest age of" if frame.metric == "min" else "Oldest age of")
+    elif frame.metric in ("min", "max", "avg", "median", "distribution", "pr", "percentile"):
         text += f" ({measure})"
+    if frame.bq_margin is not None:
+        op, seconds = frame.bq_margin
+        text += f" by {'more than' if op == '>' else 'at least'} {clock(seconds)}"
     if frame.metric == "repeat":
         text += f", each with {frame.min_results} or more results (all years)"
         if frame.top_n is not None:
@@ -182,6 +187,10 @@ def _who(frame: Frame) -> str:
     }[frame.status]
     people = frame.people and frame.metric != "repeat"
     parts.append(("people among " if people else "") + status)
+    if frame.debut:
+        parts.insert(0, "first-time (no earlier finish at the distance)")
+    if frame.out_of_state is not None:
+        parts.append("from out of state" if frame.out_of_state else "from the race's state")
     if frame.home_city:
         parts.append(f"from {frame.home_city}")
     if frame.home_state:

@@ -50,8 +50,10 @@ PERCENT = re.compile(r"\b(?:percent(?:age)?|share|proportion|fraction|rate)\b|%"
 AVG = re.compile(r"\b(?:average|mean|avg)\b")
 MEDIAN = re.compile(r"\b(?:median|typical)\b")
 DISTRIBUTION = re.compile(r"\b(?:distribution|histogram|spread)\b")
-MIN = re.compile(r"\b(?:fastest|best|quickest) (?:[\w-]+ ){0,2}times?\b|\bcourse record\b")
-MAX = re.compile(r"\b(?:slowest|longest) (?:[\w-]+ ){0,2}times?\b")
+MIN = re.compile(
+    r"\b(?:fastest|best|quickest) (?:[\w-]+ ){0,2}(?:times?|paces?)\b|\bcourse record\b"
+)
+MAX = re.compile(r"\b(?:slowest|longest) (?:[\w-]+ ){0,2}(?:times?|paces?)\b")
 TOP_WORDS = re.compile(r"\b(?:fastest|quickest|slowest)\b")
 COUNT = re.compile(r"\b(?:how many|number of|count|total)\b")
 LIST = re.compile(r"\b(?:list|show|who|which runners|find|names?|give me)\b")
