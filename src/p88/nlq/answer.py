@@ -123,8 +123,9 @@ def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
     ]
     if conds:
         text += " with " + " and ".join(conds)
-    if frame.measure == "age" and frame.metric in ("min", "max"):
-        text = text.replace(head, "Youngest age of" if frame.metric == "min" else "Oldest age of")
+    if frame.measure == "age" and frame.metric in ("min", "max", "avg", "median"):
+        word = {"min": "Youngest", "max": "Oldest", "avg": "Average", "median": "Median"}
+        text = text.replace(head, f"{word[frame.metric]} age of")
     elif frame.metric in ("min", "max", "avg", "median", "distribution", "pr", "percentile"):
         text += f" ({measure})"
     if frame.bq_margin is not None:

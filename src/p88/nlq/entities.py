@@ -367,6 +367,9 @@ def _extract_ranks(ent: Entities) -> None:
         ent.top_n = int(m[1] or m[2])
         ent.slowest = "slowest" in m[0] or m[0].startswith("last")
         ent.take(m)
+    elif m := re.search(r"\b(?:in |at )?last place\b|\b(?:finished|came|came in|was) last\b", text):
+        ent.top_n, ent.slowest = 1, True
+        ent.take(m)
     elif m := re.search(
         r"\btop (?=(?:\w+ )?(?:wom[ae]n|m[ae]n|finishers?|runners?|females?|males?|guys?|girls?"
         r"|athletes?|overall)\b)",

@@ -145,7 +145,23 @@ def _share(ent: Entities, frame: Frame) -> None:
 
 
 def _unused_superlative(ent: Entities, frame: Frame) -> None:
-    """'most', 'fewest' and the like must have been read as a ranking or a top/min/max."""
+    """'most', 'fewest' and the like must have been read as a ranking or a top/min/max;
+    "top 10" must have chosen rows, and "how many" must not have been read as a list."""
+    listing = ("top", "list", "pb_set", "bq", "repeat", "improved", "pr")
+    if ent.top_n is not None and frame.ranked_by is None and frame.metric not in listing:
+        raise NotUnderstood(
+            f"did not understand 'top {ent.top_n}' with a {frame.metric}: p88 lists a top N "
+            "or computes over everyone matching",
+            words=[f"top {ent.top_n}"],
+            suggestions=[],
+        )
+    if frame.metric == "top" and vocab.COUNT.search(ent.text):
+        raise NotUnderstood(
+            "did not understand 'how many' of a top N: ask for the top N (a list) or count "
+            "everyone matching",
+            words=["how many"],
+            suggestions=[],
+        )
     if frame.ranked_by is not None or frame.metric in ("top", "min", "max", "pr"):
         return
     if frame.metric == "improved" and frame.top_n is not None:
@@ -233,6 +249,8 @@ def _metric(ent: Entities, frame: Frame) -> None:
     elif vocab.REPEAT.search(text):
         frame.metric = "repeat"
         frame.people = True
+        for m in vocab.REPEAT.finditer(text):
+            ent.take(m)
     elif vocab.PERCENT.search(text):
         frame.metric = "percent"
     elif vocab.MEDIAN.search(text):

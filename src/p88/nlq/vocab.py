@@ -10,17 +10,17 @@ VOCAB = frozenset(
     """
     a about across all along also am an and any are as at average averages avg be been best
     between breakdown by can count counts could did do does done each entered entrants entries
-    ever every fast faster fastest female finish finished finisher finishers finishing
+    ever every fast  fastest female finish finished finisher finishers finishing
     finish-time find for from gave get give had has have held how i in is it its
-    just last least list many me mean median men more most much my names name number of on
+    just  least list many me mean median men more most much my names name number of on
     one or other our over overall own people per percent percentage person persons please
     participants participant participated race races racer racers ran result results run
-    runner runners running show slow slower slowest so than that the their them there these
+    runner runners running show slow  slowest so  that the their them there these
     they this those time times timed to top total tell under us was we were what when where
     which who whom whose with women year years you your chip gun pace paces median typical
     distribution histogram spread pr prs pb pbs personal record records repeat returning
-    again once more twice multiple than back came come qualifier qualifiers qualify
-    qualified qualifying bq bqs dnf dnfs dns dq dqs disqualified not start started starters
+    again once more twice multiple  back came come qualifier qualifiers qualify
+    qualified qualifying bq bqs dnf dnfs dns dq dqs disqualified  start started starters
     registered signed up entrant events event group groups sex gender
     location locations reads read tags tag live current session sessions data timing count
     latest recent recently crossed crossings mat mats active our ours held host hosted
@@ -67,6 +67,7 @@ EVENTS = re.compile(
 PEOPLE = re.compile(r"\b(?:people|persons|unique|different|distinct|individual)\b")
 ALL_YEARS = re.compile(
     r"\b(?:ever|all[- ]time|all years|every year|in total|overall|history|each year|per year"
+    r"|course records?"
     r"|by year|year over year|over the years)\b"
 )
 STATUS = [
