@@ -155,7 +155,7 @@ def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
         order = ("most first" if desc else "least first") if counted else (
             "slowest first" if desc else "fastest first"
         )  # fmt: skip
-        top = f", top {frame.rank_limit}" if frame.rank_limit else ""
+        top = f", top {frame.rank_limit} (ties included)" if frame.rank_limit else ""
         text += f", ranked {order}{top}"
     if frame.min_group:
         text += f", only groups of at least {frame.min_group}"

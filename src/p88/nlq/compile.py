@@ -299,10 +299,28 @@ def compile_frame(frame: Frame, race_ids: list[int] | None, limit: int = 100) ->
             if desc is None:  # "rank by": counts and shares most first, times fastest first
                 desc = m in ("count", "bq", "percent") or frame.bq_percent
             ranked = exp.Ordered(this=value.copy(), desc=desc, nulls_first=False)
+            if frame.rank_limit:
+                return _top_groups(select, selects, ranked, frame.rank_limit, limit)
             order = [ranked, *order]
-            limit = min(frame.rank_limit or limit, limit)
         select = select.order_by(*order, copy=False)
     return select.limit(num(limit), copy=False)
+
+
+def _top_groups(
+    grouped: exp.Select, selects: list[exp.Expr], ranked: exp.Ordered, n: int, limit: int
+) -> exp.Select:
+    """The first ``n`` groups by the measure, ties included (two states with the same
+    count both are "the state with the most")."""
+    rank = exp.Window(this=exp.Rank(), order=exp.Order(expressions=[ranked]))
+    inner = grouped.select(alias(rank, "rank"), copy=False)
+    names = [s.alias for s in selects]
+    return (
+        exp.select(*(exp.column(name, table="t") for name in names))
+        .from_(inner.subquery("t"), copy=False)
+        .where(exp.LTE(this=exp.column("rank", table="t"), expression=num(n)), copy=False)
+        .order_by(exp.column("rank", table="t"), *(exp.column(nm, table="t") for nm in names[:1]))
+        .limit(num(limit), copy=False)
+    )
 
 
 def _rows(b: Builder, limit: int) -> exp.Select:
