@@ -33,6 +33,7 @@ _METRIC = {
     "percentile": "Percentiles of",
     "pb_set": "Personal bests set (faster than every earlier finish at the distance) by",
     "improved": "Counted people faster in the later year among",
+    "stddev": "Standard deviation (sample) of the times of",
 }
 _MEASURE = {
     "chip": "chip time", "gun": "gun time", "pace": "pace per mile", "pace_km": "pace per km",
@@ -123,10 +124,13 @@ def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
     ]
     if conds:
         text += " with " + " and ".join(conds)
+    timed = ("min", "max", "avg", "median", "distribution", "pr", "percentile", "stddev")
+    if frame.metric == "pb_set" and frame.bq_percent:
+        text = text.replace(head, "Percentage of finishers who set a personal best among", 1)
     if frame.measure == "age" and frame.metric in ("min", "max", "avg", "median"):
         word = {"min": "Youngest", "max": "Oldest", "avg": "Average", "median": "Median"}
         text = text.replace(head, f"{word[frame.metric]} age of")
-    elif frame.metric in ("min", "max", "avg", "median", "distribution", "pr", "percentile"):
+    elif frame.metric in timed:
         text += f" ({measure})"
     if frame.bq_margin is not None:
         op, seconds = frame.bq_margin

@@ -280,6 +280,9 @@ def compile_frame(frame: Frame, race_ids: list[int] | None, limit: int = 100) ->
             )
         elif m == "min":
             agg = exp.Min(this=measure)
+        elif m == "stddev":  # PostgreSQL has no stddev(interval): over seconds, back
+            seconds = exp.Extract(this=exp.var("EPOCH"), expression=measure)
+            agg = exp.Mul(this=exp.Stddev(this=seconds), expression=interval(1))
         else:
             agg = exp.Max(this=measure)
         selects.append(alias(agg, f"{m}_{MEASURE_COLUMN[frame.measure]}"))

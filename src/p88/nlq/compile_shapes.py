@@ -79,8 +79,8 @@ def top_per_group(b: Builder, limit: int) -> exp.Select:
     )
 
 
-def earlier_finish(extra: exp.Expr | None = None) -> exp.Exists:
-    """EXISTS an earlier finish of the same person at the same distance (and ``extra``)."""
+def _earlier_select(select: exp.Expr, extra: exp.Expr | None = None) -> exp.Select:
+    """``select`` over the same person's earlier finishes at the same distance."""
     conds: list[exp.Expr] = [
         col("r2", "participant_id").eq(col(R, "participant_id")),
         col("ra2", "distance_m").eq(col(RA, "distance_m")),
@@ -89,14 +89,32 @@ def earlier_finish(extra: exp.Expr | None = None) -> exp.Exists:
     ]
     if extra is not None:
         conds.append(extra)
-    inner = (
-        exp.select(num(1))
+    return (
+        exp.select(select)
         .from_(table("ct_results", "r2"))
         .join(table("ct_races", "ra2"), on=col("ra2", "id").eq(col("r2", "race_id")))
         .join(table("ct_events", "e2"), on=col("e2", "id").eq(col("r2", "event_id")))
         .where(_and(conds))
     )
-    return exp.Exists(this=inner)
+
+
+def earlier_finish() -> exp.Exists:
+    """EXISTS an earlier finish of the same person at the same distance."""
+    return exp.Exists(this=_earlier_select(num(1)))
+
+
+def personal_best() -> exp.Expr:
+    """Faster than the person's best earlier finish at the distance (NULL, so false, when
+    there is none: a first race beats nothing)."""
+    best = _earlier_select(exp.Min(this=col("r2", "chip_time")))
+    return exp.LT(this=col(R, "chip_time"), expression=exp.Subquery(this=best))
+
+
+def _grouped(select: exp.Select, groups: list[tuple[exp.Expr, str]], limit: int) -> exp.Select:
+    if groups:
+        select = select.group_by(*(g.copy() for g, _ in groups), copy=False)
+        select = select.order_by(*(exp.column(name) for _, name in groups), copy=False)
+    return select.limit(num(limit if groups else 1), copy=False)
 
 
 def pb_set_query(b: Builder, limit: int) -> exp.Select:
@@ -105,13 +123,30 @@ def pb_set_query(b: Builder, limit: int) -> exp.Select:
     frame = b.frame
     b.need(RA)
     b.need(E)
-    not_beaten = exp.Not(
-        this=earlier_finish(exp.LTE(this=col("r2", "chip_time"), expression=col(R, "chip_time")))
-    )
-    conds = [*b.where(), col(R, "status").eq(text("finished")), earlier_finish(), not_beaten]
+    finished = col(R, "status").eq(text("finished"))
+    if frame.bq_percent:  # the share of finishers who set one
+        pb = personal_best()
+        hits = exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=pb))
+        ratio = exp.Div(
+            this=exp.Mul(this=num(100.0), expression=hits.copy()),
+            expression=exp.Nullif(this=exp.Count(this=exp.Star()), expression=num(0)),
+        )
+        groups = b.group_columns()
+        select = b.source(
+            exp.select(
+                *(alias(g, name) for g, name in groups),
+                alias(exp.Round(this=ratio, decimals=num(1)), "percent"),
+                alias(hits, "personal_bests"),
+                alias(exp.Count(this=exp.Star()), "finishers"),
+            )
+        ).where(_and([*b.where(), finished]), copy=False)
+        return _grouped(select, groups, limit)
+    conds = [*b.where(), finished, personal_best()]
     if frame.top_n is None:
-        select = b.source(exp.select(alias(exp.Count(this=exp.Star()), "personal_bests")))
-        return select.where(_and(conds), copy=False).limit(num(1), copy=False)
+        groups = b.group_columns()
+        counted = alias(exp.Count(this=exp.Star()), "personal_bests")
+        select = b.source(exp.select(*(alias(g, name) for g, name in groups), counted))
+        return _grouped(select.where(_and(conds), copy=False), groups, limit)
     b.need(P)
     fields = [
         alias(col(P, "first_name"), "first_name"),

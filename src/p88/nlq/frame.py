@@ -32,7 +32,7 @@ from p88.errors import P88Error
 
 Metric = Literal[
     "count", "percent", "list", "top", "min", "max", "avg", "median", "distribution",
-    "pr", "repeat", "bq", "events", "reads", "percentile", "pb_set", "improved",
+    "pr", "repeat", "bq", "events", "reads", "percentile", "pb_set", "improved", "stddev",
 ]  # fmt: skip
 Measure = Literal["chip", "gun", "pace", "pace_km", "gap", "age"]
 Group = Literal["sex", "age_group", "year", "event", "state", "distance", "location"]
@@ -94,6 +94,7 @@ class Frame:
     all_distances: bool = False
     debut: bool = False
     out_of_state: bool | None = None
+    every_edition: bool = False
     who_in_population: bool = False
     conds_in_population: bool = False
     ranked_by: str | None = None

@@ -134,7 +134,10 @@ def _rank(ent: Entities, frame: Frame) -> None:
         if m.groupdict().get("n"):
             frame.rank_limit = int(m["n"])
         elif n == 0 or n == 4:
-            frame.rank_limit = 1
+            top = re.search(r"\btop (\d+)\b", text)
+            frame.rank_limit = int(top[1]) if top else 1
+            if top:
+                ent.take(top)
         sup = m.groupdict().get("sup") or ""
         frame.ranked_by = sup or "by"
         if sup in ("biggest", "largest"):
@@ -182,6 +185,10 @@ def _percentiles(ent: Entities, frame: Frame) -> None:
 
 def _measures(ent: Entities, frame: Frame) -> None:
     text = ent.text
+    sd = re.search(r"\bstandard deviation\b|\bstd ?dev\b|\bstdev\b", text)
+    if sd:
+        frame.metric = "stddev"
+        ent.take(sd)
     gap = re.search(
         r"\b(?:gap|difference|diff) between (?:the )?gun(?: time)? and (?:the )?chip(?: time)?"
         r"|\b(?:gap|difference|diff) between (?:the )?chip(?: time)? and (?:the )?gun(?: time)?"
@@ -238,6 +245,11 @@ def _years(ent: Entities, frame: Frame) -> None:
         rf"(?:in )?{y}\b",
         text,
     )
+    if not m:
+        m = re.search(rf"\bcompar\w*\b.*?\b(?:in )?{y},? (?:and|with|to|vs\.?) (?:in )?{y}\b", text)
+        if m:
+            ent.take(re.search(r"\bcompar\w*\b", text))  # type: ignore[arg-type]
+            m = re.search(rf"\b(?:in )?{y},? (?:and|with|to|vs\.?) (?:in )?{y}\b", text)
     if not m and IMPROVED.search(text):  # "in both 2023 and 2024 ... improved"
         m = re.search(rf"\b(?:in )?both {y} and {y}\b|\bin {y} and (?:in )?{y}\b", text)
     if not m:
@@ -272,7 +284,10 @@ def _history(ent: Entities, frame: Frame) -> None:
     pb = re.search(
         r"\bset (?:a |new )?(?:personal (?:best|record)s?|pbs?|prs?)\b|\bpr'?e?d\b"
         r"|\b(?:prs|pbs|personal (?:bests|records)) (?:were|was) (?:run|set)\b"
-        r"|\bnew (?:personal (?:best|record)s?|pbs?|prs?)\b",
+        r"|\bnew (?:personal (?:best|record)s?|pbs?|prs?)\b"
+        r"|\b(?:beat|bettered|improved on) (?:their|his|her) (?:previous |prior |old |own )?"
+        r"(?:best(?: times?)?|prs?|pbs?|personal (?:best|record)s?)\b"
+        r"|\bran (?:a )?(?:new )?(?:prs?|pbs?|personal (?:best|record)s?)\b",
         text,
     )
     if pb:
@@ -324,6 +339,26 @@ def _population(ent: Entities, frame: Frame) -> None:
         ent.take(m)
 
 
+def _every_edition(ent: Entities, frame: Frame) -> None:
+    """ "How many have run every year of the X": people with a finish in every edition.
+    ("How many finished X each year" stays a count per year.)"""
+    text = ent.text
+    m = re.search(
+        r"\b(?:every|all) (?:single )?(?:year|edition)s? (?:of|at) the\b|\bevery (?:single )?"
+        r"edition\b|\bevery single year\b|\bevery year (?:it|that it) (?:was|has been) held\b",
+        text,
+    )
+    perfect = re.search(r"\b(?:have|has|who've|who have) (?:run|ran|finished|done|raced)\b", text)
+    if not m and perfect:
+        m = re.search(r"\bevery year\b", text)
+    if m and re.search(r"\bhow many\b|\bwho\b|\blist\b|\bnumber of\b", text):
+        frame.every_edition = True
+        frame.metric, frame.people = "repeat", True
+        ent.take(m)
+        if LISTING.search(text) and not re.search(r"\bhow many\b|\bnumber of\b", text):
+            frame.top_n = 100
+
+
 def read_shape(ent: Entities, frame: Frame, today: date) -> None:
     """Fill the frame's shape from the question (before the metric words are read)."""
     del today
@@ -332,4 +367,6 @@ def read_shape(ent: Entities, frame: Frame, today: date) -> None:
     _percentiles(ent, frame)
     _measures(ent, frame)
     _rank(ent, frame)
-    _history(ent, frame)
+    _every_edition(ent, frame)
+    if not frame.every_edition:
+        _history(ent, frame)

@@ -42,7 +42,7 @@ __all__ = ["Pins", "events_for", "understand"]
 
 TIME_METRICS = (
     "top", "avg", "median", "min", "max", "distribution", "bq", "list", "percentile", "pb_set",
-    "improved",
+    "improved", "stddev",
 )  # fmt: skip
 
 
@@ -230,7 +230,11 @@ def _metric(ent: Entities, frame: Frame) -> None:
                 frame.group_by.append(group)  # type: ignore[arg-type]
             for m in pattern.finditer(text):
                 ent.take(m)
-    shaped = frame.metric in ("percentile", "pb_set", "improved", "repeat") or (
+    if frame.metric == "pb_set" and vocab.PERCENT.search(text):
+        frame.bq_percent = True  # the share of finishers who set one
+    if frame.every_edition and "year" in frame.group_by:
+        frame.group_by.remove("year")
+    shaped = frame.metric in ("percentile", "pb_set", "improved", "repeat", "stddev") or (
         frame.measure in ("gap", "age", "pace_km") and frame.metric != "count"
     )
     if frame.measure == "gun" and frame.metric == "min":  # "winning time"
@@ -279,7 +283,7 @@ def _metric(ent: Entities, frame: Frame) -> None:
     if frame.metric in ("list", "pb_set") and vocab.COUNT.search(text):
         frame.metric = "count" if frame.metric == "list" else "pb_set"
         frame.top_n = None if frame.metric == "pb_set" else frame.top_n
-    if frame.metric == "pb_set" and not vocab.COUNT.search(text):
+    if frame.metric == "pb_set" and not vocab.COUNT.search(text) and not frame.bq_percent:
         frame.top_n = 100  # list who set one
     if len(frame.years) == 2 and frame.metric not in ("improved", "top", "pr", "pb_set"):
         frame.metric = "count" if frame.metric == "list" else frame.metric
@@ -334,6 +338,11 @@ def _years(ent: Entities, frame: Frame, catalog: Catalog, series: str | None, pi
                 f"--year {pins.year!r} is not a year", words=[pins.year], suggestions=[]
             )
         frame.year_from = frame.year_to = int(pins.year)
+    if frame.every_edition:
+        pool = catalog.series.get(series, ()) if series else catalog.events
+        held_in = {e.event_date.year for e in pool}
+        frame.min_results = len(held_in)
+        frame.notes.append(f"all {len(held_in)} editions held")
     if series is None or frame.year_from is not None or frame.year_to is not None:
         return
     held = sorted({e.event_date.year for e in catalog.series.get(series, ())})
