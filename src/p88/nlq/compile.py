@@ -240,6 +240,15 @@ def compile_frame(frame: Frame, race_ids: list[int] | None, limit: int = 100) ->
         name = "people" if frame.people else ("qualifiers" if m == "bq" else "results")
         selects.append(alias(counted, name))
         value = counted
+    elif (m == "percent" and not frame.bq_percent) and groups and not b.numerator():
+        # "percentage of finishers by age group": each group's share of them all
+        total = exp.Window(this=exp.Sum(this=exp.Count(this=exp.Star())))
+        ratio = exp.Div(
+            this=exp.Mul(this=num(100.0), expression=exp.Count(this=exp.Star())),
+            expression=total,
+        )
+        value = exp.Round(this=ratio, decimals=num(1))
+        selects += [alias(value.copy(), "percent"), alias(exp.Count(this=exp.Star()), "results")]
     elif m == "percent" or frame.bq_percent:
         num_cond = exp.and_(*b.numerator(), copy=False) if b.numerator() else exp.true()
         matching = exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=num_cond))

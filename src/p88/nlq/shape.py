@@ -32,6 +32,7 @@ ME = re.compile(
     r"\bhow did i (?:do|run|finish|place)\b|\bmy (?:time|result|results|place|finish|pr|pb)s?\b"
     r"|\bwhat (?:was|is) my\b|\bdid i (?:qualify|bq|finish|pr|win|place)\b"
 )
+SPLITS = re.compile(r"\bsplits?\b|\bhalfway\b|\bhalf[- ]way\b|\bintermediate\b|\bnegative split")
 MISSING = {
     r"\bcut-?offs?\b": "the Boston cutoff (only the qualifying standards are loaded)",
     r"\bheart ?rates?\b|\bhr\b|\bbpm\b": "heart rates",
@@ -78,6 +79,13 @@ def refuse_outright(text: str, has_results: bool, live: bool) -> None:
             "p88 does not know who you are: ask with your bib or your name and the race, "
             'e.g. "bib 1234 at the Hartford Marathon 2024" or "Jane Smith\'s results"',
             words=["i"],
+            suggestions=[],
+        )
+    if SPLITS.search(text):
+        raise NotUnderstood(
+            "p88 ask does not answer questions about splits yet: it answers from finish "
+            "results (times, places, paces) and raw timing reads",
+            words=["splits"],
             suggestions=[],
         )
     for pattern, what in MISSING.items():
