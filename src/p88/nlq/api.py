@@ -20,7 +20,7 @@ from p88.nlq.answer import Answer, describe
 from p88.nlq.catalog import Catalog
 from p88.nlq.compile import compile_frame, render
 from p88.nlq.execute import DEFAULT_TIMEOUT_S, run
-from p88.nlq.frame import Frame, NotUnderstood, NotYours
+from p88.nlq.frame import Frame, NotUnderstood, NotYours, Unanswerable
 from p88.nlq.guard import Guarded, guard
 from p88.nlq.schema import POLICY
 from p88.nlq.understand import Pins, events_for, understand
@@ -106,7 +106,7 @@ def check_boston_years(frame: Frame, catalog: Catalog, events: list[Any] | None)
     loaded = ", ".join(str(y) for y in catalog.bq_years) or "none"
     if not have:
         asked = ", ".join(str(y) for y in wanted) or "none"
-        raise NotUnderstood(
+        raise Unanswerable(
             f"no Boston qualifying standard for Boston {asked} is loaded (p88 holds the "
             f"standards for Boston {loaded}); races qualify for the Boston whose window "
             "(from September two years before) holds them",
@@ -153,6 +153,8 @@ def ask(
         )
     except (NotUnderstood, NotYours) as exc:
         if not llm_url or (isinstance(exc, NotYours) and not exc.model_may_try):
+            raise
+        if isinstance(exc, Unanswerable):
             raise
         from p88.nlq.llm import ask_model
 

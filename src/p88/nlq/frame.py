@@ -135,6 +135,11 @@ class NotUnderstood(P88Error):
         self.suggestions = suggestions
 
 
+class Unanswerable(NotUnderstood):
+    """p88 understood enough to know it cannot answer: data it does not hold, a question
+    about the asker, an empty database. Never offered to a model."""
+
+
 class Ambiguous(P88Error):
     """More than one reading fits; ``interpretations`` lists them with pinning flags."""
 

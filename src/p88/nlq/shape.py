@@ -13,7 +13,7 @@ from datetime import date
 
 from p88.errors import RefusedError
 from p88.nlq.entities import Entities
-from p88.nlq.frame import Frame, Group, NotUnderstood
+from p88.nlq.frame import Frame, Group, Unanswerable
 
 __all__ = ["ReadOnly", "read_shape", "refuse_outright"]
 
@@ -75,14 +75,14 @@ def refuse_outright(text: str, has_results: bool, live: bool) -> None:
             hint="corrections go through p88 results",
         )
     if ME.search(text):
-        raise NotUnderstood(
+        raise Unanswerable(
             "p88 does not know who you are: ask with your bib or your name and the race, "
             'e.g. "bib 1234 at the Hartford Marathon 2024" or "Jane Smith\'s results"',
             words=["i"],
             suggestions=[],
         )
     if SPLITS.search(text):
-        raise NotUnderstood(
+        raise Unanswerable(
             "p88 ask does not answer questions about splits yet: it answers from finish "
             "results (times, places, paces) and raw timing reads",
             words=["splits"],
@@ -91,14 +91,14 @@ def refuse_outright(text: str, has_results: bool, live: bool) -> None:
     for pattern, what in MISSING.items():
         m = re.search(pattern, text)
         if m:
-            raise NotUnderstood(
+            raise Unanswerable(
                 f"p88 holds no data on {what}: results hold times, places, ages, sex, "
                 "home towns and status",
                 words=[m[0]],
                 suggestions=[],
             )
     if not has_results and not live:
-        raise NotUnderstood(
+        raise Unanswerable(
             "no results are loaded: import some (p88 results import) or make a demo "
             "history (p88 demo history)",
             words=[],
