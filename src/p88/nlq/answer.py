@@ -111,7 +111,9 @@ def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
     if frame.metric == "bq" and frame.bq_percent:
         head = "Percentage of Boston qualifiers among"
     if frame.metric == "top" and frame.group_by:
-        head = f"Top {frame.top_n or 1} in each group by {measure}"
+        head = (
+            f"{'Slowest' if frame.slowest else 'Top'} {frame.top_n or 1} in each group by {measure}"
+        )
     elif frame.metric == "top":
         head = f"Top {frame.top_n}" if not frame.slowest else f"Slowest {frame.top_n}"
         head += f" by {measure} (placings use gun time unless --time chip)"

@@ -13,7 +13,7 @@ from datetime import date
 
 from p88.errors import RefusedError
 from p88.nlq.entities import Entities
-from p88.nlq.frame import Frame, Group, Unanswerable
+from p88.nlq.frame import Frame, Group, NotUnderstood, Unanswerable
 
 __all__ = ["ReadOnly", "read_shape", "refuse_outright"]
 
@@ -66,7 +66,16 @@ _SUPER = r"most|fewest|least|biggest|largest|smallest|fastest|slowest|highest|lo
 
 
 def refuse_outright(text: str, has_results: bool, live: bool) -> None:
-    """Questions no reading can answer: writes, "how did I do", data p88 does not hold."""
+    """Questions no reading can answer: writes, "how did I do", data p88 does not hold,
+    two answers in one ("overall and age group winners")."""
+    both = re.search(r"\boverall and (?:age[- ]group|division|masters?)\b", text)
+    if both:
+        raise NotUnderstood(
+            f"'{both[0]}' asks for two lists: ask for the overall winners and the age "
+            "group winners separately",
+            words=[both[0]],
+            suggestions=[],
+        )
     if WRITE.search(text):
         raise ReadOnly(
             f"p88 ask is read-only: it answers questions and never changes results "
@@ -160,15 +169,20 @@ def _rank(ent: Entities, frame: Frame) -> None:
         if n == 1 and by:
             ent.spans.append((span[1] + by.start(), span[1] + by.end()))
         break
+    people = r"(?:finishers|runners|results|people|entrants|athletes|starters)"
     m = re.search(
         r"\b(?:only |just )?(?:(?:races|events|groups|ones|states|divisions) )?(?:with|having) "
         r"(?:at least|a minimum of|min(?:imum)?|(?P<gt>more than|over)) (?P<n>\d+)"
-        r"(?: (?:finishers|runners|results|people|entrants))?\b"
-        r"|\bminimum(?: group)? size (?:of )?(?P<n2>\d+)\b",
+        rf"(?: {people})?\b"
+        r"|\bminimum(?: group)? size (?:of )?(?P<n2>\d+)\b"
+        r"|(?:\b(?:among|of|for) )?\b(?:at least|a minimum of|min(?:imum)?) "
+        rf"(?P<n3>\d+) {people}\b",
         text,
     )
+    if m and m["n3"] and frame.ranked_by is None and not frame.group_by:
+        m = None  # "at least 10 runners" with no groups: not a group size
     if m:
-        size = int(m["n"] or m["n2"])
+        size = int(m["n"] or m["n2"] or m["n3"])
         frame.min_group = size + 1 if m["gt"] else size
         ent.spans.append(m.span())
 

@@ -445,7 +445,7 @@ def _leftovers(ent: Entities, catalog: Catalog, series: str | None, partner_id: 
         for w, s, e in words(ent.text)
         if not ent.used(s, e)
         and w not in vocab.VOCAB
-        and not (re.fullmatch(r"[\d.:+-]+", w) and not re.fullmatch(r"(?:19|20)\d\d", w))
+        and not (re.fullmatch(r"[.:+-]+", w))
         and not in_name(w)
     ]
     if unknown and partner_id is not None:

@@ -96,7 +96,8 @@ GROUPS = [
      "age_group"),
     (re.compile(r"\b(?:by|per|each|every) year\b|\byear over year\b|\btrend\b|\bover the years\b"
                 r"|\byearly\b|\bannual(?:ly)?\b"), "year"),
-    (re.compile(r"\b(?:by|per|each|every) (?:event|race)\b"), "event"),
+    (re.compile(r"\b(?:by|per|each|every|for each) (?:event|race|marathon|half marathon|half"
+                r"|10k|5k)\b"), "event"),
     (re.compile(r"\b(?:by|per|each|every) (?:state|home state)\b"), "state"),
     (re.compile(r"\b(?:by|per|each|every) distance\b"), "distance"),
     (re.compile(r"\b(?:by|per|each|every) (?:location|timing point|point|mat)\b"), "location"),
