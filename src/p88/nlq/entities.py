@@ -235,7 +235,7 @@ def _extract_times(ent: Entities) -> None:
     for m in re.finditer(pat, text):
         if ent.used(*m.span()):
             continue
-        if m["bare"] and not m["op"].startswith("sub"):
+        if m["bare"] and not re.match(r"sub|broke|break", m["op"]):
             continue  # "under 50": an age, not a time
         secs = seconds_of(m)
         if secs is None:
@@ -269,7 +269,9 @@ def _extract_ages(ent: Entities) -> None:
         for word in re.finditer(r"\bage[- ]?groups?\b|\bag\b", text):
             ent.take(word)
         return
-    plus = re.search(r"\b(?:(?P<sx>[mf])\s?)?(?P<lo>\d{2})\s?\+", text)
+    plus = re.search(
+        r"\b(?:(?:aged?|ages) )?(?:(?P<sx>[mf])\s?)?(?P<lo>\d{2})\s?\+(?: age[- ]?groups?\b)?", text
+    )
     of = r"\s+(?:the age of\s+|age\s+)?"
     not_time = r"\b(?!\s*(?::|min|hour|h\b|sec|pace))"
     rules: list[tuple[str, object]] = [
@@ -277,6 +279,8 @@ def _extract_ages(ent: Entities) -> None:
         (r"\bmasters?\b", (40, None)),
         (r"\b(?:in (?:their|the) )?(?P<d>[1-9]0)s\b", "decade"),
         (r"\b(?:aged?|ages)\s+(?P<lo>\d{1,2})\s*(?:to|-|and)\s*(?P<hi>\d{1,2})\b", "range"),
+        (r"\b(?:men|women|male|males|runners|finishers|females|athletes) (?P<lo>[1-9]\d)"
+         r" (?:to|through) (?P<hi>[1-9]\d)\b(?! ?(?::|min|hour|h\b|sec))", "range"),
         (r"\bbetween (?:the )?ages? (?:of )?(?P<lo>\d{1,2}) and (?P<hi>\d{1,2})\b", "range"),
         (r"\b(?:aged?|ages)\s+(?P<lo>\d{1,2})\s+(?:and|or)\s+(?:over|older|up)\b", "min"),
         (r"\b(?P<lo>\d{1,2})\s+(?:and|or)\s+(?:over|older|up)\b", "min"),

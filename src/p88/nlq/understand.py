@@ -190,15 +190,39 @@ def _live(ent: Entities, catalog: Catalog, frame: Frame) -> Frame:
     frame.session_id = ent.session_no
     frame.minutes_back = ent.minutes_back
     frame.unique_tags = bool(re.search(r"\b(?:tags|runners|bibs|athletes)\b", text))
+    used: list[tuple[int, int]] = []
     for name in sorted(catalog.locations, key=len, reverse=True):
         m = re.search(rf"\b{re.escape(name.lower())}\b", text)
         if m:
             frame.location = name
+            used.append(m.span())
             break
-    if re.search(r"\b(?:latest|most recent|list|show)\b", text) and "count" not in text:
+    listing = re.search(r"\b(?:latest|last reads?|most recent|list|show)\b", text)
+    if listing and not vocab.COUNT.search(text):
         frame.metric = "list"
     if re.search(r"\b(?:by|per|each) (?:location|point|mat)\b|timing data", text):
         frame.group_by = ["location"]
+    live_words = (
+        r"\bsession (?:#|no\.? |number )?\d+\b|\b(?:in )?(?:the )?(?:last|past) \d+ ?"
+        r"(?:minutes?|mins?|hours?)\b|\blast\b|\bstart line\b|\bfinish line\b"
+    )
+    used += [m.span() for m in re.finditer(live_words, text)]
+    sid = frame.session_id
+    if sid is not None and catalog.sessions.get(sid):
+        used += [m.span() for m in re.finditer(re.escape(catalog.sessions[sid].lower()), text)]
+    unknown = [
+        w
+        for w, s, e in words(text)
+        if w not in vocab.VOCAB and not any(a <= s and e <= b for a, b in used)
+    ]
+    if unknown:  # a word the reads cannot answer ("the 10K mat"): never dropped
+        quoted = ", ".join(f"'{w}'" for w in unknown)
+        raise NotUnderstood(
+            f"did not understand {quoted} in a question about timing reads (they have a "
+            "session, a location, a tag and a time)",
+            words=unknown,
+            suggestions=sorted(catalog.locations)[:5],
+        )
     return frame
 
 
