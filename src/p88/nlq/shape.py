@@ -194,6 +194,13 @@ def _percentiles(ent: Entities, frame: Frame) -> None:
         frame.metric, frame.percentiles = "percentile", (int(m[1]) / 100,)
         ent.take(m)
         return
+    m = re.search(r"\b(?:what|which) (?:finish )?time did (\d{1,2}) ?(?:%|percent) of\b", text)
+    beat = re.search(r"\b(?:beat|run under|finish under|finish within|finish faster than)\b", text)
+    if m and beat:  # "what time did 90 percent of finishers beat": the 90th percentile
+        frame.metric, frame.percentiles = "percentile", (int(m[1]) / 100,)
+        ent.take(m)
+        ent.take(beat)
+        return
     m = re.search(r"\bquartiles?\b", text)
     if m:
         frame.metric, frame.percentiles = "percentile", (0.25, 0.5, 0.75)
