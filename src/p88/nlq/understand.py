@@ -22,8 +22,10 @@ from p88.nlq.catalog import (
     match_series,
     words,
 )
+from p88.nlq.checks import read_share, refuse_unused
 from p88.nlq.entities import DISTANCE_LABEL, MARATHON, Entities, extract, implied_distance
 from p88.nlq.frame import Ambiguous, Condition, Frame, Interpretation, NotUnderstood, Pins
+from p88.nlq.live import live_frame, session_named
 from p88.nlq.names import (
     not_yours,
     resolve_partner_named,
@@ -32,7 +34,8 @@ from p88.nlq.names import (
     resolve_series,
 )
 from p88.nlq.places import resolve_home_words
-from p88.nlq.shape import read_shape, refuse_outright
+from p88.nlq.refuse import refuse_outright
+from p88.nlq.shape import read_shape
 from p88.nlq.typos import forgive_typos, mark_function_words, series_by_typo
 
 if TYPE_CHECKING:
@@ -67,18 +70,18 @@ def understand(
     ent = extract(question, today)
     text = ent.text
     frame = Frame(partner_id=partner_id)
-    session_named = _session_named(text, catalog)
+    named = session_named(text, catalog)
     live = bool(vocab.LIVE.search(text)) and (
         ent.session_no is not None
         or "read" in text
-        or session_named is not None
+        or named is not None
         or ent.minutes_back is not None
     )
     refuse_outright(text, bool(catalog.events), live)
     if live:
-        if session_named is not None:
-            ent.session_no = session_named
-        return _live(ent, catalog, frame)
+        if named is not None:
+            ent.session_no = named
+        return live_frame(ent, catalog, frame)
     resolve_partner_named(ent, catalog, frame, partner_id)
     if ent.tenant and frame.partner_id is None:
         raise NotUnderstood(
@@ -104,8 +107,8 @@ def understand(
     read_shape(ent, frame, today)
     _metric(ent, frame)
     _conditions(ent, frame, pins)
-    _share(ent, frame)
-    _unused_superlative(ent, frame)
+    read_share(ent, frame)
+    refuse_unused(ent, frame)
     _years(ent, frame, catalog, series, pins)
     _distance(ent, frame, catalog, series)
     if conn is not None:
@@ -121,108 +124,6 @@ def understand(
         )
     forgive_typos(ent, series, frame)
     _leftovers(ent, catalog, series, partner_id)
-    return frame
-
-
-def _share(ent: Entities, frame: Frame) -> None:
-    """Which parts of a share are its numerator (see frame.py)."""
-    text = ent.text
-    if frame.metric != "percent" and not frame.bq_percent:
-        return
-    rate = re.search(r"\b(?:finish(?:ing)?|completion) rates?\b", text)
-    entries = frame.status == "entered" and re.search(r"\b(?:finished|completed|finish)\b", text)
-    if rate or entries:
-        frame.status, frame.share_finished = "entered", True
-        if rate:
-            ent.take(rate)
-        return
-    said = re.search(
-        r"\b(?:were|was|are|is) (?:women|men|female|male|ladies|non-binary|masters)", text
-    )
-    other = bool(frame.conditions) or frame.bq_percent or frame.status in ("DNF", "DNS", "DQ")
-    frame.who_in_population = other and not said
-    frame.conds_in_population = bool(said)
-
-
-def _unused_superlative(ent: Entities, frame: Frame) -> None:
-    """'most', 'fewest' and the like must have been read as a ranking or a top/min/max;
-    "top 10" must have chosen rows, and "how many" must not have been read as a list."""
-    listing = ("top", "list", "pb_set", "bq", "repeat", "improved", "pr")
-    if ent.top_n is not None and frame.ranked_by is None and frame.metric not in listing:
-        raise NotUnderstood(
-            f"did not understand 'top {ent.top_n}' with a {frame.metric}: p88 lists a top N "
-            "or computes over everyone matching",
-            words=[f"top {ent.top_n}"],
-            suggestions=[],
-        )
-    if frame.metric == "top" and vocab.COUNT.search(ent.text):
-        raise NotUnderstood(
-            "did not understand 'how many' of a top N: ask for the top N (a list) or count "
-            "everyone matching",
-            words=["how many"],
-            suggestions=[],
-        )
-    if frame.ranked_by is not None or frame.metric in ("top", "min", "max", "pr"):
-        return
-    if frame.metric == "improved" and frame.top_n is not None:
-        return
-    text = re.sub(r"\bat (?:least|most)\b|\bmost recent(?:ly)?\b", " ", ent.text)
-    m = re.search(r"\b(?:most|fewest|least|biggest|largest|smallest|highest|lowest)\b", text)
-    if m:
-        raise NotUnderstood(
-            f"did not understand '{m[0]}' here: p88 ranks events, states, age groups, "
-            'years and sexes (e.g. "which state had the most finishers")',
-            words=[m[0]],
-            suggestions=[],
-        )
-
-
-def _session_named(text: str, catalog: Catalog) -> int | None:
-    for sid, name in sorted(catalog.sessions.items(), key=lambda kv: -len(kv[1] or "")):
-        if name and re.search(rf"\b{re.escape(name.lower())}\b", text):
-            return sid
-    return None
-
-
-def _live(ent: Entities, catalog: Catalog, frame: Frame) -> Frame:
-    text = ent.text
-    frame.subject, frame.metric = "reads", "count"
-    frame.session_id = ent.session_no
-    frame.minutes_back = ent.minutes_back
-    frame.unique_tags = bool(re.search(r"\b(?:tags|runners|bibs|athletes)\b", text))
-    used: list[tuple[int, int]] = []
-    for name in sorted(catalog.locations, key=len, reverse=True):
-        m = re.search(rf"\b{re.escape(name.lower())}\b", text)
-        if m:
-            frame.location = name
-            used.append(m.span())
-            break
-    listing = re.search(r"\b(?:latest|last reads?|most recent|list|show)\b", text)
-    if listing and not vocab.COUNT.search(text):
-        frame.metric = "list"
-    if re.search(r"\b(?:by|per|each) (?:location|point|mat)\b|timing data", text):
-        frame.group_by = ["location"]
-    live_words = (
-        r"\bsession (?:#|no\.? |number )?\d+\b|\b(?:in )?(?:the )?(?:last|past) \d+ ?"
-        r"(?:minutes?|mins?|hours?)\b|\blast\b|\bstart line\b|\bfinish line\b"
-    )
-    used += [m.span() for m in re.finditer(live_words, text)]
-    sid = frame.session_id
-    if sid is not None and catalog.sessions.get(sid):
-        used += [m.span() for m in re.finditer(re.escape(catalog.sessions[sid].lower()), text)]
-    unknown = [
-        w
-        for w, s, e in words(text)
-        if w not in vocab.VOCAB and not any(a <= s and e <= b for a, b in used)
-    ]
-    if unknown:  # a word the reads cannot answer ("the 10K mat"): never dropped
-        quoted = ", ".join(f"'{w}'" for w in unknown)
-        raise NotUnderstood(
-            f"did not understand {quoted} in a question about timing reads (they have a "
-            "session, a location, a tag and a time)",
-            words=unknown,
-            suggestions=sorted(catalog.locations)[:5],
-        )
     return frame
 
 
