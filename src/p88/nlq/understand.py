@@ -205,6 +205,8 @@ def _metric(ent: Entities, frame: Frame) -> None:
         frame.metric = "count"
     elif vocab.LIST.search(text) or frame.group_by == []:
         frame.metric = "list"
+    if frame.metric == "list" and frame.group_by:
+        frame.metric = "count"  # "show the age group breakdown": a count per group
     if frame.metric in ("list", "pb_set") and vocab.COUNT.search(text):
         frame.metric = "count" if frame.metric == "list" else "pb_set"
         frame.top_n = None if frame.metric == "pb_set" else frame.top_n

@@ -9,11 +9,11 @@ import re
 VOCAB = frozenset(
     """
     a about across all along also am an and any are as at average averages avg be been best
-    between breakdown by can count counts could did do does done each entered entrants entries
-    ever every fast  fastest female finish finished finisher finishers finishing
+    between breakdown by can count counts could did do does done  entered entrants entries
+    ever  fast  fastest female finish finished finisher finishers finishing
     finish-time find for from gave get give had has have held how i in is it its
     just  least list many me mean median men more most much my names name number of on
-    one or other our over overall own people per percent percentage person persons please
+    one or other our over overall own people  percent percentage person persons please
     participants participant participated race races racer racers ran result results run
     runner runners running show slow  slowest so  that the their them there these
     they this those time times timed to top total tell under us was we were what when where
@@ -85,22 +85,23 @@ STATUS = [
         "entered",
     ),
 ]
+_EACH = r"\b(?:by|per|each|every|for each|across|all)(?: of)?(?: (?:our|the|their|its|all))?"
 GROUPS = [
     (re.compile(r"\bby (?:sex|gender)\b|\bm[ae]n (?:vs|versus|and|or|compared to) wom[ae]n\b"
                 r"|\bwom[ae]n (?:vs|versus|and|or|compared to) m[ae]n\b"
                 r"|\b(?:male|males) (?:and|or|vs) (?:female|females)\b"
                 r"|\b(?:female|females) (?:and|or|vs) (?:male|males)\b"), "sex"),
-    (re.compile(r"\b(?:by|per|each|every|across|all) (?:age(?:[- ]?groups?)?|divisions?"
-                r"|age categor(?:y|ies))\b|\bby ag\b"
-                r"|\b(?:division|age[- ]?group|ag)(?= (?:winners?|champions?|podiums?))"),
-     "age_group"),
-    (re.compile(r"\b(?:by|per|each|every) year\b|\byear over year\b|\btrend\b|\bover the years\b"
-                r"|\byearly\b|\bannual(?:ly)?\b"), "year"),
-    (re.compile(r"\b(?:by|per|each|every|for each) (?:event|race|marathon|half marathon|half"
-                r"|10k|5k)\b"), "event"),
-    (re.compile(r"\b(?:by|per|each|every) (?:state|home state)\b"), "state"),
-    (re.compile(r"\b(?:by|per|each|every) distance\b"), "distance"),
-    (re.compile(r"\b(?:by|per|each|every) (?:location|timing point|point|mat)\b"), "location"),
+    (re.compile(_EACH + r" (?:age(?:[- ]?groups?)?|divisions?|age categor(?:y|ies))\b|\bby ag\b"
+                r"|\b(?:division|age[- ]?group|ag)(?= (?:winners?|champions?|podiums?))"
+                r"|\bage[- ]?group (?:breakdown|split|distribution|counts?)\b"), "age_group"),
+    (re.compile(r"\b(?:by|per|each|every|for each)(?: of)?(?: (?:our|the|its))?"
+                r" (?:years?|editions?)\b|\byear over year\b|\btrend\b"
+                r"|\bover the years\b|\byearly\b|\bannual(?:ly)?\b"), "year"),
+    (re.compile(_EACH + r" (?:events?|races?|marathons?|half marathons?|halfs?|halves|10ks?"
+                r"|5ks?)\b"), "event"),
+    (re.compile(_EACH + r" (?:states?|home states?)\b"), "state"),
+    (re.compile(_EACH + r" distances?\b"), "distance"),
+    (re.compile(_EACH + r" (?:locations?|timing points?|points?|mats?)\b"), "location"),
 ]  # fmt: skip
 LIVE = re.compile(
     r"\b(?:reads?|read count|tags?|timing data|live|crossings?|crossed|mats?)\b|\bsession \d+"
