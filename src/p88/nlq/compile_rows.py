@@ -30,7 +30,7 @@ def rows_query(b: Builder, limit: int) -> exp.Select:
     if frame.metric == "bq":
         conds.append(b.qualified())
     keep = ["id", "participant_id", "event_id", "race_id", "sex", "age"]
-    keep += ["overall_place", "sex_place", measure_name]
+    keep += ["overall_place", "sex_place", "age_group_place", measure_name]
     inner = b.source(exp.select(*(col(R, c) for c in dict.fromkeys(keep))))
     if conds:
         inner = inner.where(exp.and_(*conds, copy=False), copy=False)
@@ -52,7 +52,10 @@ def rows_query(b: Builder, limit: int) -> exp.Select:
         alias(col(RA, "name"), "race"),
         alias(col(R, measure_name), measure_name),
     ]
-    if frame.metric == "top":
+    if frame.show_place:
+        for place in ("age_group_place", "sex_place", "overall_place"):
+            fields.insert(0, alias(col(R, place), place))
+    elif frame.metric == "top":
         place = "sex_place" if frame.sex else "overall_place"
         fields.insert(0, alias(col(R, place), place))
     rank: exp.Expr | None = None

@@ -175,6 +175,7 @@ def _metric(ent: Entities, frame: Frame) -> None:
             frame.top_n = 100
     elif vocab.PR.search(text):
         frame.metric = "pr"
+        _take_all(ent, vocab.PR)
     elif vocab.REPEAT.search(text):
         frame.metric = "repeat"
         frame.people = True
@@ -190,8 +191,10 @@ def _metric(ent: Entities, frame: Frame) -> None:
         frame.metric = "distribution"
     elif vocab.MIN.search(text):
         frame.metric = "min"
+        _take_all(ent, vocab.MIN)
     elif vocab.MAX.search(text):
         frame.metric = "max"
+        _take_all(ent, vocab.MAX)
     elif frame.ranked_by is None and (
         ent.top_n is not None or ent.winner or vocab.TOP_WORDS.search(text)
     ):
@@ -207,6 +210,10 @@ def _metric(ent: Entities, frame: Frame) -> None:
         frame.metric = "list"
     if frame.metric == "list" and frame.group_by:
         frame.metric = "count"  # "show the age group breakdown": a count per group
+    place = re.search(r"\bwhat (?:place|position)\b|\bplac(?:e|ed|ing)s?\b|\bpositions?\b", text)
+    if place and frame.metric in ("list", "top"):
+        frame.show_place = True
+        ent.take(place)
     if frame.metric in ("list", "pb_set") and vocab.COUNT.search(text):
         frame.metric = "count" if frame.metric == "list" else "pb_set"
         frame.top_n = None if frame.metric == "pb_set" else frame.top_n
@@ -219,6 +226,11 @@ def _metric(ent: Entities, frame: Frame) -> None:
     if frame.metric == "pr" and frame.status == "entered":
         frame.status = "finished"
     frame.sex, frame.age_min, frame.age_max = ent.sex, ent.age_min, ent.age_max
+
+
+def _take_all(ent: Entities, pattern: re.Pattern[str]) -> None:
+    for m in pattern.finditer(ent.text):
+        ent.take(m)
 
 
 def _conditions(ent: Entities, frame: Frame, pins: Pins) -> None:

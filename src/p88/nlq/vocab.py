@@ -8,33 +8,28 @@ import re
 
 VOCAB = frozenset(
     """
-    a about across all along also am an and any are as at average averages avg be been best
-    between breakdown by can count counts could did do does done  entered entrants entries
-    ever  fast  fastest female finish finished finisher finishers finishing
-    finish-time find for from gave get give had has have held how i in is it its
-    just  least list many me mean median men more most much my names name number of on
-    one or other our over overall own people  percent percentage person persons please
-    participants participant participated race races racer racers ran result results run
-    runner runners running show slow  slowest so  that the their them there these
-    they this those time times timed to top total tell under us was we were what when where
-    which who whom whose with women year years you your chip gun pace paces median typical
-    distribution histogram spread pr prs pb pbs personal record records repeat returning
-    again once more twice multiple  back came come qualifier qualifiers qualify
-    qualified qualifying bq bqs dnf dnfs dns dq dqs disqualified  start started starters
-    registered signed up entrant events event group groups sex gender
-    location locations reads read tags tag live current session sessions data timing count
-    latest recent recently crossed crossings mat mats active our ours held host hosted
-    course share proportion fraction out quickest longest did didn't t complete completed
-    completing finishing place placed places placing winner winners won win podium vs versus
-    compared compare trend over years yearly annual annually
-    home live lived living based hometown grand masters master
-    it's what's who's how's there's whats hows whos finishes since before after year's
-    took take taking among different distinct unique individual i'm im i've ive from
-    between within across kind sort anyone anybody someone runners' runner's got get
-    getting came finishing totals overall athletes athlete competitors competitor field
-    division divisions category categories class entries race's event's marathoners
-    sent drew brought attracted had went averaged those among only just
-    line across rate rates recorded posted logged
+    a about across all along also am an and any are as at average averages avg be been
+    between breakdown by can count counts could did do does done entered entrants entries
+    ever fastest female finish finished finisher finishers finishing finish-time find for
+    from gave get give had has have held how i in is it its just least list many me mean
+    median men more most much my names name number of on one or our over overall own people
+    percent percentage person persons please participants participant participated race
+    races racer racers ran result results run runner runners running show slowest so that
+    the their them there these they this those time times timed to total tell under us was
+    we were what when where which who whom whose with women year years you your chip gun
+    pace paces typical distribution histogram spread pr prs pb pbs personal record records
+    repeat returning again back came come qualifier qualifiers qualify qualified qualifying
+    bq bqs dnf dnfs dns dq dqs disqualified start started starters registered signed up
+    entrant events event group groups sex gender location locations reads read tags tag live
+    current session sessions data timing latest recent recently crossed crossings mat mats
+    active ours host hosted course share proportion fraction out quickest longest didn't t
+    complete completed completing winner winners won win podium vs versus compared compare
+    trend yearly annual annually home lived living based hometown grand masters master it's
+    what's who's how's there's whats hows whos finishes year's took take taking among
+    different distinct unique individual i'm im i've ive within kind sort anyone anybody
+    someone runners' runner's got getting totals athletes athlete competitors competitor
+    field division divisions category categories class race's event's marathoners sent drew
+    brought attracted went averaged only line rate rates recorded posted logged
     """.split()
 )
 
