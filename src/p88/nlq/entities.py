@@ -377,8 +377,7 @@ def _extract_ranks(ent: Entities) -> None:
         ent.top_n, ent.slowest = 1, True
         ent.take(m)
     elif m := re.search(
-        r"\btop (?=(?:\w+ )?(?:wom[ae]n|m[ae]n|finishers?|runners?|females?|males?|guys?|girls?"
-        r"|athletes?|overall)\b)",
+        r"\btop (?=(?:\w+ )?(?:woman|man|finisher|runner|female|male|guy|girl|athlete)\b)",
         text,
     ):
         ent.top_n = 1

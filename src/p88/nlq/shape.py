@@ -13,6 +13,7 @@ from datetime import date
 
 from p88.nlq.entities import Entities
 from p88.nlq.frame import Frame, Group
+from p88.nlq.vocab import VOCAB
 
 __all__ = ["read_shape"]
 
@@ -213,12 +214,17 @@ def _years(ent: Entities, frame: Frame) -> None:
 
 def _history(ent: Entities, frame: Frame) -> None:
     text = ent.text
-    things = r"times|marathons|half marathons|halfs|halves|races|events|10ks|5ks|finishes"
+    things = r"times|marathons?|half marathons?|halfs|halves|races?|events?|10ks?|5ks?|finishes"
     times = re.search(
         r"\b(?:(?P<n>\d+) or more|at least (?P<n2>\d+)|(?P<n3>\d+)\+|more than (?P<n4>\d+))"
         rf"(?P<mid>(?: [a-z']+){{0,4}}?) (?P<what>{things})\b",
         text,
     )
+    if times:  # the words between may only be an event's name ("3 or more Boston Marathons")
+        mid = times["mid"].split()
+        unit = r"hours?|minutes?|mins?|seconds?|years?|miles?|k|km|runners?|people|finishers?"
+        if (times["n3"] and mid) or any(w in VOCAB or re.fullmatch(unit, w) for w in mid):
+            times = None
     if times:
         n = next(int(g) for g in (times["n"], times["n2"], times["n3"], times["n4"]) if g)
         frame.metric, frame.people = "repeat", True
