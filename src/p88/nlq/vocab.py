@@ -73,7 +73,7 @@ STATUS = [
         ),
         "DNF",
     ),
-    (re.compile(r"\bdns\b|\bdid(?: not|n't) start\b"), "DNS"),
+    (re.compile(r"\bdns\b|\bdid(?: not|n't) start\b|\bno[- ]shows?\b"), "DNS"),
     (re.compile(r"\bdqs?\b|\bdisqualified\b"), "DQ"),
     (
         re.compile(r"\b(?:entered|registered|entrants?|entries|signed up|participants?)\b"),
@@ -88,7 +88,8 @@ GROUPS = [
                 r"|\b(?:female|females) (?:and|or|vs) (?:male|males)\b"), "sex"),
     (re.compile(_EACH + r" (?:age(?:[- ]?groups?)?|divisions?|age categor(?:y|ies))\b|\bby ag\b"
                 r"|\b(?:division|age[- ]?group|ag)(?= (?:winners?|champions?|podiums?))"
-                r"|\bage[- ]?group (?:breakdown|split|distribution|counts?)\b"), "age_group"),
+                r"|\bage[- ]?group (?:breakdown|split|distribution|counts?)\b"
+                r"|\b(?:their|his|her) (?:age[- ]?groups?|divisions?)\b"), "age_group"),
     (re.compile(r"\b(?:by|per|each|every|for each)(?: of)?(?: (?:our|the|its))?"
                 r" (?:years?|editions?)\b|\byear over year\b|\btrend\b"
                 r"|\bover the years\b|\byearly\b|\bannual(?:ly)?\b"), "year"),
