@@ -235,6 +235,6 @@ def _with_value(text: str, frame: Frame, rows: list[tuple[Any, ...]] | None) -> 
     if len(rows) == 1 and len(rows[0]) >= 1 and frame.metric not in listed:
         if not frame.group_by and frame.metric != "distribution":
             return f"{text}: {plain(rows[0][0])}"
-    if frame.metric == "list" and len(rows) >= 100:
+    if (frame.metric == "list" or frame.metric in listed) and len(rows) >= 100:
         return f"{text}: the first {len(rows)} rows (capped; narrow the question for the rest)"
     return f"{text}: {len(rows)} row{'s' if len(rows) != 1 else ''}"

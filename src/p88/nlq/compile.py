@@ -130,7 +130,7 @@ class Builder:
         if f.debut:
             self.need(RA)
             self.need(E)
-            conds.append(exp.Not(this=earlier_finish()))
+            conds.append(exp.Not(this=earlier_finish(f.distance)))
         return conds
 
     def qualified(self) -> exp.Expr:

@@ -79,11 +79,15 @@ def top_per_group(b: Builder, limit: int) -> exp.Select:
     )
 
 
-def _earlier_select(select: exp.Expr, extra: exp.Expr | None = None) -> exp.Select:
-    """``select`` over the same person's earlier finishes at the same distance."""
+def _earlier_select(
+    select: exp.Expr, distance: int | None, extra: exp.Expr | None = None
+) -> exp.Select:
+    """``select`` over the same person's earlier finishes at the same distance (a literal
+    when the question fixed one: the planner then uses it for every row)."""
+    same = num(distance) if distance else col(RA, "distance_m")
     conds: list[exp.Expr] = [
         col("r2", "participant_id").eq(col(R, "participant_id")),
-        col("ra2", "distance_m").eq(col(RA, "distance_m")),
+        col("ra2", "distance_m").eq(same),
         col("r2", "status").eq(text("finished")),
         exp.LT(this=col("e2", "event_date"), expression=col(E, "event_date")),
     ]
@@ -98,15 +102,15 @@ def _earlier_select(select: exp.Expr, extra: exp.Expr | None = None) -> exp.Sele
     )
 
 
-def earlier_finish() -> exp.Exists:
+def earlier_finish(distance: int | None) -> exp.Exists:
     """EXISTS an earlier finish of the same person at the same distance."""
-    return exp.Exists(this=_earlier_select(num(1)))
+    return exp.Exists(this=_earlier_select(num(1), distance))
 
 
-def personal_best() -> exp.Expr:
+def personal_best(distance: int | None) -> exp.Expr:
     """Faster than the person's best earlier finish at the distance (NULL, so false, when
     there is none: a first race beats nothing)."""
-    best = _earlier_select(exp.Min(this=col("r2", "chip_time")))
+    best = _earlier_select(exp.Min(this=col("r2", "chip_time")), distance)
     return exp.LT(this=col(R, "chip_time"), expression=exp.Subquery(this=best))
 
 
@@ -125,7 +129,7 @@ def pb_set_query(b: Builder, limit: int) -> exp.Select:
     b.need(E)
     finished = col(R, "status").eq(text("finished"))
     if frame.bq_percent:  # the share of finishers who set one
-        pb = personal_best()
+        pb = personal_best(frame.distance)
         hits = exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=pb))
         ratio = exp.Div(
             this=exp.Mul(this=num(100.0), expression=hits.copy()),
@@ -141,7 +145,7 @@ def pb_set_query(b: Builder, limit: int) -> exp.Select:
             )
         ).where(_and([*b.where(), finished]), copy=False)
         return _grouped(select, groups, limit)
-    conds = [*b.where(), finished, personal_best()]
+    conds = [*b.where(), finished, personal_best(frame.distance)]
     if frame.top_n is None:
         groups = b.group_columns()
         counted = alias(exp.Count(this=exp.Star()), "personal_bests")
