@@ -141,6 +141,8 @@ def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
         text += f", each with {frame.min_results} or more results (all years)"
         if frame.top_n is not None:
             text = text.replace("Counted people with repeat results", "Listed people", 1)
+    if frame.metric == "improved" and frame.got_slower:
+        text = text.replace("faster in the later year", "slower in the later year", 1)
     if frame.metric == "improved" and frame.years:
         text += f" who finished in both {frame.years[0]} and {frame.years[-1]} (chip time)"
         if frame.top_n is not None:
@@ -192,7 +194,7 @@ def _who(frame: Frame) -> str:
         "DNS": "DNSs",
         "DQ": "disqualified runners",
     }[frame.status]
-    people = frame.people and frame.metric != "repeat"
+    people = frame.people and frame.metric not in ("repeat", "improved")
     parts.append(("people among " if people else "") + status)
     if frame.debut:
         parts.insert(0, "first-time (no earlier finish at the distance)")

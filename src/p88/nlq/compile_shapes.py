@@ -179,7 +179,9 @@ def improved_query(b: Builder, limit: int) -> exp.Select:
         col("a", "status").eq(text("finished")),
         year_of("ea").eq(num(first)),
         col("raa", "distance_m").eq(col(RA, "distance_m")),
-        exp.LT(this=col(R, "chip_time"), expression=col("a", "chip_time")),
+        (exp.GT if frame.got_slower else exp.LT)(
+            this=col(R, "chip_time"), expression=col("a", "chip_time")
+        ),
     ]
     if b.race_ids is not None:
         earlier.append(col("a", "race_id").isin(*(num(i) for i in b.race_ids or [-1])))
@@ -187,7 +189,9 @@ def improved_query(b: Builder, limit: int) -> exp.Select:
         earlier.append(col("ea", "name").eq(col(E, "name")))
     people = exp.Count(this=exp.Distinct(expressions=[col(R, "participant_id")]))
     gain = exp.Sub(this=col("a", "chip_time"), expression=col(R, "chip_time"))
-    fields = [alias(people, "improved")]
+    if frame.got_slower:
+        gain = exp.Sub(this=col(R, "chip_time"), expression=col("a", "chip_time"))
+    fields = [alias(people, "slower" if frame.got_slower else "improved")]
     if frame.top_n is not None:
         b.need(P)
         fields = [
@@ -195,7 +199,7 @@ def improved_query(b: Builder, limit: int) -> exp.Select:
             alias(col(P, "last_name"), "last_name"),
             alias(col("a", "chip_time"), f"chip_time_{first}"),
             alias(col(R, "chip_time"), f"chip_time_{last}"),
-            alias(gain, "improvement"),
+            alias(gain, "slowed_by" if frame.got_slower else "improvement"),
         ]
     select = (
         b.source(exp.select(*fields))

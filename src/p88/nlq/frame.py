@@ -96,6 +96,7 @@ class Frame:
     out_of_state: bool | None = None
     every_edition: bool = False
     show_place: bool = False
+    got_slower: bool = False
     who_in_population: bool = False
     conds_in_population: bool = False
     ranked_by: str | None = None

@@ -19,8 +19,8 @@ __all__ = ["read_shape"]
 
 
 IMPROVED = re.compile(
-    r"\b(?:improved|improve|got faster|ran faster|were faster|went faster|bettered"
-    r"|lowered)(?: their (?:times?|results?))?"
+    r"\b(?:improved|improve|improvements?|got faster|ran faster|were faster|went faster"
+    r"|bettered|lowered)(?: their (?:times?|results?))?"
     r"(?: (?:the|their|in the) (?:second|next|later) (?:time|year|edition|race|one))?\b"
 )
 
@@ -202,8 +202,29 @@ def _years(ent: Entities, frame: Frame) -> None:
             ent.take(re.search(r"\bcompar\w*\b", text))  # type: ignore[arg-type]
             m = re.search(rf"\b(?:in )?{y},? (?:and|with|to|vs\.?) (?:in )?{y}\b", text)
     if not m and IMPROVED.search(text):  # "in both 2023 and 2024 ... improved"
-        m = re.search(rf"\b(?:in )?both {y} and {y}\b|\bin {y} and (?:in )?{y}\b", text)
+        m = re.search(
+            rf"\b(?:in )?both {y} and {y}\b|\bin {y} and (?:in )?{y}\b"
+            rf"|\b(?:between |from )?(?:the )?{y} (?:and|to) (?:the )?{y}"
+            r"(?: (?:editions?|races?|runnings?)(?: of)?)?\b",
+            text,
+        )
     if not m:
+        than = re.search(  # "ran faster at the 2024 X than in 2023": one person's two years
+            r"\b(?:ran |got |were |was )?(?:a )?(?P<cmp>faster|slower|quicker)(?: times?)?\b"
+            r"(?P<mid>.*?)\b(?P<y1>(?:19|20)\d\d)\b(?P<mid2>.*?)\bthan (?:in )?(?:the )?"
+            r"(?P<y2>(?:19|20)\d\d)\b",
+            text,
+        )
+        if than and than["y1"] != than["y2"]:
+            later_first = int(than["y1"]) > int(than["y2"])
+            faster = than["cmp"] != "slower"
+            frame.years = tuple(sorted((int(than["y1"]), int(than["y2"]))))
+            ent.year_from, ent.year_to = frame.years[0], frame.years[-1]
+            frame.metric = "improved"
+            frame.got_slower = faster != later_first
+            ent.spans.append((than.start(), than.end("cmp") + (6 if " times" in than[0] else 0)))
+            ent.spans.append(than.span("y1"))
+            ent.spans.append((than.end("mid2"), than.end("y2")))  # "than in 2023"
         return
     found = sorted({int(g) for g in m.groups() if g})
     if len(found) == 2:
