@@ -153,8 +153,8 @@ def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
             " (chip time at or under the Boston standard for sex and age on Boston race day,"
             " of the Boston year whose window holds the race)"
         )
-    if frame.metric == "percent":
-        text += " out of all of them"
+    if frame.metric == "percent" or frame.bq_percent:
+        text += _share_parts(frame, conds)
     if frame.group_by:
         text += ", by " + ", ".join(g.replace("_", " ") for g in frame.group_by)
     if frame.ranked_by is not None:
@@ -170,6 +170,35 @@ def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
     if frame.notes:
         text += " [" + "; ".join(frame.notes) + "]"
     return _with_value(text, frame, rows)
+
+
+def _share_parts(frame: Frame, conds: list[str]) -> str:
+    """What a share counts and what it is out of, said outright."""
+    who = [_SEX[frame.sex]] if frame.sex else []
+    if frame.age_min is not None or frame.age_max is not None:
+        who.append("the ages asked")
+    if frame.home_state or frame.home_city or frame.out_of_state is not None or frame.debut:
+        who.append("the home/first-time condition")
+    counted: list[str] = []
+    if frame.status in ("DNF", "DNS", "DQ"):
+        counted.append(frame.status)
+    if frame.share_finished:
+        counted.append("finished")
+    if frame.metric == "bq":
+        counted.append("qualified for Boston")
+    counted += [] if frame.who_in_population else who
+    counted += [] if frame.conds_in_population else conds
+    among = (who if frame.who_in_population else []) + (conds if frame.conds_in_population else [])
+    if not counted:
+        return " (each group's share of them all)" if frame.group_by else ""
+    out = (
+        "every entry"
+        if frame.status == "entered" or counted[:1] in (["DNF"], ["DNS"], ["DQ"])
+        else "finishers"
+    )
+    if among:
+        out += " with " + " and ".join(among)
+    return f" [counted: {' and '.join(counted)}; out of: {out}]"
 
 
 def _who(frame: Frame) -> str:
