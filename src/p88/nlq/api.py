@@ -85,6 +85,11 @@ def compile_question(
     if frame.metric == "bq":
         check_boston_years(frame, catalog, events)
     race_ids = None if events is None else catalog.race_ids(events, frame.distance)
+    if frame.subject == "events" and frame.distance is not None:
+        pool = catalog.events if events is None else events
+        events = [
+            e for e in pool if any(m == frame.distance for _, m in catalog.races.get(e.id, ()))
+        ]
     if frame.subject == "events" and events is not None:
         frame.event_ids = tuple(e.id for e in events) or (-1,)
     tree = compile_frame(frame, race_ids, limit=POLICY.max_limit if frame.top_n else 100)

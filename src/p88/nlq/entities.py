@@ -77,7 +77,9 @@ def normalise(question: str) -> str:
     text = _short_years(text)
     text = re.sub(r"\bbroken (?:down|out) by\b", "by", text)
     groups = r"(?=(?:age|sex|gender|year|state|event|race|distance|division)s?\b)"
-    text = re.sub(rf"\bby ((?:[a-z]+ ){{0,1}}[a-z]+),? and {groups}", r"by \1 and by ", text)
+    text = re.sub(
+        rf"\b(by|per|each|every) ((?:[a-z]+ ){{0,1}}[a-z]+),? and {groups}", r"\1 \2 and \1 ", text
+    )
     text = re.sub(r"\b([mf])(\d{2})\b(?![-+:])", _division, text)
     text = re.sub(r"\ban? (hour)\b", r"1 \1", text)
     text = re.sub(r"\s+", " ", text).strip(" .")

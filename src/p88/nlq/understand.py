@@ -166,6 +166,24 @@ def _metric(ent: Entities, frame: Frame) -> None:
         shaped = True
     if frame.metric == "bq" and vocab.PERCENT.search(text):
         frame.bq_percent = True
+    figures = (vocab.PERCENT, vocab.MEDIAN, vocab.AVG, vocab.MIN, vocab.MAX)
+    asked = [p.search(text) for p in figures]
+    if frame.ranked_by is None and sum(1 for m in asked if m) >= 2 and not shaped:
+        said = " and ".join(f"'{m[0]}'" for m in asked if m)
+        raise NotUnderstood(
+            f"{said}: one figure at a time, please (ask for each separately)",
+            words=[m[0] for m in asked if m],
+            suggestions=[],
+        )
+    held = re.search(
+        r"\bhow many (?:different )?(?P<d>marathons|half marathons|halfs|10ks|5ks)\b"
+        r"(?= (?:were|was|did|have|has|are)\b.*\b(?:held|hosted|timed|staged|organi[sz]ed)\b)",
+        text,
+    )
+    if held and not frame.participant_ids:
+        frame.subject, frame.metric = "events", "count"  # events that had such a race
+        ent.take(held)
+        return
     if shaped:
         pass
     elif frame.metric == "bq":

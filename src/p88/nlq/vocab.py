@@ -82,7 +82,8 @@ STATUS = [
 ]
 _EACH = r"\b(?:by|per|each|every|for each|across|all)(?: of)?(?: (?:our|the|their|its|all))?"
 GROUPS = [
-    (re.compile(r"\bby (?:sex|gender)\b|\bm[ae]n (?:vs|versus|and|or|compared to) wom[ae]n\b"
+    (re.compile(r"\b(?:by|per|each|every|for each) (?:sex|gender)\b"
+                r"|\bm[ae]n (?:vs|versus|and|or|compared to) wom[ae]n\b"
                 r"|\bwom[ae]n (?:vs|versus|and|or|compared to) m[ae]n\b"
                 r"|\b(?:male|males) (?:and|or|vs) (?:female|females)\b"
                 r"|\b(?:female|females) (?:and|or|vs) (?:male|males)\b"), "sex"),
