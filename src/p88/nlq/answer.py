@@ -167,6 +167,9 @@ def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
         text += f", ranked {order}{top}"
     if frame.min_group:
         text += f", only groups of at least {frame.min_group}"
+    history = frame.metric in ("pb_set", "improved", "repeat") or frame.debut
+    if history and frame.partner_id is not None:
+        text += " (a runner's history here is their results at your events only)"
     if frame.notes:
         text += " [" + "; ".join(frame.notes) + "]"
     return _with_value(text, frame, rows)
