@@ -27,7 +27,9 @@ def live_frame(ent: Entities, catalog: Catalog, frame: Frame) -> Frame:
     frame.subject, frame.metric = "reads", "count"
     frame.session_id = ent.session_no
     frame.minutes_back = ent.minutes_back
-    frame.unique_tags = bool(re.search(r"\b(?:tags|runners|bibs|athletes)\b", text))
+    frame.unique_tags = bool(
+        re.search(r"\b(?:tags|runners|bibs|athletes|people|chips)\b", text)
+    ) and not re.search(r"\bhow many reads\b|\bread count\b", text)
     used: list[tuple[int, int]] = []
     for name in sorted(catalog.locations, key=len, reverse=True):
         m = re.search(rf"\b{re.escape(name.lower())}\b", text)
