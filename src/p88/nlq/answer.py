@@ -98,7 +98,7 @@ def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
         since = f" in the last {frame.minutes_back} minutes" if frame.minutes_back else ""
         head = "Listed latest reads" if frame.metric == "list" else "Counted reads"
         if frame.unique_tags and frame.metric != "list":
-            head = "Counted reads and distinct tags (column tags)"
+            head = "Counted distinct tags (then reads)"
         return _with_value(f"{head} of {where}{extra}{since} (raw timing reads)", frame, rows)
     who = _who(frame)
     scope = _scope(frame)
