@@ -220,6 +220,17 @@ def _metric(ent: Entities, frame: Frame) -> None:
         frame.top_n = ent.top_n or 1
         frame.slowest = ent.slowest or "slowest" in text
         frame.measure = "gun"
+        plural = re.search(
+            r"\b(?:fastest|quickest|slowest) (?:\w+ )?(?:women|men|runners|finishers|athletes"
+            r"|people|females|males|guys|ladies)\b",
+            text,
+        )
+        if plural and ent.top_n is None and not ent.winner and not frame.group_by:
+            raise NotUnderstood(
+                f"'{plural[0]}': how many? ask for a number (e.g. \"the 10 fastest women\")",
+                words=[plural[0]],
+                suggestions=[],
+            )
     elif vocab.COUNT.search(text):
         frame.metric = "count"
     elif frame.ranked_by is not None:
