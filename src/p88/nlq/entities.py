@@ -75,7 +75,7 @@ def normalise(question: str) -> str:
         text = re.sub(rf"\b{word}\b", str(value), text)
     text = re.sub(r"\b(\d+) and a half (hours?|hrs?)", lambda m: f"{m[1]}.5 {m[2]}", text)
     text = _short_years(text)
-    text = re.sub(r"\bbroken (?:down|out) by\b", "by", text)
+    text = re.sub(r"\b(?:broken (?:down|out)|grouped|split|bucketed) by\b", "by", text)
     groups = r"(?=(?:age|sex|gender|year|state|event|race|distance|division)s?\b)"
     text = re.sub(
         rf"\b(by|per|each|every) ((?:[a-z]+ ){{0,1}}[a-z]+),? and {groups}", r"\1 \2 and \1 ", text

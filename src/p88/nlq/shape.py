@@ -111,9 +111,14 @@ def _rank(ent: Entities, frame: Frame) -> None:
 
 def _percentiles(ent: Entities, frame: Frame) -> None:
     text = ent.text
-    m = re.search(r"\b(\d{1,2})(?:th|st|nd|rd)? percentile\b", text)
+    m = re.search(
+        r"\b(\d{1,2})(?:th|st|nd|rd)?(?:,? (?:and|&) (\d{1,2})(?:th|st|nd|rd)?)? "
+        r"percentiles?\b|\bp(10|20|25|30|40|50|60|70|75|80|90|95|99)\b",
+        text,
+    )
     if m:
-        frame.metric, frame.percentiles = "percentile", (int(m[1]) / 100,)
+        found = [int(g) / 100 for g in m.groups() if g]
+        frame.metric, frame.percentiles = "percentile", tuple(found)
         ent.take(m)
         return
     m = re.search(r"\b(?:what|which) (?:finish )?time did (\d{1,2}) ?(?:%|percent) of\b", text)
@@ -143,6 +148,7 @@ def _measures(ent: Entities, frame: Frame) -> None:
     gap = re.search(
         r"\b(?:gap|difference|diff) between (?:the )?gun(?: time)? and (?:the )?chip(?: time)?"
         r"|\b(?:gap|difference|diff) between (?:the )?chip(?: time)? and (?:the )?gun(?: time)?"
+        r"|\bgun(?: times?)? minus (?:the )?chip(?: times?)?"
         r"|\bhow much (?:longer|slower) (?:was|were|is) (?:the )?gun(?: times?)? than "
         r"(?:the )?chip(?: times?)?|\bgun[- ]to[- ]chip(?: gap| difference)?\b",
         text,
