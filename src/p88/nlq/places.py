@@ -40,18 +40,24 @@ DEMONYMS: dict[str, str] = {
 _PEOPLE = r"(?:runners?|finishers?|residents?|athletes?|women|men|people|participants?|entrants?)"
 
 
+_DEMONYM = re.compile(r"\b(?:" + "|".join(sorted(DEMONYMS, key=len, reverse=True)) + r")\b")
+_STATE_PEOPLE = re.compile(
+    r"(?<!\bfrom )(?<!\bin )(?<!\bof )\b(?P<name>"
+    + "|".join(sorted(STATES, key=len, reverse=True))
+    + rf") (?={_PEOPLE}\b)"
+)
+
+
 def resolve_home_words(ent: Entities, frame: Frame) -> None:
     """Home state named without "from": "Massachusetts runners", "Texans"."""
     text = ent.text
-    for name, code in sorted(DEMONYMS.items(), key=lambda kv: -len(kv[0])):
-        m = re.search(rf"\b{name}\b", text)
-        if m and not ent.used(*m.span()):
-            frame.home_state = code
+    for m in _DEMONYM.finditer(text):
+        if not ent.used(*m.span()):
+            frame.home_state = DEMONYMS[m[0]]
             ent.take(m)
             return
-    for name in sorted(STATES, key=len, reverse=True):
-        m = re.search(rf"(?<!\bfrom )(?<!\bin )(?<!\bof )\b{name} (?={_PEOPLE}\b)", text)
-        if m and not ent.used(*m.span()):
-            frame.home_state = STATES[name]
+    for m in _STATE_PEOPLE.finditer(text):
+        if not ent.used(*m.span()):
+            frame.home_state = STATES[m["name"]]
             ent.take(m)
             return

@@ -10,6 +10,7 @@ partner's event. Function words ("have") are kept from matching event names by p
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 
 from p88.nlq import vocab
@@ -20,7 +21,7 @@ from p88.nlq.frame import Frame
 
 def mark_function_words(ent: Entities, catalog: Catalog) -> None:
     """Mark vocabulary words as used, unless one is itself a distinctive event-name word."""
-    keys = {k for name in catalog.series for k in distinctive(name)}
+    keys = _keys(tuple(catalog.series))
     for word, start, end in words(ent.text):
         if word in vocab.VOCAB and word not in keys and not ent.used(start, end):
             ent.spans.append((start, end))
@@ -32,6 +33,9 @@ def series_by_typo(
     """The one series the question names only through typos, if exactly one fits."""
     mine = catalog.for_partner(partner_id)
     free = [w for w in words(ent.text) if not ent.used(w[1], w[2])]
+    keys = _keys(tuple(mine.series))
+    if any(w in keys or (len(w) >= 4 and any(k.startswith(w) for k in keys)) for w, _, _ in free):
+        return None  # a word names an event outright: no typo reading is needed
     matches, typos = match_series(mine, free)
     if matches or not typos:
         return None
@@ -46,6 +50,11 @@ def series_by_typo(
     frame.notes.append(f"read {', '.join(sorted(typo_words))!s} as {name}")
     frame.confidence = min(frame.confidence, 0.8)
     return name
+
+
+@functools.lru_cache(maxsize=64)
+def _keys(names: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(k for name in names for k in distinctive(name))
 
 
 def forgive_typos(ent: Entities, series: str | None, frame: Frame) -> None:
