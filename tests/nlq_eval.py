@@ -35,7 +35,6 @@ from p88.history.generate import HistoryOptions
 from p88.history.load import load_history
 from p88.nlq import Catalog, ask
 from p88.store.connect import connect
-from p88.store.embedded import with_database
 from p88.store.migrations import migrate
 from tests.fix_db import create_database, drop_database
 from tests.nlq_suite import TODAY, Case, _live_reads, load_suite, norm_rows
@@ -184,4 +183,4 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     sys.exit(main())
 
-__all__ = ["ASIDE", "EVAL", "Outcome", "rows_match", "score_case", "summary", "with_database"]
+__all__ = ["ASIDE", "EVAL", "Outcome", "rows_match", "score_case", "summary"]
