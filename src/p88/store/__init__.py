@@ -75,9 +75,6 @@ from p88.store.results import columns as result_columns
 from p88.store.results import import_file as import_results_file
 from p88.store.results import points as race_points
 from p88.store.results import settings as race_settings
-
-# publishing (divisions, awards, age grades, the results sheet): p88.exports and
-# p88 results awards/export/divisions/agegrade/fields
 from p88.store.results.agegrade import TABLES as AGE_GRADE_TABLES
 from p88.store.results.agegrade import AgeGrade, age_grade, update_age_grades
 from p88.store.results.awards import SEX_NAMES, Award, AwardDivision, Awards, compute_awards
@@ -93,7 +90,7 @@ from p88.store.results.entryfields import load_entry_fields
 from p88.store.results.follow import follow_race
 from p88.store.results.importdb import load_races, write_rows
 from p88.store.results.importer import _read_csv as read_csv_rows
-from p88.store.results.scoring import session_label
+from p88.store.results.sessionreads import session_label
 from p88.store.results.sheet import (
     CoursePoint,
     RaceSheet,
