@@ -94,6 +94,8 @@ def test_bad_division_specs_are_refused(spec: str) -> None:
 
 
 def test_division_specs() -> None:
+    # a column is named as `p88 results fields` stores it: letters and digits, lower case
+    assert parse_division("mil=field:Military Branch=Army").field == "militarybranch"
     d = parse_division("grand=age:50-59:5|Grand Masters")
     assert (d.min_age, d.max_age, d.depth, d.label, d.by_sex) == (50, 59, 5, "Grand Masters", True)
     assert replace(d, depth=1).depth == 1

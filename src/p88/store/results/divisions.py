@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from p88.errors import InputError
+from p88.store.results.columns import norm
 
 if TYPE_CHECKING:
     import psycopg
@@ -125,7 +126,7 @@ def parse_division(spec: str) -> Division:
             raise bad
         column, _, value = parts[0].partition("=")
         return Division(code=code, label=label, kind="field", by_sex=by_sex, depth=depth,
-                        field=column.strip().lower(), value=value or None)  # fmt: skip
+                        field=norm(column) or column.strip().lower(), value=value or None)  # fmt: skip
     return Division(code=code, label=label, kind="age_graded", by_sex=by_sex, depth=depth)
 
 
