@@ -125,8 +125,9 @@ def parse_division(spec: str) -> Division:
         if len(parts) != 1:
             raise bad
         column, _, value = parts[0].partition("=")
+        name = norm(column) or column.strip().lower()
         return Division(code=code, label=label, kind="field", by_sex=by_sex, depth=depth,
-                        field=norm(column) or column.strip().lower(), value=value or None)  # fmt: skip
+                        field=name, value=value or None)  # fmt: skip
     return Division(code=code, label=label, kind="age_graded", by_sex=by_sex, depth=depth)
 
 
