@@ -39,10 +39,8 @@ def day(value: date | None) -> str:
 
 
 def official(sheet: RaceSheet, row: SheetRow) -> timedelta | None:
-    """The time places go by: chip when the race places by chip, else gun (or chip)."""
-    if sheet.place_by == "chip":
-        return row.chip_time
-    return row.gun_time or row.chip_time
+    """The time the race places by (:meth:`SheetRow.time_by` its ``place_by``)."""
+    return row.time_by(sheet.place_by)
 
 
 def finishers(sheet: RaceSheet) -> list[SheetRow]:

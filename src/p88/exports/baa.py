@@ -26,7 +26,7 @@ def rows(sheet: RaceSheet) -> Iterator[Sequence[Cell]]:
                   for p in sheet.splits]  # fmt: skip
         yield [
             r.last_name, r.first_name, r.city, r.state, r.sex, day(r.birth_date), r.age,
-            clock(r.gun_time or r.chip_time, 0), clock(r.chip_time, 0), *splits,
+            clock(r.time_by("gun"), 0), clock(r.chip_time, 0), *splits,
         ]  # fmt: skip
 
 

@@ -20,7 +20,7 @@ def rows(sheet: RaceSheet) -> Iterator[Sequence[Cell]]:
     for r in finishers(sheet):
         yield [
             r.overall_place, r.bib, r.first_name, r.last_name, r.sex, r.age, r.city, r.state,
-            r.country, clock(r.gun_time or r.chip_time), clock(r.chip_time),
+            r.country, clock(r.time_by("gun")), clock(r.chip_time),
             pace_cell(r.pace_mile), r.sex_place, r.division, r.age_group_place,
             *split_cells(sheet, r),
         ]  # fmt: skip

@@ -62,12 +62,6 @@ class Awards:
     divisions: list[AwardDivision]
 
 
-def _time(row: SheetRow, basis: str) -> timedelta | None:
-    if basis == "chip":
-        return row.chip_time
-    return row.gun_time or row.chip_time
-
-
 def _ranked(
     candidates: Iterable[SheetRow], key: Callable[[SheetRow], float | None], depth: int
 ) -> list[tuple[int, SheetRow]]:
@@ -144,12 +138,12 @@ def _pools(division: Division, rows: list[SheetRow]) -> list[Pool]:
 def compute_awards(sheet: RaceSheet, rules: AwardRules) -> Awards:
     """The race's awards under ``rules`` (see the module doc for the order and policy)."""
     basis = rules.time_basis or sheet.place_by
-    eligible = [r for r in sheet.rows if r.status == "finished" and _time(r, basis)]
+    eligible = [r for r in sheet.rows if r.status == "finished" and r.time_by(basis)]
     awarded: set[int] = set()
     remove = rules.double_dip == "remove"
 
     def timed(row: SheetRow) -> float | None:
-        t = _time(row, basis)
+        t = row.time_by(basis)
         return hundredths(t) if t is not None else None
 
     def graded(row: SheetRow) -> float | None:
@@ -169,7 +163,7 @@ def compute_awards(sheet: RaceSheet, rules: AwardRules) -> Awards:
             awarded.update(r.result_id for _, r in placed)
         out.append(AwardDivision(code=code, label=label, kind=kind, awards=[
             Award(place=p, bib=r.bib, name=r.name, sex=r.sex, age=r.age,
-                  time=(r.chip_time if kind == "age_graded" else _time(r, basis))
+                  time=(r.chip_time if kind == "age_graded" else r.time_by(basis))
                   or timedelta(0),
                   age_grade=round(r.grade.percent, 2) if r.grade else None)
             for p, r in placed

@@ -113,6 +113,13 @@ class SheetRow:
     def name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
+    def time_by(self, basis: str) -> timedelta | None:
+        """The time places and awards go by: chip time for 'chip'; for 'gun' the gun time,
+        or the chip time where there is no gun time (as ``update_places`` ranks)."""
+        if basis == "chip":
+            return self.chip_time
+        return self.gun_time or self.chip_time
+
     @property
     def division(self) -> str:
         """The age-group division as results list it: 'M35-39'."""
