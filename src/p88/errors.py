@@ -5,8 +5,10 @@ stderr and its ``exit_code``. Anything else is a bug and keeps its traceback.
 
     P88Error                      exit 1  a user mistake: bad flag value, bad file, unknown name
     ├── InputError                exit 1  a value the user gave is wrong; says what and where
+    │   ├── UnknownRace           exit 1  no race has the id given with --race
     │   ├── ImportRejected        exit 1  a CSV with bad rows       [store.results.importer]
     │   ├── NotUnderstood         exit 1  a question's unknown words           [nlq.frame]
+    │   │   └── Unanswerable      exit 1  data p88 does not hold               [nlq.frame]
     │   ├── Ambiguous             exit 1  a question with two readings         [nlq.frame]
     │   └── PointsNotReady        exit 1  a race's points not yet clear  [store.results.points]
     ├── ConfigError               exit 1  a configuration value that cannot be used
@@ -22,7 +24,8 @@ stderr and its ``exit_code``. Anything else is a bug and keeps its traceback.
     │   └── RemoteUnavailable     exit 1  the service did not answer in time    [sync.errors]
     └── RefusedError              exit 4  a request p88 will not run (e.g. unsafe SQL)
         ├── NoPoints              exit 4  follow a race, no points  [store.results.live_step]
-        └── RaceFollowed          exit 4  a race another follower holds [store.results.live]
+        ├── RaceFollowed          exit 4  a race another follower holds [store.results.live]
+        └── ReadOnly              exit 4  a question that asks for a write      [nlq.refuse]
 
 A class with ``[module]`` lives in ``p88.<module>``, beside the code that raises it (it
 carries that code's types); the others are defined here. Every subclass of ``P88Error``
@@ -74,6 +77,18 @@ class InputError(P88Error):
         super().__init__(message, hint=hint)
         self.what = what
         self.where = where
+
+
+class UnknownRace(InputError):
+    """No race has this id: one message for every command that takes ``--race``."""
+
+    def __init__(self, race_id: int) -> None:
+        super().__init__(
+            f"no race {race_id}",
+            what="race",
+            where="--race",
+            hint="p88 results new-race creates a race and prints its id",
+        )
 
 
 class ConfigError(P88Error):

@@ -6,6 +6,8 @@ import json
 import logging
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Optional
 
@@ -28,20 +30,48 @@ class _JsonFormatter(logging.Formatter):
         )  # fmt: skip
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record is emitted, not the one at set-up:
+    a process that runs the command in-process (tests, a plugin) swaps and closes it."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
+@contextmanager
+def _logging(fmt: str, live: bool) -> Iterator[None]:
+    """The listener's log lines on stderr while the command runs; put back as they were
+    after it, so a process that runs the command in-process keeps its own logging."""
+    root = logging.getLogger("p88")
+    saved = (root.level, list(root.handlers), root.propagate)
+    _setup_logging(fmt, live)
+    try:
+        yield
+    finally:
+        root.setLevel(saved[0])
+        root.handlers[:] = saved[1]
+        root.propagate = saved[2]
+
+
 def _setup_logging(fmt: str, live: bool) -> None:
     root = logging.getLogger("p88")
     root.setLevel(logging.INFO)
     root.handlers.clear()
     handler: logging.Handler
     if fmt == "json":
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _Stderr()
         handler.setFormatter(_JsonFormatter())
     elif live:
         from rich.logging import RichHandler
 
         handler = RichHandler(console=err, show_path=False, markup=False)
     else:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _Stderr()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     root.addHandler(handler)
     root.propagate = False
@@ -205,8 +235,8 @@ def listen(
         max_connections=max_connections,
     )
     live = log_format == "text" and is_terminal()
-    _setup_logging(log_format, live)
     if options.open_to_network and not options.users:
         err.print(f"Warning: listening on {options.host} without --auth-file: anyone on the "
                   "network can send reads.", markup=False)  # fmt: skip
-    asyncio.run(_serve(Listener(url, options), live))
+    with _logging(log_format, live):
+        asyncio.run(_serve(Listener(url, options), live))
