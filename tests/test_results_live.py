@@ -17,7 +17,8 @@ from p88.store.connect import connect
 from p88.store.results import ScoreOptions, score_race
 from p88.store.results.announce import RESULTS_CHANNEL, ResultsChanged
 from p88.store.results.live import RaceFollowed, Scorer, follow_results
-from p88.store.results.live_step import NoPoints, Strays, live_position, score_step
+from p88.store.results.live_position import live_position
+from p88.store.results.live_step import NoPoints, Strays, score_step
 from tests import live_race as lr
 from tests.test_listener_outage import private_server  # noqa: F401 (a fixture)
 

@@ -100,7 +100,8 @@ from p88.store.results.importdb import load_races, write_rows
 from p88.store.results.importer import _read_csv as read_csv_rows
 from p88.store.results.live import Background as BackgroundFollower
 from p88.store.results.live import RaceFollowed, follow_results
-from p88.store.results.live_step import NoPoints, StepSummary, live_position, score_step
+from p88.store.results.live_position import live_position
+from p88.store.results.live_step import NoPoints, StepSummary, score_step
 from p88.store.results.sessionreads import session_label
 from p88.store.results.sheet import (
     CoursePoint,

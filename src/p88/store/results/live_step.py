@@ -20,7 +20,6 @@ with the position; when it differs the step is a full ``score_race`` instead.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -33,6 +32,14 @@ from p88.store.results.announce import announce
 from p88.store.results.crossings import AMBIGUOUS_TAG, UNKNOWN_TAG, Read, Timing
 from p88.store.results.cutoffs import clock_candidates, race_clock
 from p88.store.results.entries import Entry, load_entries, outcome, write_entries
+from p88.store.results.live_position import (
+    Position,
+    adoptable,
+    basis,
+    live_position,
+    max_verdict,
+    save_position,
+)
 from p88.store.results.places import update_places_from
 from p88.store.results.scoring import (
     LOCK_KEY,
@@ -42,14 +49,14 @@ from p88.store.results.scoring import (
     _time_reads,
     score_race,
 )
-from p88.store.results.sessionreads import gun_news, race_gun
-from p88.store.results.settings import RaceSettings, last_signature, load_settings, signature
+from p88.store.results.sessionreads import race_gun
+from p88.store.results.settings import RaceSettings, load_settings
 from p88.store.results.writes import write_splits, write_verdicts
 
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["LOOKBACK", "NoPoints", "Position", "StepSummary", "live_position", "score_step"]
+__all__ = ["LOOKBACK", "NoPoints", "StepSummary", "Strays", "score_step"]
 
 LOOKBACK = 5_000  # read ids below the position that may still commit late (another writer)
 
@@ -63,19 +70,6 @@ class NoPoints(RefusedError):
             f"p88 results points --race {race_id} --start LOC --finish LOC",
             rule="follow-needs-points",
         )
-
-
-@dataclass(frozen=True)
-class Position:
-    """A follower's position in one race (``ct_live_scoring``)."""
-
-    race_id: int
-    session_id: int
-    read_upto: int
-    basis: str
-    clock: datetime | None
-    steps: int
-    reads_scored: int
 
 
 @dataclass(frozen=True)
@@ -103,40 +97,6 @@ class Strays:
 
     tags: set[str] = field(default_factory=set)
     loaded: bool = False
-
-
-def live_position(conn: psycopg.Connection[Any], race_id: int) -> Position | None:
-    """Where continuous scoring of the race stands (None: never followed)."""
-    row = conn.execute(
-        "SELECT race_id, session_id, read_upto, basis, clock, steps, reads_scored "
-        "FROM ct_live_scoring WHERE race_id = %s",
-        (race_id,),
-    ).fetchone()
-    return Position(*row) if row else None
-
-
-def _save_position(conn: psycopg.Connection[Any], pos: Position, added: int, follower: str) -> None:
-    conn.execute(
-        "INSERT INTO ct_live_scoring (race_id, session_id, read_upto, basis, clock, steps, "
-        "reads_scored, follower, updated_at) VALUES (%s, %s, %s, %s, %s, 1, %s, %s, now()) "
-        "ON CONFLICT (race_id) DO UPDATE SET session_id = EXCLUDED.session_id, "
-        "read_upto = EXCLUDED.read_upto, basis = EXCLUDED.basis, clock = EXCLUDED.clock, "
-        "steps = ct_live_scoring.steps + 1, "
-        "reads_scored = ct_live_scoring.reads_scored + EXCLUDED.reads_scored, "
-        "follower = EXCLUDED.follower, updated_at = now()",
-        (pos.race_id, pos.session_id, pos.read_upto, pos.basis, pos.clock, added, follower),
-    )
-
-
-def _basis(
-    rules: list[pts.PointRule],
-    settings: RaceSettings,
-    gun: datetime | None,
-    waves: dict[str, datetime],
-    session: int,
-) -> str:
-    text = repr((signature(rules, settings), gun, sorted(waves.items()), session))
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _owners(
@@ -208,12 +168,12 @@ def score_step(
                 (race_id,),
             ).fetchall()
         )
-        basis = _basis(rules, settings, gun, waves, session)
+        digest = basis(rules, settings, gun, waves, session)
         pos = live_position(conn, race_id)
-        if pos is None and _adoptable(conn, race_id, session, rules, settings):
-            pos = Position(race_id, session, _max_verdict(conn, race_id), basis, None, 0, 0)
-        if pos is None or pos.basis != basis or pos.session_id != session:
-            summary = _full(conn, race_id, session, basis, pos, follower, t0)
+        if pos is None and adoptable(conn, race_id, session, rules, settings):
+            pos = Position(race_id, session, max_verdict(conn, race_id), digest, None, 0, 0)
+        if pos is None or pos.basis != digest or pos.session_id != session:
+            summary = _full(conn, race_id, session, digest, pos, follower, t0)
         else:
             summary = _incremental(
                 conn, race, session, rules, settings, gun, waves, pos, strays, follower, t0
@@ -221,42 +181,21 @@ def score_step(
     return replace(summary, committed_at=time.time())
 
 
-def _adoptable(
-    conn: psycopg.Connection[Any],
-    race_id: int,
-    session: int,
-    rules: list[pts.PointRule],
-    settings: RaceSettings,
-) -> bool:
-    """A race scored before (by ``p88 results score``) with today's points and settings
-    and no gun news: follow on from its verdicts instead of rescoring it all."""
-    return last_signature(conn, race_id) == signature(rules, settings) and not gun_news(
-        conn, race_id, session
-    )
-
-
-def _max_verdict(conn: psycopg.Connection[Any], race_id: int) -> int:
-    row = conn.execute(
-        "SELECT coalesce(max(read_id), 0) FROM ct_read_verdicts WHERE race_id = %s", (race_id,)
-    ).fetchone()
-    return int(row[0]) if row else 0
-
-
 def _full(
     conn: psycopg.Connection[Any],
     race_id: int,
     session: int,
-    basis: str,
+    digest: str,
     pos: Position | None,
     follower: str,
     t0: float,
 ) -> StepSummary:
     """Rescore every read (first step, or points/settings/gun changed), then keep position."""
     done = score_race(conn, race_id, session, ScoreOptions(full=True))
-    upto = _max_verdict(conn, race_id)
+    upto = max_verdict(conn, race_id)
     clock = race_clock(conn, session)
-    _save_position(
-        conn, Position(race_id, session, upto, basis, clock, 0, 0), done.reads_scored, follower
+    save_position(
+        conn, Position(race_id, session, upto, digest, clock, 0, 0), done.reads_scored, follower
     )
     return StepSummary(
         race_id=race_id,
@@ -303,7 +242,7 @@ def _incremental(
     upto = max([pos.read_upto, *(i for i, _ in new)])
     if not retag:
         if upto != pos.read_upto or clock != pos.clock:
-            _save_position(
+            save_position(
                 conn, Position(race.id, session, upto, pos.basis, clock, 0, 0), 0, follower
             )
         return StepSummary(race.id, session, False, 0, 0, [], 0, upto, clock, _since(t0))
@@ -345,7 +284,7 @@ def _incremental(
     write_verdicts(conn, race.id, verdicts, [r[0] for r in reads], False)
     moved = _replace(conn, race.id, changed, settings)
     ids = sorted({e.id for e, _ in changed} | set(moved))
-    _save_position(
+    save_position(
         conn, Position(race.id, session, upto, pos.basis, clock, 0, 0), len(new), follower
     )
     conn.execute(
