@@ -48,3 +48,23 @@ def test_results_stream_as_events_and_the_course_is_served(
         doc = course.json()
         assert doc["counts"]["entered"] == 38 and doc["runners"][0]["bib"] == finish[0][1]
         assert httpx.get(f"{base}/api/results/999/course").status_code == 404
+
+
+def test_serve_and_tui_refuse_to_score_a_race_they_cannot_follow(
+    p88_env: str, conn: psycopg.Connection[Any]
+) -> None:
+    from typer.testing import CliRunner
+
+    from p88.cli.main import app
+    from tests.test_race_day import free_port
+
+    (a, _), _, _, _ = lr.make_races(conn, runners=10)
+    conn.execute("DELETE FROM ct_race_points WHERE race_id = %s", (a,))
+    cli = CliRunner()
+    port = str(free_port())
+    for args in (["serve", "--port", port, "--score"], ["tui", "--score"]):
+        missing = cli.invoke(app, [*args, "999"])
+        assert missing.exit_code == 1 and missing.stderr.startswith("Error: no race 999 (")
+        bare = cli.invoke(app, [*args, str(a)])
+        assert bare.exit_code == 4
+        assert bare.stderr.startswith(f"Error: race {a} has no timing points stored")

@@ -49,7 +49,7 @@ def serve(
     """
     from p88.serve import ServeOptions, base_url, check_binding, check_free, check_port, run
     from p88.serve.auth import permission_warning
-    from p88.store import NoPoints, connect, describe, race_points, require_current
+    from p88.store import check_followable, connect, describe, require_current
 
     settings = state(ctx).settings()
     bind = host or settings.get("serve_host") or "127.0.0.1"
@@ -63,8 +63,7 @@ def serve(
     with connect(url, autocommit=True) as conn:
         require_current(conn)  # once, here: no query keeps a fallback for an old schema
         for race in score:
-            if not race_points.load(conn, race):
-                raise NoPoints(race)
+            check_followable(conn, race)
     err.print(
         f"p88 serve: {base_url(bind, chosen_port)} on {describe(url)}", markup=False, soft_wrap=True
     )

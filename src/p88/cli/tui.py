@@ -39,11 +39,10 @@ def tui(
     check(url)
     follower = None
     if score is not None:
-        from p88.store import BackgroundFollower, NoPoints, connect, race_points
+        from p88.store import BackgroundFollower, check_followable, connect
 
         with connect(url, autocommit=True) as conn:
-            if not race_points.load(conn, score):
-                raise NoPoints(score)
+            check_followable(conn, score)
         follower = BackgroundFollower(url, score, application_name="p88 tui --score").start()
     try:
         run(url, session=session)

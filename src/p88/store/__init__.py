@@ -99,7 +99,7 @@ from p88.store.results.follow import follow_race
 from p88.store.results.importdb import load_races, write_rows
 from p88.store.results.importer import _read_csv as read_csv_rows
 from p88.store.results.live import Background as BackgroundFollower
-from p88.store.results.live import RaceFollowed, follow_results
+from p88.store.results.live import RaceFollowed, check_followable, follow_results
 from p88.store.results.live_position import live_position
 from p88.store.results.live_step import NoPoints, StepSummary, score_step
 from p88.store.results.sessionreads import session_label
@@ -124,6 +124,7 @@ from p88.store.spool import (
 
 __all__ = [
     "BackgroundFollower",
+    "check_followable",
     "RESULTS_CHANNEL",
     "CourseStatus",
     "NoPoints",

@@ -32,7 +32,14 @@ from p88.store.results import points as pts
 from p88.store.results.live_step import NoPoints, StepSummary, Strays, score_step
 from p88.store.results.scoring import _load_race
 
-__all__ = ["FOLLOW_KEY", "Background", "RaceFollowed", "Scorer", "follow_results"]
+__all__ = [
+    "FOLLOW_KEY",
+    "Background",
+    "RaceFollowed",
+    "Scorer",
+    "check_followable",
+    "follow_results",
+]
 
 FOLLOW_KEY = 8_861_163  # advisory lock namespace: one follower per race
 SAFETY_S = 10.0  # a step even without a notification (a missed NOTIFY costs at most this)
@@ -83,9 +90,7 @@ class Scorer:
             options="-c plan_cache_mode=force_custom_plan",
         )
         try:
-            _load_race(conn, self.race_id)  # "no race N" before anything else
-            if not pts.load(conn, self.race_id):
-                raise NoPoints(self.race_id)
+            check_followable(conn, self.race_id)
             while True:
                 row = conn.execute(
                     "SELECT pg_try_advisory_lock(%s, %s)", (FOLLOW_KEY, self.race_id)
@@ -116,6 +121,14 @@ class Scorer:
             with contextlib.suppress(psycopg.Error, OSError):
                 self.conn.close()
         self.conn = None
+
+
+def check_followable(conn: psycopg.Connection[Any], race_id: int) -> None:
+    """Refuse, before anything starts, a race that cannot be followed: one that does not
+    exist ("no race N"), or one with no timing points stored (:class:`NoPoints`)."""
+    _load_race(conn, race_id)
+    if not pts.load(conn, race_id):
+        raise NoPoints(race_id)
 
 
 def _holder(conn: psycopg.Connection[Any], race_id: int) -> str:
