@@ -203,7 +203,9 @@ def score_race(
             "finished_at) VALUES (%s, %s, %s, %s, %s, clock_timestamp())",
             (race_id, session, new_reads, len(changed), opts.final),
         )
-        announce(conn, race_id, session, max((r[0] for r in reads), default=0), None, full=full)
+        if changed or places or full:  # displays read the race again: only when it changed
+            upto = max((r[0] for r in reads), default=0)
+            announce(conn, race_id, session, upto, None, full=full)
     return ScoreSummary(
         race_id=race_id,
         session_id=session,
