@@ -42,6 +42,7 @@ def serve(
     """
     from p88.serve import ServeOptions, base_url, check_binding, check_free, check_port, run
     from p88.serve.auth import permission_warning
+    from p88.serve.pages import DisplayOptions
     from p88.store import connect, describe, require_current
 
     settings = state(ctx).settings()
@@ -50,6 +51,7 @@ def serve(
     check_port(chosen_port)  # refuse before touching the database
     check_binding(bind, token_file)
     check_free(bind, chosen_port)
+    DisplayOptions.parse(settings.get("display_colors"), settings.get("display_logo"))
     if token_file is not None and (warning := permission_warning(token_file)):
         err.print(f"warning: {warning}", markup=False, soft_wrap=True)
     url = state(ctx).database_url()
@@ -65,5 +67,7 @@ def serve(
             port=chosen_port,
             token_file=token_file,
             log_level=log_level,
+            display_colors=settings.get("display_colors"),
+            display_logo=settings.get("display_logo"),
         )
     )

@@ -72,6 +72,12 @@ from p88.store.results.columns import parse_map
 from p88.store.results.follow import follow_race
 from p88.store.results.importdb import load_races, write_rows
 from p88.store.results.importer import _read_csv as read_csv_rows
+from p88.store.results.messages import (
+    MessagesSummary,
+    import_messages,
+    save_messages,
+    set_default_message,
+)
 from p88.store.results.scoring import session_label
 from p88.store.spool import ConnectionRow, GunRow, ReadRow, RejectRow, SessionInfo
 
@@ -83,6 +89,10 @@ __all__ = [
     "catalog_rows",
     "find_partner",
     "follow_race",
+    "MessagesSummary",
+    "import_messages",
+    "save_messages",
+    "set_default_message",
     "forwarding",
     "live",
     "load_races",
