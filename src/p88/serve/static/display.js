@@ -99,8 +99,10 @@
       screen.dataset.n = String(shown.length);
     }
     for (const e of shown) {
-      log.shown.push({ id: Number(e.dataset.readId), bib: e.dataset.bib,
-        vip: !!e.dataset.vip, seq: ++seq, screen: log.screens });
+      log.shown.push({ id: Number(e.dataset.readId), bib: e.dataset.bib, vip: !!e.dataset.vip,
+        name: e.querySelector(".name").textContent,
+        message: e.querySelector(".message").textContent, seq: ++seq, screen: log.screens,
+        at: Date.now() });
     }
     showWaiting();
     timer = setTimeout(next, seconds * 1000);

@@ -54,11 +54,27 @@
   }
 
   function addCrossing(c, fresh) {
-    if (items.has(c.read_id)) return;
+    const known = items.get(c.read_id);
+    if (known) {
+      known.cells = crossingCells(c); // a refresh: places move as later reads rank ahead
+      return;
+    }
     items.set(c.read_id, {
       id: c.read_id, key: c.at, fresh, vip: c.vip,
-      cells: [c.time, c.point, c.bib, c.name || "", c.elapsed || "", c.place, c.pace || ""],
+      cells: crossingCells(c),
     });
+  }
+
+  function crossingCells(c) {
+    return [c.time, c.point, c.bib, c.name || "", c.elapsed || "", c.place, c.pace || ""];
+  }
+
+  async function refreshCrossings() {
+    try {
+      const doc = await P88.getJSON("/api/display/crossings", { limit: ROWS, session_id: sessionId });
+      for (const c of doc.crossings) addCrossing(c, false);
+      renderFeed();
+    } catch (e) { /* the next crossing tries again */ }
   }
 
   function addRead(r, fresh) {
@@ -102,7 +118,11 @@
 
   function scheduleBoard() {
     if (boardTimer) return;
-    boardTimer = setTimeout(() => { boardTimer = null; loadBoard(); }, 1000);
+    boardTimer = setTimeout(() => {
+      boardTimer = null;
+      loadBoard();
+      if (!reads) refreshCrossings();
+    }, 1000);
   }
 
   async function start() {
