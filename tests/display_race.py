@@ -83,6 +83,7 @@ class Writer:
         self.conn = psycopg.connect(url)
         self.cache = SessionCache()
         self.seq = 0
+        self.last_id = 0  # the newest read id committed
 
     def commit(self, reads: Iterable[tuple[str, str, float]]) -> float:
         """Commit (point, tag, seconds after 08:00) reads in one batch; returns the
@@ -96,8 +97,10 @@ class Writer:
             ops.append(
                 ReadRow(SESSION, point, tag, ts, 1, "T123", 1, self.seq, "display-test", raw, now)
             )
-        write_batch(self.conn, ops, self.cache)
-        return time.time()
+        result = write_batch(self.conn, ops, self.cache)
+        done = time.time()
+        self.last_id = result.max_id
+        return done
 
     def close(self) -> None:
         self.conn.close()

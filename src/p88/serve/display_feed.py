@@ -185,6 +185,11 @@ class DisplayFeed:
         try:
             while True:
                 batch = await sub.take()
+                # Under load, every batch that waited is handled in one go: one query per
+                # point for all of them, so the feed never falls further behind.
+                while batch is not None and not sub.queue.empty():
+                    more = await sub.take()
+                    batch = None if more is None else batch + more
                 if batch is None:  # the hub stopped, or dropped the feed: watchers reconnect
                     break
                 await self._handle(batch)

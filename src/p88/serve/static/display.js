@@ -51,8 +51,11 @@
   }
 
   function arrive(c) {
-    if (seen.has(c.read_id)) return;
-    seen.add(c.read_id);
+    // One card per runner per point: at a point timed by a crossing's last read (a start
+    // mat) a later read of the same crossing re-times it, and is not a second card.
+    const key = c.point + "|" + c.tag;
+    if (seen.has(key)) return;
+    seen.add(key);
     const e = card(c);
     e.dataset.vip = c.vip ? "1" : "";
     if (c.vip) {

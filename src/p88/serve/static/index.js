@@ -30,7 +30,7 @@
   function renderFeed() {
     const body = document.getElementById("reads");
     const sorted = Array.from(items.values()).sort((a, b) =>
-      a.key < b.key ? 1 : a.key > b.key ? -1 : b.id - a.id);
+      a.key < b.key ? 1 : a.key > b.key ? -1 : String(b.id).localeCompare(String(a.id)));
     body.textContent = "";
     for (const it of sorted.slice(0, ROWS)) {
       const tr = P88.el("tr", (it.fresh ? "new" : "") + (it.vip ? " vip" : ""));
@@ -54,13 +54,17 @@
   }
 
   function addCrossing(c, fresh) {
-    const known = items.get(c.read_id);
+    // one row per runner per point: a refresh (places move as later reads rank ahead) or
+    // a re-timed crossing (a start mat times it by its last read) replaces the row
+    const id = c.point + "|" + c.tag;
+    const known = items.get(id);
     if (known) {
-      known.cells = crossingCells(c); // a refresh: places move as later reads rank ahead
+      known.cells = crossingCells(c);
+      known.key = c.at;
       return;
     }
-    items.set(c.read_id, {
-      id: c.read_id, key: c.at, fresh, vip: c.vip,
+    items.set(id, {
+      id, key: c.at, fresh, vip: c.vip,
       cells: crossingCells(c),
     });
   }

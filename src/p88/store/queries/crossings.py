@@ -24,7 +24,8 @@ from psycopg import sql
 from p88.store.queries.board import point_standings
 from p88.store.queries.locations import FINISH_NAMES, FINISH_WORD
 from p88.store.queries.plan import Plan, Query
-from p88.store.queries.timing import Roster
+from p88.store.queries.timing import GUNS, Roster, first_crossing
+from p88.store.results.crossings import Read
 from p88.units import pace
 
 __all__ = [
@@ -156,6 +157,42 @@ def _distance(profile: _Profile | None, point: str) -> int | None:
     return None
 
 
+def _times_a_crossing(session_id: int, point: str, roster: Roster, ids: set[int]) -> Plan[bool]:
+    """Whether any of ``ids`` is the read that times its runner's crossing of ``point``:
+    the same rule as ``point_standings``, on the reads of those runners only (cheap), so
+    the whole point is ranked only when a batch made a new crossing."""
+    tags = yield Query(
+        sql.SQL(
+            "SELECT DISTINCT tag_code FROM timing_reads WHERE id = ANY(%(ids)s)"
+            " AND session_id = %(s)s AND location_name = %(point)s"
+        ),
+        {"s": session_id, "point": point, "ids": sorted(ids)},
+    )
+    if not tags:
+        return False
+    # by tag (its index), not a join: a semi-join here was planned as a nested loop
+    rows = yield Query(
+        sql.SQL(
+            "SELECT r.tag_code, r.id, r.read_timestamp, {guns} FROM timing_reads r"
+            " WHERE r.tag_code = ANY(%(tags)s) AND r.session_id = %(s)s"
+            " AND r.location_name = %(point)s ORDER BY r.tag_code, r.read_timestamp, r.id"
+        ).format(guns=GUNS),
+        {"s": session_id, "point": point, "tags": [t[0] for t in tags]},
+    )
+    if not rows:
+        return False
+    guns: list[datetime] = rows[0][3]
+    by_tag: dict[str, list[Read]] = {}
+    for tag, read_id, ts, _ in rows:
+        by_tag.setdefault(tag, []).append(Read(ts, read_id, point))
+    runner_guns = roster.guns_for(by_tag, guns)
+    for tag, reads in by_tag.items():
+        crossing = first_crossing(reads, roster.rule_for(tag, point), runner_guns[tag])
+        if crossing is not None and crossing.id in ids:
+            return True
+    return False
+
+
 def crossings(
     session_id: int,
     roster: Roster,
@@ -169,6 +206,10 @@ def crossings(
     wanted = set(read_ids) if read_ids is not None else None
     out: list[Crossing] = []
     for point in list(points) if points is not None else list(roster.locations):
+        if wanted is not None and not (
+            yield from _times_a_crossing(session_id, point, roster, wanted)
+        ):
+            continue  # more reads of crossings already made (most reads at a busy mat)
         standings = yield from point_standings(session_id, point, roster)
         if wanted is not None:
             standings = [s for s in standings if s.read_id in wanted]
