@@ -25,7 +25,6 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 import psycopg
@@ -35,10 +34,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.serve import free_port, pct, start_server  # noqa: E402
-from p88 import config  # noqa: E402
-from p88.store import database_url, migrate, with_database  # noqa: E402
 from tests.browser import DevTools  # noqa: E402
 from tests.display_race import Runner, Writer, make_race  # noqa: E402
+
+from p88 import config  # noqa: E402
+from p88.store import database_url, migrate, with_database  # noqa: E402
 
 DB = "p88_bench_display"
 
@@ -185,7 +185,8 @@ def main() -> None:
           f"  {'p50':>8} {'p99':>8}")  # fmt: skip
     for rate, r in results.items():
         print(
-            f"{rate:>6}/s {int(rate * args.seconds):>6}  {ms(r['reads'], .5)}  {ms(r['reads'], .99)}"
+            f"{rate:>6}/s {int(rate * args.seconds):>6}  "
+            f"{ms(r['reads'], .5)}  {ms(r['reads'], .99)}"
             f"  {ms(r['crossings'], .5)}  {ms(r['crossings'], .99)}  {ms(r['page'], .5)}  "
             f"{ms(r['page'], .99)}  {ms(r['added'], .5)}  {ms(r['added'], .99)}  "
             f"{int(r['missing'][0])}"
@@ -194,7 +195,8 @@ def main() -> None:
     added = max(pct(r["added"], 0.99) for r in results.values() if r["added"])
     ratio = worst / max(1e-9, max(pct(r["reads"], 0.99) for r in results.values()))
     print(
-        f"\ngoal: card p99 <= 250 ms: {worst * 1000:.1f} ms ({'met' if worst <= 0.25 else 'NOT met'});"
+        f"\ngoal: card p99 <= 250 ms: {worst * 1000:.1f} ms "
+        f"({'met' if worst <= 0.25 else 'NOT met'});"
         f" page adds <= 50 ms over SSE: {added * 1000:.1f} ms "
         f"({'met' if added <= 0.05 else 'NOT met'}); card p99 / raw read SSE p99 = {ratio:.2f}x"
     )
