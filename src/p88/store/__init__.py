@@ -20,14 +20,21 @@ from p88.store.connect import (
 )
 from p88.store.embedded import embedded_url, with_database
 from p88.store.ingest import (
-    ImportResult,
+    BatchResult,
+    SessionCache,
+    ensure_session,
     find_partner,
-    import_lines,
-    import_reads,
     oversize_field,
     session_owner,
+    write_batch,
 )
 from p88.store.ingest_writer import IngestWriter, WriterStats
+from p88.store.listener_state import (
+    close_dangling_connections,
+    default_session_to_continue,
+    listener_key,
+    session_day,
+)
 from p88.store.live import CHANNEL, Connected, Disconnected, ReadsCommitted, follow, notify
 from p88.store.migrations import Migration, Status, migrate, require_current, sql_dir, status
 from p88.store.queries import *  # noqa: F403  (its __all__ is part of this one)
@@ -78,10 +85,28 @@ from p88.store.results.messages import (
     save_messages,
     set_default_message,
 )
-from p88.store.results.scoring import session_label
-from p88.store.spool import ConnectionRow, GunRow, ReadRow, RejectRow, SessionInfo
+from p88.store.results.sessionreads import session_label
+from p88.store.spool import (
+    ConnectionRow,
+    GunRow,
+    Op,
+    ReadRow,
+    RejectRow,
+    SessionInfo,
+    check_spool_dir,
+)
 
 __all__ = [
+    "Op",
+    "BatchResult",
+    "SessionCache",
+    "write_batch",
+    "check_spool_dir",
+    "close_dangling_connections",
+    "default_session_to_continue",
+    "ensure_session",
+    "listener_key",
+    "session_day",
     "ASK_ROLE",
     "AskRows",
     "DEFAULT_TIMEOUT_S",
@@ -113,7 +138,6 @@ __all__ = [
     "ConnectionRow",
     "GunRow",
     "ImportRejected",
-    "ImportResult",
     "ImportSummary",
     "IngestWriter",
     "Migration",
@@ -137,8 +161,6 @@ __all__ = [
     "embedded_url",
     "ensure_race",
     "import_results_file",
-    "import_lines",
-    "import_reads",
     "migrate",
     "notify",
     "oversize_field",
