@@ -15,8 +15,7 @@ from typing import Any
 import psycopg
 
 from p88 import store
-from p88.store.ingest import SessionCache, write_batch
-from p88.store.spool import ReadRow
+from p88.store import ReadRow, SessionCache, write_batch
 from tests.test_serve_fixtures import T0, make_partner, make_session
 
 SESSION = "Session_20260503_080000"
