@@ -193,3 +193,40 @@ def test_cli_messages_import(p88_env: str, conn: psycopg.Connection[Any], tmp_pa
     )  # fmt: skip
     assert default.exit_code == 0, default.output
     assert conn.execute("SELECT message FROM ct_display_defaults").fetchone() == ("Welcome home",)
+
+
+def test_a_kept_ranking_places_new_crossings_as_the_whole_point_does(
+    db_url: str, conn: psycopg.Connection[Any], tmp_path: Path
+) -> None:
+    """The live feed ranks each batch's new crossings into the standings it keeps; the
+    places must be those of ranking the whole point again (including a runner faster than
+    those already in, an unknown tag with no time, and a repeated read)."""
+    race = make_race(conn, tmp_path, RUNNERS)
+    roster = store.run(conn, store.load_roster(race.session_id))
+    rankings: dict[str, store.Ranking] = {}
+    writer = Writer(db_url)
+    batches = [
+        [("finish", "3", 2500.0)],
+        [("finish", "1", 2400.0), ("finish", "3", 2500.5)],
+        [("finish", "99", 2300.0), ("finish", "2", 2450.0)],
+        [("finish", "5", 2390.0), ("finish", "1", 2400.2)],
+    ]
+    for reads in batches:
+        first_id = writer.last_id + 1
+        writer.commit(reads)
+        ids = list(range(first_id, writer.last_id + 1))
+        kept = store.run(
+            conn,
+            store.crossings(
+                race.session_id, roster, points=["finish"], read_ids=ids, rankings=rankings
+            ),
+        )
+        whole = store.run(
+            conn, store.crossings(race.session_id, roster, points=["finish"], read_ids=ids)
+        )
+        assert [(c.bib, c.place, c.elapsed) for c in kept] == [
+            (c.bib, c.place, c.elapsed) for c in whole
+        ]
+    assert rankings["finish"].ready
+    final = {c.bib: c.place for c in _crossings(conn, race.session_id, points=["finish"])}
+    assert final == {"5": 1, "1": 2, "2": 3, "3": 4, "99": 5}

@@ -36,7 +36,7 @@ log = logging.getLogger("p88.serve")
 
 Kind = Literal["crossing", "check"]
 QUEUE_EVENTS = 5_000
-ROSTER_TTL_S = 2.0
+ROSTER_TTL_S = 3.0
 #: The hub may hold this many reads for the feed before it is dropped (and restarted).
 FEED_QUEUE = 200_000
 
@@ -84,17 +84,22 @@ def sse_event(kind: Kind, event_id: int, doc: dict[str, Any]) -> str:
 
 class RosterCache:
     """Each session's roster, re-read when older than ``ROSTER_TTL_S`` (new entries and
-    points are seen within seconds; a batch does not pay four queries for them)."""
+    points are seen within seconds; a batch does not pay four queries for them), and the
+    standings of its points between batches (``store.Ranking``), dropped with the roster."""
 
     def __init__(self, ttl_s: float = ROSTER_TTL_S) -> None:
         self.ttl_s = ttl_s
         self._rosters: dict[int, tuple[float, store.Roster]] = {}
+        self.rankings: dict[int, dict[str, store.Ranking]] = {}
 
     def get(self, conn: psycopg.Connection[Any], session_id: int) -> store.Roster:
         now = time.monotonic()
         cached = self._rosters.get(session_id)
         if cached is None or now - cached[0] > self.ttl_s:
-            cached = (now, store.run(conn, store.load_roster(session_id)))
+            roster = store.run(conn, store.load_roster(session_id))
+            if cached is None or roster != cached[1]:  # entries, races or points changed
+                self.rankings[session_id] = {}
+            cached = (now, roster)
             self._rosters[session_id] = cached
         return cached[1]
 
@@ -114,7 +119,11 @@ def render_batch(
             found = store.run(
                 conn,
                 store.crossings(
-                    session_id, roster, points=[point], read_ids=[r["id"] for r in reads]
+                    session_id,
+                    roster,
+                    points=[point],
+                    read_ids=[r["id"] for r in reads],
+                    rankings=rosters.rankings[session_id],
                 ),
             )
             out += [

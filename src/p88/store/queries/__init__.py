@@ -17,6 +17,7 @@ from p88.store.queries.board import STANDINGS_LIMIT, PointStanding, point_standi
 from p88.store.queries.crossings import (
     Assignment,
     Crossing,
+    Ranking,
     crossings,
     division_label,
     is_finish_name,
@@ -90,6 +91,7 @@ __all__ = [
     "Assignment",
     "ComingUp",
     "Crossing",
+    "Ranking",
     "coming_up",
     "crossings",
     "division_label",
