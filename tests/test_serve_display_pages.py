@@ -260,3 +260,39 @@ def test_pages_take_their_token_into_a_cookie(db_url: str, path: str) -> None:
         assert "script-src 'self';" in shown.headers["content-security-policy"]
         assert httpx.get(base + "/static/display.js", cookies=cookies).status_code == 200
         assert httpx.get(base + "/static/display.js").status_code == 401
+
+
+def test_settings_panel_colours_and_logo(
+    db_url: str, conn: psycopg.Connection[Any], tmp_path: Path, browser_profile: Path
+) -> None:
+    """Key S shows the panel that explains the page's parameters (and hides it again);
+    colours come from the server's settings unless the address overrides them; the logo
+    is the server's display_logo."""
+    from p88.serve.pages import DisplayOptions
+    from tests.test_display_api import tiny_png
+
+    make_race(conn, tmp_path, FIELD[:3])
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(tiny_png())
+    app = create_app(db_url, display=DisplayOptions.parse("accent=#abcdef bg=#000000", str(logo)))
+    with running(app) as base, page(base, "/display?bg=%23203040&hold=9", browser_profile) as c:
+        style = "getComputedStyle(document.documentElement).getPropertyValue"
+        wait_until(lambda: c.evaluate(f"{style}('--accent')").strip() == "#abcdef")
+        assert c.evaluate(f"{style}('--bg')").strip() == "#203040"  # the address wins
+        wait_until(lambda: c.evaluate("document.getElementById('logo').naturalWidth") == 1)
+        assert c.evaluate("document.getElementById('logo').hidden") is False
+        panel = "document.getElementById('settings')"
+        assert c.evaluate(f"{panel}.hidden") is True
+
+        def press(key: str) -> None:
+            for kind in ("keyDown", "keyUp"):
+                c.call("Input.dispatchKeyEvent", type=kind, key=key, text=key)
+
+        press("s")
+        assert c.evaluate(f"{panel}.hidden") is False
+        text = c.evaluate(f"{panel}.innerText")
+        for name in ("template", "hold", "min_hold", "max_cards", "location", "logo"):
+            assert name in text
+        assert "shortest time a card stays" in text and "9" in text  # hold's value now
+        press("s")
+        assert c.evaluate(f"{panel}.hidden") is True
