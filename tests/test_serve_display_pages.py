@@ -60,7 +60,8 @@ def test_cards_at_a_busy_finish_none_skipped_vips_first_messages_edited(
     race = make_race(conn, tmp_path, FIELD)
     app = create_app(db_url)
     writer = Writer(db_url)
-    with running(app) as base, page(base, "/display?hold=0.5&min_hold=0.1", browser_profile) as c:
+    cards = "/display?hold=2&min_hold=0.25&max_cards=2"  # drains slower than they arrive
+    with running(app) as base, page(base, cards, browser_profile) as c:
         assert c.evaluate("document.getElementById('title').textContent") == "finish"
         wait_until(lambda: len(app.state.display_feed.watchers) == 1)
         for batch in range(10):  # 5 runners every 0.5 s; the second read 0.4 s later
@@ -71,7 +72,7 @@ def test_cards_at_a_busy_finish_none_skipped_vips_first_messages_edited(
             )
             time.sleep(0.5)
         log = "window.p88Display"
-        wait_until(lambda: c.evaluate(f"{log}.shown.length") >= 50, timeout=30)
+        wait_until(lambda: c.evaluate(f"{log}.shown.length") >= 50, timeout=40)
         time.sleep(1.0)  # a duplicate card would show up by now
         shown: list[dict[str, Any]] = c.evaluate(f"{log}.shown")
         arrived: list[dict[str, Any]] = c.evaluate(f"{log}.arrived")
@@ -87,6 +88,14 @@ def test_cards_at_a_busy_finish_none_skipped_vips_first_messages_edited(
             ]
             assert all(when_shown[vip["bib"]] <= when_shown[b] for b in waiting), vip
         assert {s["bib"] for s in shown if s["vip"]} == VIPS
+        jumped = [
+            (v["bib"], a["bib"])
+            for v in arrived
+            if v["vip"]
+            for a in arrived
+            if not a["vip"] and a["seq"] < v["seq"] and when_shown[a["bib"]] > when_shown[v["bib"]]
+        ]
+        assert jumped  # the queue was long enough for VIPs to pass runners waiting
         by_bib = {s["bib"]: s for s in shown}
         assert by_bib["7"]["name"] == "First7 Last7" and by_bib["7"]["message"] == ""
         assert by_bib["9"]["message"] == "Go number 9!"  # from the participants CSV

@@ -27,10 +27,13 @@ def serve(
     ),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
 ) -> None:
-    """Serve the timing HTTP API, live updates (SSE) and a display page.
+    """Serve the timing HTTP API, live updates (SSE) and the display pages.
 
     The seed's /api/timing endpoints, live reads as Server-Sent Events
-    (/api/timing/stream), a leaderboard, /health, /docs, and a live display page at /.
+    (/api/timing/stream), a leaderboard, /health, /docs (offline), and pages for screens:
+    crossings at /, runner cards at /display, chip check at /chipcheck, runners coming up
+    at /announcer (press S on a page for its settings). Colours and a logo for the pages:
+    the display_colors and display_logo settings (p88 config).
     Reads PostgreSQL only, so it can run beside the listener or on another machine.
 
     Binds 127.0.0.1 unless --host says otherwise; any other address needs --token-file.
