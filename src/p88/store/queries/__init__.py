@@ -9,6 +9,7 @@ runs on a sync connection (``run``) or an async one (``arun``).
 - ``races``: race names, official standings (stored places), live ranking.
 - ``timing``: who runs in a session and the gun and crossing rules for their reads.
 - ``crossings``: one row per runner per point, as displays show it; who a tag belongs to.
+- ``ranking``: a live point ranked one batch of reads at a time (for ``crossings``).
 - ``announcer``: runners coming up to the finish, with their projected arrival.
 """
 
