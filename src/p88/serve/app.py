@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 
 from p88 import __version__
 from p88.serve import display as display_api
-from p88.serve import errors, logs, nl, pages, stream, timing
+from p88.serve import errors, logs, nl, pages, results_site, stream, timing
 from p88.serve.auth import Grant
 from p88.serve.db import Database, DatabaseGone
 from p88.serve.deps import DbDep, HubDep
@@ -80,6 +80,7 @@ def create_app(
     app.include_router(stream.router)
     app.include_router(display_api.router)
     pages.install(app)
+    app.include_router(results_site.router)
     nl.install(app)
 
     @app.get(
