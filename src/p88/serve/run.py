@@ -29,6 +29,8 @@ class ServeOptions:
     token_file: Path | None = None
     log_level: str = "info"
     score: tuple[int, ...] = ()  # races to follow (continuous scoring) inside the server
+    display_colors: str | None = None
+    display_logo: str | None = None
 
 
 def is_loopback(host: str) -> bool:
@@ -94,10 +96,12 @@ def run(options: ServeOptions) -> None:
     import uvicorn
 
     from p88.serve.app import create_app
+    from p88.serve.pages import DisplayOptions
 
     check_port(options.port)
     tokens = check_binding(options.host, options.token_file)
-    app = create_app(options.database_url, tokens=tokens, score=options.score)
+    display = DisplayOptions.parse(options.display_colors, options.display_logo)
+    app = create_app(options.database_url, tokens=tokens, score=options.score, display=display)
     uvicorn.run(
         app,
         host=options.host,

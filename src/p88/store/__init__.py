@@ -102,6 +102,12 @@ from p88.store.results.live import Background as BackgroundFollower
 from p88.store.results.live import RaceFollowed, check_followable, follow_results
 from p88.store.results.live_position import live_position
 from p88.store.results.live_step import NoPoints, StepSummary, score_step
+from p88.store.results.messages import (
+    MessagesSummary,
+    import_messages,
+    save_messages,
+    set_default_message,
+)
 from p88.store.results.sessionreads import session_label
 from p88.store.results.sheet import (
     CoursePoint,
@@ -157,6 +163,10 @@ __all__ = [
     "catalog_rows",
     "find_partner",
     "follow_race",
+    "MessagesSummary",
+    "import_messages",
+    "save_messages",
+    "set_default_message",
     "forwarding",
     "live",
     "load_races",
