@@ -8,8 +8,21 @@ runs on a sync connection (``run``) or an async one (``arun``).
 - ``locations``: a session's points in order, the default point, the start mat.
 - ``races``: race names, official standings (stored places), live ranking.
 - ``timing``: who runs in a session and the gun and crossing rules for their reads.
+- ``announce``: crossings with names, places and pace; who is coming up; runner details.
 """
 
+from p88.store.queries.announce import (
+    COMING_UP_LIMIT,
+    ComingUp,
+    Crossing,
+    RunnerDetails,
+    coming_up,
+    latest_crossings,
+    newest_first,
+    point_crossings,
+    points_read_after,
+    runner_details,
+)
 from p88.store.queries.board import STANDINGS_LIMIT, PointStanding, point_standings
 from p88.store.queries.locations import default_point, location_order, start_point
 from p88.store.queries.plan import (
@@ -75,6 +88,16 @@ from p88.store.queries.timing import (
 )
 
 __all__ = [
+    "COMING_UP_LIMIT",
+    "ComingUp",
+    "Crossing",
+    "RunnerDetails",
+    "coming_up",
+    "latest_crossings",
+    "newest_first",
+    "point_crossings",
+    "points_read_after",
+    "runner_details",
     "DEFAULT_LIMIT",
     "LATEST_LIMIT",
     "MAX_LIMIT",
