@@ -35,6 +35,9 @@ from p88.tui.table import LiveTable
 Clock = Callable[[], datetime]
 ALL = ""
 ROSTER_EVERY_S = 30.0
+#: Projections look minutes ahead, and ranking every point is the costliest refresh:
+#: the announcer's list is redone at most this often (at once when its tab is shown).
+ANNOUNCER_EVERY_S = 5.0
 TASKS = ("session", "crossings", "reads", "standings", "announcer", "header", "search")
 
 
@@ -90,7 +93,7 @@ class LiveBoard(App[None]):
         start("crossings", self._refresh_crossings)
         start("reads", self._refresh_reads)
         start("standings", self._refresh_standings, self.standings_every_s)
-        start("announcer", self._refresh_announcer, self.standings_every_s)
+        start("announcer", self._refresh_announcer, ANNOUNCER_EVERY_S)
         start("header", self._refresh_header, 1.0)
         start("search", self._refresh_search, self.standings_every_s)
 
