@@ -158,13 +158,14 @@ ON_COURSE = [  # bib, first, last, sex, age group, half crossing after the gun (
     ("109", "Ines", "Costa", "F", "30-34", 4800.0, (None, None)),
 ]
 CITIES = {"101": ("New Haven", "CT"), "104": ("Providence", "RI")}
+MESSAGES = {"105": "Go Mom!", "108": "Boston or bust"}  # the runner display's (migration 018)
 HALF_M, FINISH_M = 21100, 42195
 
 
 def with_course(conn: psycopg.Connection[Any], sid: int) -> None:
     """The fixed race with its points saved with distances (START 0, HALF 21.1 km,
-    FINISH 42.195 km), cities, and three more runners past HALF and not yet finished
-    (their reads arrive with the others, before the frozen clock)."""
+    FINISH 42.195 km), cities, display messages, and three more runners past HALF and not
+    yet finished (their reads arrive with the others, before the frozen clock)."""
     race = conn.execute(
         "SELECT id, event_id, partner_id FROM ct_races WHERE session_id = %s", (sid,)
     ).fetchone()
@@ -178,6 +179,12 @@ def with_course(conn: psycopg.Connection[Any], sid: int) -> None:
             "INSERT INTO ct_race_points (race_id, event_id, partner_id, location_name, kind,"
             " seq, distance_m) VALUES (%s, %s, %s, %s, %s, %s, %s)",
             (*race, name, kind, seq, metres),
+        )
+    for bib, message in MESSAGES.items():
+        conn.execute(
+            "INSERT INTO ct_display_messages (race_id, event_id, partner_id, bib, message)"
+            " VALUES (%s, %s, %s, %s, %s)",
+            (*race, bib, message),
         )
     for bib, (city, state) in CITIES.items():
         conn.execute(

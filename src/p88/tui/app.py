@@ -222,13 +222,13 @@ class LeaderboardApp(LiveBoard):
         self.last_id = self.reads_last_id = 0
         self.crossings = []
         self.reads.clear()
-        self.cities.clear()
+        self.rankings.clear()
         self.elsewhere.forget(session_id)
         self._show_elsewhere()
         self.search_text = ""
         self.filters = {"view": ALL, "sex": ALL, "age": ALL}
         for table in self.query(LiveTable):
             table.set_rows([])
-        self.query_one(RunnerCard).show(None)
+        self.query_one(RunnerCard).crossing = None
         self.query_one("#search-summary", Static).update("")
         self.refresher.mark("session")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,6 +45,16 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def newest_first(crossings: Iterable[store.Crossing]) -> list[store.Crossing]:
+    """Crossings newest first (crossing time, then read id), one per runner and point (the
+    first given wins: pass the new ones first), at most ``LATEST_LIMIT``."""
+    seen: dict[tuple[str, str], store.Crossing] = {}
+    for c in crossings:
+        seen.setdefault((c.point, c.tag), c)
+    ordered = sorted(seen.values(), key=lambda c: (c.at, c.read_id), reverse=True)
+    return ordered[: store.LATEST_LIMIT]
+
+
 class LiveBoard(App[None]):
     """What the leaderboard shows, and one refresh task per kind of data (see above)."""
 
@@ -72,7 +82,7 @@ class LiveBoard(App[None]):
         self.reads_last_id = 0
         self.crossings: list[store.Crossing] = []
         self.reads: deque[store.TimedRead] = deque(maxlen=store.LATEST_LIMIT)
-        self.cities: dict[str, str | None] = {}
+        self.rankings: dict[str, store.Ranking] = {}  # each point's standings, kept live
         self.roster = store.Roster()
         self.roster_at = 0.0
         self.choices: dict[str, list[tuple[str, str]]] = {"view": [], "sex": [], "age": []}
@@ -111,8 +121,7 @@ class LiveBoard(App[None]):
                 return
             self.session_id = sid
         info = await arun(conn, store.session_summary(self.session_id))
-        self.roster = await arun(conn, store.load_roster(self.session_id))
-        self.roster_at = time.monotonic()
+        self.set_roster(await arun(conn, store.load_roster(self.session_id)))
         sexes, ages = self.roster.categories()
         label = f"{info.session_name} (#{info.id})" if info else f"#{self.session_id}"
         if info and info.event_name:
@@ -125,6 +134,12 @@ class LiveBoard(App[None]):
         self.refresher.mark(
             "crossings", "reads", "standings", "announcer", "header", "search", urgent=True
         )
+
+    def set_roster(self, roster: store.Roster) -> None:
+        """A new roster: the points' kept standings go, as names and rules may have changed."""
+        self.roster = roster
+        self.roster_at = time.monotonic()
+        self.rankings.clear()
 
     async def _load_views(self, conn: psycopg.AsyncConnection[Any]) -> None:
         assert self.session_id is not None
@@ -156,22 +171,28 @@ class LiveBoard(App[None]):
         return key if kind == "point" else store.default_point(self.points)
 
     async def _refresh_crossings(self) -> None:
-        """New reads -> the crossings of the points they touched, merged into the list."""
+        """New reads -> the crossings they made (``store.crossings``: only the new reads'
+        runners are timed, and ranked into each point's kept standings), merged into the
+        list; at first (or after a reload) every crossing of every point."""
         if self.session_id is None or self.feed.live is None:
             return
         live, sid = self.feed.live, self.session_id
         after = self.last_id
-        top, touched = await arun(live, store.points_read_after(sid, after))
+        ids, touched = await arun(live, store.new_reads(sid, after))
         if self.last_id != after:
             return  # the session was reloaded meanwhile: that refresh starts over
-        if touched:
+        if ids:
             if any(p not in self.points for p in touched):
                 await self._load_views(live)
-            plan = store.latest_crossings(sid, self.roster, points=touched)
-            fresh = await arun(live, plan)
-            kept = [] if after == 0 else [c for c in self.crossings if c.point not in touched]
-            self.show_crossings(store.newest_first([*fresh, *kept]))
-            self.last_id = top
+            if after == 0:
+                plan = store.crossings(sid, self.roster, points=self.points)
+                self.show_crossings(newest_first(await arun(live, plan)))
+            else:
+                plan = store.crossings(
+                    sid, self.roster, points=touched, read_ids=ids, rankings=self.rankings
+                )
+                self.show_crossings(newest_first([*await arun(live, plan), *self.crossings]))
+            self.last_id = ids[-1]
         await self._refresh_card(live, touched, whole=after == 0)
         self.loaded.set()
 
@@ -194,21 +215,15 @@ class LiveBoard(App[None]):
             return
         newest = next((c for c in self.crossings if c.point == point), None)
         if newest is None:  # crowded out of the list by other points' crossings
-            plan = store.latest_crossings(self.session_id, self.roster, points=[point], limit=1)
+            plan = store.recent_crossings(self.session_id, self.roster, point=point, limit=1)
             rows = await arun(conn, plan)
-            newest = rows[0] if rows else None
-        shown = card.crossing
-        if newest is not None and shown is not None and newest == shown:
-            return
-        if newest is not None and newest.tag not in self.cities:
-            details = await arun(conn, store.runner_details(self.session_id, [newest.tag]))
-            self.cities[newest.tag] = details[newest.tag].city if newest.tag in details else None
-        self.show_card(newest)
+            newest = rows[-1] if rows else None
+        if newest != card.crossing:
+            self.show_card(newest)
 
     def show_card(self, crossing: store.Crossing | None) -> None:
         """Put ``crossing`` on the runner card."""
-        city = self.cities.get(crossing.tag) if crossing is not None else None
-        self.query_one(RunnerCard).show(crossing, city)
+        self.query_one(RunnerCard).crossing = crossing
 
     async def _refresh_reads(self) -> None:
         if self.session_id is None or self.feed.live is None or not self._showing("reads"):
@@ -231,8 +246,7 @@ class LiveBoard(App[None]):
         if self.session_id is None or self.feed.bulk is None or not self._showing("standings"):
             return
         if time.monotonic() - self.roster_at > ROSTER_EVERY_S:  # entries added mid-race
-            self.roster = await arun(self.feed.bulk, store.load_roster(self.session_id))
-            self.roster_at = time.monotonic()
+            self.set_roster(await arun(self.feed.bulk, store.load_roster(self.session_id)))
         kind, _, key = self.filters["view"].partition(":")
         sex, age = self.filters["sex"] or None, self.filters["age"] or None
         rows: list[store.PointStanding] | list[store.RankedResult] = []
@@ -247,9 +261,12 @@ class LiveBoard(App[None]):
     async def _refresh_announcer(self) -> None:
         if self.session_id is None or self.feed.bulk is None or not self._showing("announcer"):
             return
-        rows = await arun(self.feed.bulk, store.coming_up(self.session_id, self.roster))
+        finish = store.default_point(self.points)
+        plan = store.coming_up(self.session_id, self.roster, finish=finish)
+        rows = await arun(self.feed.bulk, plan)
         self.query_one("#announcer-table", LiveTable).set_rows(rows)
-        self.query_one("#announcer-summary", Static).update(w.announcer_summary(rows, self.roster))
+        summary = w.announcer_summary(rows, self.roster, finish)
+        self.query_one("#announcer-summary", Static).update(summary)
 
     async def _refresh_header(self) -> None:
         if self.session_id is None or self.feed.bulk is None:

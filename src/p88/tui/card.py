@@ -2,7 +2,8 @@
 
 The name is drawn in a FIGlet font (the largest of ``FONTS`` that fits the width, else
 plain bold text), the elapsed time in Textual's ``Digits``; below them the bib, division,
-city and the runner's place at the point. A crew with only a terminal (or a terminal on a
+city and pace, and the runner's display message (``p88 display messages``) when there is
+one. A crew with only a terminal (or a terminal on a
 big screen) can run a finish-line display with it.
 """
 
@@ -42,30 +43,22 @@ def big_text(text: str, width: int) -> str | None:
 
 
 class RunnerCard(Vertical):
-    """The newest crossing at ``point``: name, time, bib, division, city, place."""
+    """The newest crossing at ``point``: name, time, bib, division, city, place, message."""
 
     point: reactive[str] = reactive("")
     crossing: reactive[Crossing | None] = reactive(None)
-    city: reactive[str | None] = reactive(None)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="card-where")
         yield Static("", id="card-name")
         yield Digits("", id="card-time")
         yield Static("", id="card-info")
-
-    def show(self, crossing: Crossing | None, city: str | None = None) -> None:
-        """Put ``crossing`` (with the runner's city) on the card."""
-        self.city = city
-        self.crossing = crossing
+        yield Static("", id="card-message")
 
     def watch_point(self) -> None:
         self._draw()
 
     def watch_crossing(self) -> None:
-        self._draw()
-
-    def watch_city(self) -> None:
         self._draw()
 
     def on_resize(self) -> None:
@@ -79,11 +72,13 @@ class RunnerCard(Vertical):
         name = self.query_one("#card-name", Static)
         digits = self.query_one("#card-time", Digits)
         info = self.query_one("#card-info", Static)
+        message = self.query_one("#card-message", Static)
         if c is None:
             where.update(Text(f"No crossing at {self.point or 'the point'} yet", "dim"))
             name.update("")
             digits.update("")
             info.update("")
+            message.update("")
             return
         where.update(
             Text.assemble((c.point, "bold"), f"  ·  place {c.place}  ·  ", fmt.clock(c.at))
@@ -92,5 +87,6 @@ class RunnerCard(Vertical):
         art = big_text(full, max(1, self.content_size.width))
         name.update(Text(art, "bold") if art else Text(full, "bold"))
         digits.update(fmt.elapsed(c.elapsed))
-        parts = [f"bib {c.bib}", c.division, self.city, fmt.pace(c.pace) or None]
+        parts = [f"bib {c.bib}", c.division, c.city, fmt.pace(c.pace) or None]
         info.update(Text("  ·  ".join(p for p in parts if p)))
+        message.update(Text(c.message or "", "italic"))

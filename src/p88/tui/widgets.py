@@ -88,21 +88,20 @@ def announcer_row(u: ComingUp) -> tuple[str, ...]:
     c = u.crossing
     return (
         fmt.due(u.projected_at),
-        fmt.elapsed(u.projected, digits=0),
+        fmt.elapsed(u.projected_elapsed, digits=0),
         c.bib,
-        LEADER if u.leader else "",
+        LEADER if u.division_leader else "",
         plain(c.name),
-        plain(u.city),
+        plain(c.city),
         plain(c.division),
         c.point,
         fmt.pace(c.pace),
     )
 
 
-def announcer_summary(rows: list[ComingUp], roster: Roster) -> Text:
+def announcer_summary(rows: list[ComingUp], roster: Roster, finish: str | None) -> Text:
     """The line above the announcer's list: what it shows, or why it is empty."""
     if rows:
-        finish = rows[0].finish_point
         return Text(
             f"Next {len(rows)} expected at {finish}, projected from each runner's pace at"
             f" their furthest point  ·  {LEADER} leads their division there"
