@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from p88.nlq.spelling import respell
 from p88.units import STANDARD_DISTANCES, whole_metres
 
 #: The standard distances as ``ct_races.distance_m`` stores them (whole metres).
@@ -74,6 +75,7 @@ def normalise(question: str) -> str:
     text = re.sub(r"[?!,;]", " ", text)
     text = re.sub(r"(?<=[a-z])'s\b", "", text)
     text = re.sub(r"(?<=[a-z])s'", "s", text)
+    text = respell(text)
     for word, value in sorted(_NUMBER_WORDS.items(), key=lambda kv: -len(kv[0])):
         text = re.sub(rf"\b{word}\b", str(value), text)
     text = re.sub(r"\b(\d+) and a half (hours?|hrs?)", lambda m: f"{m[1]}.5 {m[2]}", text)
@@ -124,7 +126,7 @@ _DISTANCES: list[tuple[str, int]] = [
         r"|\b21\.1 ?km?\b",
         HALF,
     ),
-    (r"\bmarathon(?:s|ers?)?\b|\b26\.2(?: ?miles?| ?mi)?\b|\b42\.2 ?k(?:m)?\b", MARATHON),
+    (r"\b(?:full[- ])?marathon(?:s|ers?)?\b|\b26\.2(?: ?miles?| ?mi)?\b|\b42\.2 ?k(?:m)?\b", MARATHON),
     (r"\b10 ?k(?:m|s)?\b|\b10 ?kilomet(?:er|re)s?\b|\b6\.2 ?miles?\b", TEN_K),
     (r"\b5 ?k(?:m|s)?\b|\b5 ?kilomet(?:er|re)s?\b|\b3\.1 ?miles?\b", FIVE_K),
 ]

@@ -14,6 +14,9 @@ from p88.nlq.frame import Frame, NotUnderstood
 
 __all__ = ["live_frame", "session_named"]
 
+#: Words that only say a tag was read: "chips seen at the finish", "tags detected".
+READ_WORDS = frozenset("seen saw detected picked chips".split())
+
 
 def session_named(text: str, catalog: Catalog) -> int | None:
     for sid, name in sorted(catalog.sessions.items(), key=lambda kv: -len(kv[1] or "")):
@@ -53,7 +56,9 @@ def live_frame(ent: Entities, catalog: Catalog, frame: Frame) -> Frame:
     unknown = [
         w
         for w, s, e in words(text)
-        if w not in vocab.VOCAB and not any(a <= s and e <= b for a, b in used)
+        if w not in vocab.VOCAB
+        and w not in READ_WORDS
+        and not any(a <= s and e <= b for a, b in used)
     ]
     if unknown:  # a word the reads cannot answer ("the 10K mat"): never dropped
         quoted = ", ".join(f"'{w}'" for w in unknown)

@@ -47,7 +47,8 @@ def _group_of(noun: str) -> Group:
 def _rank(ent: Entities, frame: Frame) -> None:
     text = ent.text
     patterns = [
-        rf"\b(?:which|what)(?: (?:of|among) (?:our|the|all))?(?: \d{{4}})? (?P<noun>{_NOUN})\b"
+        rf"\b(?:which|what)(?: (?:of|among) (?:our|the|all))?(?: \d{{4}})?(?: (?P<n>\d{{1,2}}))?"
+        rf" (?P<noun>{_NOUN})\b"
         rf"(?=.*\b(?P<sup>{_SUPER})\b)",
         rf"\b(?:top|bottom) (?P<n>\d+) (?P<noun>{_NOUN})\b",
         rf"\b(?:the )?(?P<n>\d+) (?P<sup>{_SUPER}) (?P<noun>{_NOUN})\b",
@@ -174,12 +175,12 @@ def _measures(ent: Entities, frame: Frame) -> None:
         ent.take(old)
         return
     km = re.search(
-        r"\b(?:pace )?(?:in )?(?:(?:minutes|mins?) )?(?:per|a|/) ?(?:km|kilomet(?:er|re))\b", text
+        r"\b(?:pace )?(?:in )?(?:(?:minutes|mins?) ?)?(?:per|a|/) ?(?:km|kilomet(?:er|re))\b", text
     )
     if km and re.search(r"\bpace\b", text):
         frame.measure = "pace_km"
         ent.take(km)
-    mile = re.search(r"\b(?:pace )?(?:in )?(?:(?:minutes|mins?) )?per mile\b", text)
+    mile = re.search(r"\b(?:pace )?(?:in )?(?:(?:minutes|mins?) ?)?(?:per |/ ?)mile\b", text)
     if mile and frame.measure != "pace_km":
         frame.measure = "pace"
         ent.take(mile)
