@@ -119,7 +119,13 @@ def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
     elif frame.metric == "top":
         head = f"Top {frame.top_n}" if not frame.slowest else f"Slowest {frame.top_n}"
         head += f" by {measure} (placings use gun time unless --time chip)"
+        if frame.measure == "age":
+            head = "Oldest" if frame.slowest else "Youngest"
+            head += " (everyone at that age) of"
         who = who.replace("finishers", "finishers", 1)
+    if frame.more_than is not None:
+        a, b = (_SEX[s] for s in frame.more_than)
+        head = f"Counted {a} minus {b} among"
     text = f"{head} {who}{scope}"
     conds = [
         f"{'pace' if c.measure == 'pace' else c.measure + ' time'} {_OP_WORDS[c.op]} "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from p88.nlq.compile_compare import difference_query
 from p88.nlq.compile_events import events_query, reads_query
 from p88.nlq.compile_rows import repeat_query, rows_query
 from p88.nlq.compile_shapes import earlier_finish, improved_query, pb_set_query, top_per_group
@@ -225,6 +226,8 @@ def compile_frame(frame: Frame, race_ids: list[int] | None, limit: int = 100) ->
         return rows_query(b, limit)
     if m == "repeat":
         return repeat_query(b, limit)
+    if frame.more_than is not None:
+        return difference_query(b, frame.more_than, limit)
     groups = b.group_columns()
     selects: list[exp.Expr] = [alias(g, name) for g, name in groups]
     conds = b.where(numerator=m != "percent" and not frame.bq_percent)

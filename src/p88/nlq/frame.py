@@ -18,6 +18,7 @@ in one line. The defaults a frame applies are documented here and stated in ever
 * in a share, the condition asked about is the numerator ("what percent were women"); who
   the share is of ("share of women who broke 4 hours") stays in the denominator too; a
   finish rate is finishers out of every entry;
+* "how many more men than women" is one count minus the other, over the same population;
 * top N per group (each age group, every division) ranks within the group by gun time;
   ranking groups orders them by the measure, most first for counts and shares, fastest
   first for times, keeping only groups of at least the minimum size asked for.
@@ -100,6 +101,7 @@ class Frame:
     who_in_population: bool = False
     conds_in_population: bool = False
     ranked_by: str | None = None
+    more_than: tuple[str, str] | None = None
     notes: list[str] = field(default_factory=list)
     confidence: float = 1.0
 

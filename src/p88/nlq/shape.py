@@ -174,6 +174,16 @@ def _measures(ent: Entities, frame: Frame) -> None:
         frame.metric = "max" if "oldest" in old[0] else "min"
         ent.take(old)
         return
+    who = re.search(
+        r"\b(?:who (?:was|were|is|are) )?the (?P<w>oldest|youngest)"
+        r"(?= (?:finishers?|runners?|wom[ae]n|m[ae]n|athletes?|people|person|entrants?)\b)",
+        text,
+    )
+    if who:  # the runner(s) at the extreme age, ties all listed
+        frame.measure, frame.metric, frame.top_n = "age", "top", 1
+        frame.slowest = who["w"] == "oldest"
+        ent.take(who)
+        return
     km = re.search(
         r"\b(?:pace )?(?:in )?(?:(?:minutes|mins?) ?)?(?:per|a|/) ?(?:km|kilomet(?:er|re))\b", text
     )
@@ -343,9 +353,30 @@ def _every_edition(ent: Entities, frame: Frame) -> None:
             frame.top_n = 100
 
 
+_SEX_WORDS = {
+    "men": "M", "males": "M", "guys": "M", "boys": "M",
+    "women": "F", "females": "F", "gals": "F", "ladies": "F", "girls": "F",
+}  # fmt: skip
+_MORE_THAN = re.compile(
+    r"\bhow many more (?P<a>{0}) (?P<mid>(?:[a-z0-9]+ ){{0,6}}?)?than (?P<b>{0})\b".format(
+        "|".join(_SEX_WORDS)
+    )
+)
+
+
+def _more_than(ent: Entities, frame: Frame) -> None:
+    """"how many more men than women": one count minus the other (the words between, such
+    as "finished", stay for the other readers)."""
+    m = _MORE_THAN.search(ent.text)
+    if m and _SEX_WORDS[m["a"]] != _SEX_WORDS[m["b"]]:
+        frame.more_than = (_SEX_WORDS[m["a"]], _SEX_WORDS[m["b"]])
+        ent.spans += [(m.start(), m.end("a")), (m.end("mid") if m["mid"] else m.end("a"), m.end())]
+
+
 def read_shape(ent: Entities, frame: Frame, today: date) -> None:
     """Fill the frame's shape from the question (before the metric words are read)."""
     del today
+    _more_than(ent, frame)
     _population(ent, frame)
     _years(ent, frame)
     _percentiles(ent, frame)

@@ -2,7 +2,7 @@
 
 Outsiders type "ppl", "hw many", "finishd" and "avg pace"; an unread word refuses the
 question, so these are rewritten before anything else reads the text. Only keywords are
-corrected (never names: a runner's or an event's misspelling is matched against the catalog
+corrected (never names, and never a word that is itself a keyword or function word: a runner's or an event's misspelling is matched against the catalog
 elsewhere, where the answer says which name it read). A word is read as a keyword only
 when exactly one keyword is close to it, it is not a plural or other extension of one, and
 it starts with the same letter.
@@ -24,11 +24,13 @@ SHORTHAND: dict[str, str] = {
     "num": "number", "wmn": "women", "avgs": "averages", "mins": "minutes",
 }  # fmt: skip
 
-#: Keywords a misspelling may be read as: the vocabulary and a few more that choose a
-#: measure or a distance.
-KEYWORDS = VOCAB | frozenset(
-    "marathon marathons half halves percentile percentiles oldest youngest qualify finishing"
-    " finishers finishes women men guys gals ladies states ranked rank ranking".split()
+#: Keywords a misspelling may be read as: words that carry a question's meaning and that
+#: no other English word sits close to ("faster" is not a misspelled "fastest", so
+#: neither is here).
+KEYWORDS = frozenset(
+    """finished finishers finisher finishing average marathon marathons people runners women
+    median percent percentage percentile qualified qualifiers results winners division
+    divisions between""".split()
 )
 
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
@@ -46,7 +48,7 @@ def respell(text: str) -> str:
 def _respelled(word: str) -> str:
     if word in SHORTHAND:
         return SHORTHAND[word]
-    if len(word) < 5 or word in KEYWORDS or word.rstrip("s") in KEYWORDS:
+    if len(word) < 6 or word in KEYWORDS or word in VOCAB:
         return word
     close = [
         k

@@ -256,6 +256,15 @@ def _metric(ent: Entities, frame: Frame) -> None:
     if frame.metric == "pr" and frame.status == "entered":
         frame.status = "finished"
     frame.sex, frame.age_min, frame.age_max = ent.sex, ent.age_min, ent.age_max
+    if frame.more_than is not None:
+        if frame.metric != "count" or frame.group_by or frame.people:
+            raise NotUnderstood(
+                '"how many more ... than ..." is answered as one count minus another; '
+                "ask it without a grouping, an average or a share",
+                words=["more", "than"],
+                suggestions=[],
+            )
+        frame.sex = None
 
 
 def _take_all(ent: Entities, pattern: re.Pattern[str]) -> None:
