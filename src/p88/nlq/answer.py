@@ -123,6 +123,9 @@ def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
             head = "Oldest" if frame.slowest else "Youngest"
             head += " (everyone at that age) of"
         who = who.replace("finishers", "finishers", 1)
+    if frame.both_distances is not None:
+        pair = " and ".join(DISTANCE_LABEL.get(d, f"{d} m") for d in frame.both_distances)
+        head = f"{'Counted' if frame.metric == 'count' else 'Listed'} people with a {pair};"
     if frame.more_than is not None:
         a, b = (_SEX[s] for s in frame.more_than)
         head = f"Counted {a} minus {b} among"
@@ -132,6 +135,11 @@ def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
         f"{pace_text(c.seconds) if c.measure == 'pace' else clock(c.seconds)}"
         for c in frame.conditions
     ]
+    if frame.behind_winner is not None:
+        winner = {"F": "the women's winner", "M": "the men's winner"}.get(
+            frame.winner_sex or "", "the race's overall winner"
+        )
+        conds.append(f"gun time within {clock(frame.behind_winner)} of {winner}")
     if conds:
         text += " with " + " and ".join(conds)
     timed = ("min", "max", "avg", "median", "distribution", "pr", "percentile", "stddev")
@@ -243,7 +251,8 @@ def _who(frame: Frame) -> str:
     if frame.home_city:
         parts.append(f"from {frame.home_city}")
     if frame.home_state:
-        parts.append(f"from {STATE_NAMES.get(frame.home_state, frame.home_state)}")
+        where = "from outside" if frame.home_state_not else "from"
+        parts.append(f"{where} {STATE_NAMES.get(frame.home_state, frame.home_state)}")
     return " ".join(parts)
 
 

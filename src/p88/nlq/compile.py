@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from p88.nlq.compile_compare import difference_query
+from p88.nlq.compile_compare import behind_winner, both_query, difference_query
 from p88.nlq.compile_events import events_query, reads_query
 from p88.nlq.compile_rows import repeat_query, rows_query
 from p88.nlq.compile_shapes import earlier_finish, improved_query, pb_set_query, top_per_group
@@ -97,10 +97,13 @@ class Builder:
         return conds
 
     def conditions(self) -> list[exp.Expr]:
-        return [
+        conds: list[exp.Expr] = [
             OPS[c.op](this=measure_of(c.measure), expression=interval(c.seconds))
             for c in self.frame.conditions
         ]
+        if self.frame.behind_winner is not None:
+            conds.append(behind_winner(self.frame.behind_winner, self.frame.winner_sex))
+        return conds
 
     def who(self) -> list[exp.Expr]:
         f = self.frame
@@ -113,7 +116,12 @@ class Builder:
             conds.append(exp.LTE(this=col(R, "age"), expression=num(f.age_max)))
         home: list[exp.Expr] = []
         if f.home_state:
-            home.append(exp.column("state").eq(text(f.home_state)))
+            same_state = exp.column("state").eq(text(f.home_state))
+            home.append(
+                exp.NEQ(this=exp.column("state"), expression=text(f.home_state))
+                if f.home_state_not
+                else same_state
+            )
         if f.home_city:
             home.append(exp.column("city").eq(text(f.home_city)))
         if home:
@@ -216,6 +224,8 @@ def compile_frame(frame: Frame, race_ids: list[int] | None, limit: int = 100) ->
     if m == "bq":
         b.need(E)
         b.need(B)
+    if frame.both_distances is not None:
+        return both_query(b, frame.both_distances, limit)
     if m == "top" and frame.group_by:
         return top_per_group(b, limit)
     if m == "pb_set":

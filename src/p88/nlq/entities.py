@@ -80,6 +80,7 @@ def normalise(question: str) -> str:
         text = re.sub(rf"\b{word}\b", str(value), text)
     text = re.sub(r"\b(\d+) and a half (hours?|hrs?)", lambda m: f"{m[1]}.5 {m[2]}", text)
     text = _short_years(text)
+    text = re.sub(r"\b(?:1|any) of (our|the|their|its) (races|events)\b", r"\1 \2", text)
     text = re.sub(r"\b(?:broken (?:down|out)|grouped|split|bucketed) by\b", "by", text)
     groups = r"(?=(?:age|sex|gender|year|state|event|race|distance|division)s?\b)"
     text = re.sub(

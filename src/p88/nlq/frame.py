@@ -19,6 +19,10 @@ in one line. The defaults a frame applies are documented here and stated in ever
   the share is of ("share of women who broke 4 hours") stays in the denominator too; a
   finish rate is finishers out of every entry;
 * "how many more men than women" is one count minus the other, over the same population;
+* "within N minutes of the winner" is gun time at or under the winner's gun time plus N,
+  the winner of the same race (of the same sex only when it says "women's winner");
+* "ran both a marathon and a half" counts each person once who finished both distances
+  in the population (a person's results, any event, within the years asked);
 * top N per group (each age group, every division) ranks within the group by gun time;
   ranking groups orders them by the measure, most first for counts and shares, fastest
   first for times, keeping only groups of at least the minimum size asked for.
@@ -69,6 +73,7 @@ class Frame:
     conditions: list[Condition] = field(default_factory=list)
     percent_of_sex: bool = False
     home_state: str | None = None
+    home_state_not: bool = False
     home_city: str | None = None
     event_state: str | None = None
     participant_ids: tuple[int, ...] = ()
@@ -102,6 +107,9 @@ class Frame:
     conds_in_population: bool = False
     ranked_by: str | None = None
     more_than: tuple[str, str] | None = None
+    behind_winner: float | None = None
+    both_distances: tuple[int, int] | None = None
+    winner_sex: str | None = None
     notes: list[str] = field(default_factory=list)
     confidence: float = 1.0
 

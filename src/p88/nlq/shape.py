@@ -75,9 +75,12 @@ def _rank(ent: Entities, frame: Frame) -> None:
             frame.rank_limit = int(m["n"])
         elif n == 0 or n == 4:
             top = re.search(r"\btop (\d+)\b", text)
-            frame.rank_limit = int(top[1]) if top else 1
+            every = re.search(r"\b(?:ranked|in order|all ranked|rank them)\b", text)
+            frame.rank_limit = int(top[1]) if top else (None if every else 1)
             if top:
                 ent.take(top)
+            elif every:  # "which had the most, ranked": every group, in order
+                ent.take(every)
         sup = m.groupdict().get("sup") or ""
         frame.ranked_by = sup or "by"
         if sup in ("biggest", "largest"):
@@ -373,10 +376,55 @@ def _more_than(ent: Entities, frame: Frame) -> None:
         ent.spans += [(m.start(), m.end("a")), (m.end("mid") if m["mid"] else m.end("a"), m.end())]
 
 
+_OF_WINNER = re.compile(
+    r"^ of (?:the )?(?:(?P<sex>overall|women|men|female|male) )?(?:race )?"
+    r"(?:winner(?: time)?|winning time|first place finisher)\b"
+)
+
+
+def _behind_winner(ent: Entities, frame: Frame) -> None:
+    """"within 10 minutes of the winner": a gun time condition relative to the race's
+    winning time, replacing the plain "within 10 minutes" bound the entities found."""
+    for bound in list(ent.bounds):
+        if not bound.text.startswith("within") or bound.kind != "time":
+            continue
+        m = _OF_WINNER.match(ent.text[bound.span[1] :])
+        if not m:
+            continue
+        ent.bounds.remove(bound)
+        frame.behind_winner = bound.seconds
+        frame.winner_sex = {"women": "F", "female": "F", "men": "M", "male": "M"}.get(
+            m["sex"] or ""
+        )
+        ent.winner = False
+        ent.spans.append((bound.span[1], bound.span[1] + m.end()))
+        return
+
+
+def _both(ent: Entities, frame: Frame) -> None:
+    """"ran both a marathon and a half": people with a finish at each of two distances."""
+    m = re.search(r"\bboth (?:an? |the )?(?P<a>\S+).*? and (?:an? |the )?(?P<b>\S+)", ent.text)
+    if not m:
+        return
+    first = [(d, sp) for d, sp in ent.distances if sp[0] == m.start("a")]
+    second = [(d, sp) for d, sp in ent.distances if sp[0] == m.start("b")]
+    if not first or not second or first[0][0] == second[0][0]:
+        return
+    (d1, span1), (d2, span2) = first[0], second[0]
+    if ent.text[span1[1] : m.start("b")].strip() not in ("and", "and a", "and an", "and the"):
+        return
+    frame.both_distances = (d1, d2)
+    frame.people, frame.all_distances = True, True
+    ent.distances = [(d, sp) for d, sp in ent.distances if sp not in (span1, span2)]
+    ent.spans += [(m.start(), span2[1])]
+
+
 def read_shape(ent: Entities, frame: Frame, today: date) -> None:
     """Fill the frame's shape from the question (before the metric words are read)."""
     del today
     _more_than(ent, frame)
+    _behind_winner(ent, frame)
+    _both(ent, frame)
     _population(ent, frame)
     _years(ent, frame)
     _percentiles(ent, frame)

@@ -265,6 +265,13 @@ def _metric(ent: Entities, frame: Frame) -> None:
                 suggestions=[],
             )
         frame.sex = None
+    if frame.both_distances is not None and (frame.metric not in ("count", "list") or frame.group_by):
+        raise NotUnderstood(
+            '"both a ... and a ..." is answered as the people who finished both: count or '
+            "list them, without a grouping or another figure",
+            words=["both"],
+            suggestions=[],
+        )
 
 
 def _take_all(ent: Entities, pattern: re.Pattern[str]) -> None:
