@@ -102,6 +102,14 @@ def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
         if frame.unique_tags and frame.metric != "list":
             head = "Counted distinct tags (then reads)"
         return _with_value(f"{head} of {where}{extra}{since} (raw timing reads)", frame, rows)
+    if frame.subject == "standards":
+        parts = [f"Boston {frame.bq_year}" if frame.bq_year else "every loaded Boston year"]
+        parts += [_SEX[frame.sex]] if frame.sex else []
+        if frame.age_min is not None or frame.age_max is not None:
+            lo, hi = frame.age_min, frame.age_max
+            parts.append(f"age {lo if lo == hi else f'{lo}-{hi}'} on Boston race day")
+        head = "Boston qualifying standards (meet or beat, chip time) for " + ", ".join(parts)
+        return _with_value(head, frame, rows)
     who = _who(frame)
     scope = _scope(frame)
     if frame.subject == "events":

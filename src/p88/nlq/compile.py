@@ -16,6 +16,7 @@ from p88.nlq.compile_events import events_query, reads_query
 from p88.nlq.compile_rows import repeat_query, rows_query
 from p88.nlq.compile_shapes import earlier_finish, improved_query, pb_set_query, top_per_group
 from p88.nlq.frame import Frame
+from p88.nlq.standards import standards_query
 from p88.nlq.nodes import (
     BUCKET_S,
     MEASURE_COLUMN,
@@ -219,6 +220,8 @@ def compile_frame(frame: Frame, race_ids: list[int] | None, limit: int = 100) ->
         return reads_query(frame, limit)
     if frame.subject == "events":
         return events_query(frame, limit)
+    if frame.subject == "standards":
+        return standards_query(frame, limit)
     b = Builder(frame, race_ids)
     m = frame.metric
     if m == "bq":

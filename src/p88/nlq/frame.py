@@ -59,7 +59,7 @@ class Frame:
 
     metric: Metric = "count"
     measure: Measure = "chip"
-    subject: Literal["results", "events", "reads"] = "results"
+    subject: Literal["results", "events", "reads", "standards"] = "results"
     status: Literal["finished", "entered", "DNF", "DNS", "DQ"] = "finished"
     people: bool = False
     series: str | None = None

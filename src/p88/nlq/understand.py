@@ -36,6 +36,7 @@ from p88.nlq.names import (
 from p88.nlq.places import resolve_home_words
 from p88.nlq.refuse import refuse_outright
 from p88.nlq.shape import read_shape
+from p88.nlq.standards import standards_frame
 from p88.nlq.typos import forgive_typos, mark_function_words, series_by_typo
 from p88.units import elapsed_text
 
@@ -79,6 +80,8 @@ def understand(
         or ent.minutes_back is not None
     )
     refuse_outright(text, bool(catalog.events), live)
+    if not live and (standards := standards_frame(ent, frame)) is not None:
+        return standards
     if live:
         if named is not None:
             ent.session_no = named
