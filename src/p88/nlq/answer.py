@@ -99,9 +99,12 @@ def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
         extra = f" at {frame.location}" if frame.location else ""
         since = f" in the last {frame.minutes_back} minutes" if frame.minutes_back else ""
         head = "Listed latest reads" if frame.metric == "list" else "Counted reads"
+        if frame.metric == "list" and frame.top_n:
+            head = f"Listed the {frame.top_n} latest reads"
         if frame.unique_tags and frame.metric != "list":
             head = "Counted distinct tags (then reads)"
-        return _with_value(f"{head} of {where}{extra}{since} (raw timing reads)", frame, rows)
+        per = ", by location" if "location" in frame.group_by else ""
+        return _with_value(f"{head} of {where}{extra}{since} (raw timing reads){per}", frame, rows)
     if frame.subject == "standards":
         parts = [f"Boston {frame.bq_year}" if frame.bq_year else "every loaded Boston year"]
         parts += [_SEX[frame.sex]] if frame.sex else []

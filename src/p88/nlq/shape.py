@@ -345,7 +345,9 @@ def _every_edition(ent: Entities, frame: Frame) -> None:
         r"edition\b|\bevery single year\b|\bevery year (?:it|that it) (?:was|has been) held\b",
         text,
     )
-    perfect = re.search(r"\b(?:have|has|who've|who have) (?:run|ran|finished|done|raced)\b", text)
+    perfect = re.search(
+        r"\b(?:have|has|who've|who have|who) (?:run|ran|finished|done|did|raced|completed)\b", text
+    )
     if not m and perfect:
         m = re.search(r"\bevery year\b", text)
     if m and re.search(r"\bhow many\b|\bwho\b|\blist\b|\bnumber of\b", text):
@@ -382,6 +384,11 @@ _OF_WINNER = re.compile(
 )
 
 
+def _sex_word_outside(text: str, span: tuple[int, int]) -> bool:
+    words = r"\b(?:wom[ae]n|m[ae]n|females?|males?|ladies|lady|guys?|gals?|girls?|boys?)\b"
+    return any(not (span[0] <= m.start() < span[1]) for m in re.finditer(words, text))
+
+
 def _behind_winner(ent: Entities, frame: Frame) -> None:
     """"within 10 minutes of the winner": a gun time condition relative to the race's
     winning time, replacing the plain "within 10 minutes" bound the entities found."""
@@ -397,7 +404,10 @@ def _behind_winner(ent: Entities, frame: Frame) -> None:
             m["sex"] or ""
         )
         ent.winner = False
-        ent.spans.append((bound.span[1], bound.span[1] + m.end()))
+        span = (bound.span[1], bound.span[1] + m.end())
+        ent.spans.append(span)
+        if m["sex"] and not _sex_word_outside(ent.text, span):
+            ent.sex = None  # "within 5 minutes of the women's winner": runners of any sex
         return
 
 

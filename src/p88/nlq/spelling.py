@@ -41,6 +41,7 @@ def respell(text: str) -> str:
     """``text`` (lower case) with shorthand expanded and misspelled keywords corrected."""
     text = _STATE_SHORT.sub("massachusetts", text)
     text = re.sub(r"#\s*(?:of\b)?", "number of ", text)
+    text = re.sub(r"\b(dnf|dns|dq)'?(?:ed|d)\b", r"\1", text)  # "DNF'd": a DNF
     return _WORD.sub(lambda m: _respelled(m[0]), text)
 
 
