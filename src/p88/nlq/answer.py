@@ -134,9 +134,13 @@ def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
             head = "Oldest" if frame.slowest else "Youngest"
             head += " (everyone at that age) of"
         who = who.replace("finishers", "finishers", 1)
-    if frame.both_distances is not None:
-        pair = " and ".join(DISTANCE_LABEL.get(d, f"{d} m") for d in frame.both_distances)
-        head = f"{'Counted' if frame.metric == 'count' else 'Listed'} people with a {pair};"
+    if frame.both_distances is not None or frame.both_years:
+        pair = (
+            "a " + " and a ".join(DISTANCE_LABEL.get(d, f"{d} m") for d in frame.both_distances)
+            if frame.both_distances is not None
+            else "finishes in both " + " and ".join(map(str, frame.years))
+        )
+        head = f"{'Counted' if frame.metric == 'count' else 'Listed'} people with {pair};"
     if frame.more_than is not None:
         a, b = (_SEX[s] for s in frame.more_than)
         head = f"Counted {a} minus {b} among"
@@ -165,7 +169,8 @@ def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
         op, seconds = frame.bq_margin
         text += f" by {'more than' if op == '>' else 'at least'} {clock(seconds)}"
     if frame.metric == "repeat":
-        text += f", each with {frame.min_results} or more results (all years)"
+        span = "all years" if frame.year_from is None else "within the years asked"
+        text += f", each with {frame.min_results} or more results ({span})"
         if frame.top_n is not None:
             text = text.replace("Counted people with repeat results", "Listed people", 1)
     if frame.metric == "improved" and frame.got_slower:

@@ -227,8 +227,8 @@ def compile_frame(frame: Frame, race_ids: list[int] | None, limit: int = 100) ->
     if m == "bq":
         b.need(E)
         b.need(B)
-    if frame.both_distances is not None:
-        return both_query(b, frame.both_distances, limit)
+    if frame.both_distances is not None or frame.both_years:
+        return both_query(b, limit)
     if m == "top" and frame.group_by:
         return top_per_group(b, limit)
     if m == "pb_set":

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from p88.nlq.nodes import RA, P, R, alias, col, interval, num, table, text
+from p88.nlq.nodes import RA, E, P, R, alias, col, interval, num, table, text, year_of
 
 if TYPE_CHECKING:
     from p88.nlq.compile import Builder
@@ -59,14 +59,17 @@ def behind_winner(seconds: float, sex: str | None) -> exp.Expr:
     return exp.LTE(this=col(R, "gun_time"), expression=limit)
 
 
-def both_query(b: Builder, distances: tuple[int, int], limit: int) -> exp.Select:
-    """People with a finish at each of two distances in the population: counted, or listed
-    by name."""
-    b.need(RA)
-    at_each = [
-        exp.GT(this=_count_where(col(RA, "distance_m").eq(num(d))), expression=num(0))
-        for d in distances
-    ]
+def both_query(b: Builder, limit: int) -> exp.Select:
+    """People with a finish at each of two distances (or in each of two years) in the
+    population: counted, or listed by name."""
+    sides: list[exp.Expr]
+    if b.frame.both_distances is not None:
+        b.need(RA)
+        sides = [col(RA, "distance_m").eq(num(d)) for d in b.frame.both_distances]
+    else:
+        b.need(E)
+        sides = [year_of().eq(num(y)) for y in b.frame.years]
+    at_each = [exp.GT(this=_count_where(side), expression=num(0)) for side in sides]
     inner = b.source(exp.select(col(R, "participant_id")))
     conds = b.where()
     if conds:

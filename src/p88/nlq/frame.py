@@ -22,7 +22,8 @@ in one line. The defaults a frame applies are documented here and stated in ever
 * "within N minutes of the winner" is gun time at or under the winner's gun time plus N,
   the winner of the same race (of the same sex only when it says "women's winner");
 * "ran both a marathon and a half" counts each person once who finished both distances
-  in the population (a person's results, any event, within the years asked);
+  in the population (a person's results, any event, within the years asked); "in both
+  2023 and 2024" likewise counts each person once who finished in each of the two years;
 * top N per group (each age group, every division) ranks within the group by gun time;
   ranking groups orders them by the measure, most first for counts and shares, fastest
   first for times, keeping only groups of at least the minimum size asked for.
@@ -109,6 +110,7 @@ class Frame:
     more_than: tuple[str, str] | None = None
     behind_winner: float | None = None
     both_distances: tuple[int, int] | None = None
+    both_years: bool = False
     winner_sex: str | None = None
     notes: list[str] = field(default_factory=list)
     confidence: float = 1.0

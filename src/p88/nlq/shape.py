@@ -413,6 +413,14 @@ def _behind_winner(ent: Entities, frame: Frame) -> None:
 
 def _both(ent: Entities, frame: Frame) -> None:
     """"ran both a marathon and a half": people with a finish at each of two distances."""
+    y = r"((?:19|20)\d\d)"
+    years = re.search(rf"\b(?:in )?both (?:in )?{y} and (?:in )?{y}\b", ent.text)
+    if years and not IMPROVED.search(ent.text) and years[1] != years[2]:
+        frame.years = tuple(sorted((int(years[1]), int(years[2]))))
+        ent.year_from, ent.year_to = frame.years
+        frame.both_years, frame.people = True, True
+        ent.take(years)
+        return
     m = re.search(r"\bboth (?:an? |the )?(?P<a>\S+).*? and (?:an? |the )?(?P<b>\S+)", ent.text)
     if not m:
         return

@@ -252,7 +252,8 @@ def _metric(ent: Entities, frame: Frame) -> None:
         frame.top_n = None if frame.metric == "pb_set" else frame.top_n
     if frame.metric == "pb_set" and not vocab.COUNT.search(text) and not frame.bq_percent:
         frame.top_n = 100  # list who set one
-    if len(frame.years) == 2 and frame.metric not in ("improved", "top", "pr", "pb_set"):
+    compared = frame.metric not in ("improved", "top", "pr", "pb_set") and not frame.both_years
+    if len(frame.years) == 2 and compared:
         frame.metric = "count" if frame.metric == "list" else frame.metric
         if "year" not in frame.group_by:
             frame.group_by.append("year")  # a comparison: one row per year
@@ -268,7 +269,8 @@ def _metric(ent: Entities, frame: Frame) -> None:
                 suggestions=[],
             )
         frame.sex = None
-    if frame.both_distances is not None and (frame.metric not in ("count", "list") or frame.group_by):
+    both = frame.both_distances is not None or frame.both_years
+    if both and (frame.metric not in ("count", "list") or frame.group_by):
         raise NotUnderstood(
             '"both a ... and a ..." is answered as the people who finished both: count or '
             "list them, without a grouping or another figure",
