@@ -395,7 +395,9 @@ def _extract_ranks(ent: Entities) -> None:
         ent.take(re.search(r"\bpodium\b", text))  # type: ignore[arg-type]
     m = re.search(
         r"\bwinners?\b|\bwho won\b|\bwon\b|\bfirst (?:\w+ )?across the (?:finish )?line\b"
-        r"|\b(?:finished|came|placed|came in|was) first\b|\bfirst place\b",
+        r"|\b(?:finished|came|placed|came in|was) first\b|\bfirst place\b"
+        r"|\bfirst(?= (?:wom[ae]n|m[ae]n|females?|males?|finishers?|runners?|lady|guy)\b)"
+        r"(?:(?: \w+)? to (?:finish|cross the (?:finish )?line)\b)?",
         text,
     )
     if m:
