@@ -229,6 +229,8 @@ def _share_parts(frame: Frame, conds: list[str]) -> str:
     out = (
         "every entry"
         if frame.status == "entered" or counted[:1] in (["DNF"], ["DNS"], ["DQ"])
+        else "starters"
+        if frame.status == "started"
         else "finishers"
     )
     if among:
@@ -254,6 +256,7 @@ def _who(frame: Frame) -> str:
     status = {
         "finished": "finishers",
         "entered": "entrants (any status)",
+        "started": "starters (finished, DNF or DQ)",
         "DNF": "DNFs",
         "DNS": "DNSs",
         "DQ": "disqualified runners",

@@ -37,6 +37,9 @@ from p88.nlq.nodes import (
 )
 
 
+STARTED = ("finished", "DNF", "DQ")
+
+
 class Builder:
     """Collects the joins and conditions one results query needs."""
 
@@ -69,7 +72,9 @@ class Builder:
             conds.append(
                 col(R, "race_id").isin(*(num(i) for i in self.race_ids or [-1]), copy=False)
             )
-        if f.status != "entered" and not self.status_in_numerator():
+        if f.status == "started":  # everyone who crossed the start: all but the DNS
+            conds.append(col(R, "status").isin(*(text(s) for s in STARTED), copy=False))
+        elif f.status != "entered" and not self.status_in_numerator():
             conds.append(col(R, "status").eq(text(f.status)))
         if f.participant_ids:
             conds.append(

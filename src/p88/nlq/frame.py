@@ -6,6 +6,7 @@ in one line. The defaults a frame applies are documented here and stated in ever
 * chip time for thresholds, averages and PRs; gun time for placings (top N, winners);
 * "under" is strict, "or better" inclusive, "between" inclusive at both ends;
 * "finished" (and "ran", "finishers") means status 'finished': DNF, DNS and DQ excluded;
+  "started" (starters) means finished, DNF or DQ: everyone but the DNS;
 * "masters" is 40 and over, "over 50" is 50 and over (the age on race day);
 * a count counts results (one per runner per race); "people", "unique" or "different"
   counts each person once;
@@ -61,7 +62,7 @@ class Frame:
     metric: Metric = "count"
     measure: Measure = "chip"
     subject: Literal["results", "events", "reads", "standards"] = "results"
-    status: Literal["finished", "entered", "DNF", "DNS", "DQ"] = "finished"
+    status: Literal["finished", "entered", "started", "DNF", "DNS", "DQ"] = "finished"
     people: bool = False
     series: str | None = None
     event_ids: tuple[int, ...] = ()
