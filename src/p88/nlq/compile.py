@@ -16,7 +16,6 @@ from p88.nlq.compile_events import events_query, reads_query
 from p88.nlq.compile_rows import repeat_query, rows_query
 from p88.nlq.compile_shapes import earlier_finish, improved_query, pb_set_query, top_per_group
 from p88.nlq.frame import Frame
-from p88.nlq.standards import standards_query
 from p88.nlq.nodes import (
     BUCKET_S,
     MEASURE_COLUMN,
@@ -35,7 +34,7 @@ from p88.nlq.nodes import (
     text,
     year_of,
 )
-
+from p88.nlq.standards import standards_query
 
 STARTED = ("finished", "DNF", "DQ")
 

@@ -85,7 +85,9 @@ def both_query(b: Builder, limit: int) -> exp.Select:
         )
     person = exp.column("participant_id", table="t")
     return (
-        exp.select(alias(col(P, "first_name"), "first_name"), alias(col(P, "last_name"), "last_name"))
+        exp.select(
+            alias(col(P, "first_name"), "first_name"), alias(col(P, "last_name"), "last_name")
+        )
         .from_(inner.subquery("t"), copy=False)
         .join(table("ct_participants", P), on=col(P, "id").eq(person), copy=False)
         .order_by(col(P, "last_name"), col(P, "first_name"), col(P, "id"), copy=False)

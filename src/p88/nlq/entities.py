@@ -127,7 +127,10 @@ _DISTANCES: list[tuple[str, int]] = [
         r"|\b21\.1 ?km?\b",
         HALF,
     ),
-    (r"\b(?:full[- ])?marathon(?:s|ers?)?\b|\b26\.2(?: ?miles?| ?mi)?\b|\b42\.2 ?k(?:m)?\b", MARATHON),
+    (
+        r"\b(?:full[- ])?marathon(?:s|ers?)?\b|\b26\.2(?: ?miles?| ?mi)?\b|\b42\.2 ?k(?:m)?\b",
+        MARATHON,
+    ),
     (r"\b10 ?k(?:m|s)?\b|\b10 ?kilomet(?:er|re)s?\b|\b6\.2 ?miles?\b", TEN_K),
     (r"\b5 ?k(?:m|s)?\b|\b5 ?kilomet(?:er|re)s?\b|\b3\.1 ?miles?\b", FIVE_K),
 ]

@@ -47,7 +47,9 @@ def live_frame(ent: Entities, catalog: Catalog, frame: Frame) -> Frame:
     if grouped:
         frame.group_by = ["location"]
         used.append(grouped.span())
-    latest = re.search(r"\b(?:last|latest|most recent) (?P<n>\d{1,3}) (?:reads?|crossings?)\b", text)
+    latest = re.search(
+        r"\b(?:last|latest|most recent) (?P<n>\d{1,3}) (?:reads?|crossings?)\b", text
+    )
     if latest and not vocab.COUNT.search(text):
         frame.metric, frame.top_n = "list", int(latest["n"])  # "the last 5 reads": the 5 latest
         used.append(latest.span())

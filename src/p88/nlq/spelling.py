@@ -2,11 +2,10 @@
 
 Outsiders type "ppl", "hw many", "finishd" and "avg pace"; an unread word refuses the
 question, so these are rewritten before anything else reads the text. Only keywords are
-corrected (never names, and never a word that is itself a keyword or function word: a runner's or an event's misspelling is matched against the catalog
-elsewhere, where the answer says which name it read). A word is read as a keyword only
-when exactly one keyword is close to it, it is not a plural or other extension of one, and
-it starts with the same letter.
-"""
+corrected, never names (a runner's or an event's misspelling is matched against the catalog
+elsewhere, where the answer says which name it read) and never a word that is itself a
+function word. A word is read as a keyword only when exactly one keyword is close to it,
+it is not a plural or other extension of one, and it starts with the same letter."""
 
 from __future__ import annotations
 
