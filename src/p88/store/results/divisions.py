@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from p88.errors import InputError
+from p88.errors import InputError, UnknownRace
 from p88.store.results.columns import norm
 
 if TYPE_CHECKING:
@@ -152,7 +152,7 @@ def load_rules(conn: psycopg.Connection[Any], race_id: int) -> AwardRules:
         (race_id,),
     ).fetchone()
     if row is None:
-        raise InputError(f"no race {race_id}", what="race", where="--race")
+        raise UnknownRace(race_id)
     divisions = tuple(
         Division(
             code=c, label=lb, kind=k, by_sex=bs, min_age=lo, max_age=hi, field=f, value=v, depth=d

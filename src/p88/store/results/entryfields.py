@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from p88.errors import InputError
+from p88.errors import InputError, UnknownRace
 from p88.store.results.columns import FIELDS, norm
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def load_entry_fields(
     ).fetchall())  # fmt: skip
     known = conn.execute("SELECT 1 FROM ct_races WHERE id = %s", (race_id,)).fetchone()
     if known is None:
-        raise InputError(f"no race {race_id}", what="race", where="--race")
+        raise UnknownRace(race_id)
     updates: dict[int, dict[str, str]] = {}
     for line, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from p88.errors import InputError
+from p88.errors import UnknownRace
 from p88.store.results.agegrade import AgeGrade, age_grade
 from p88.units import Per, pace
 
@@ -202,10 +202,7 @@ def load_sheet(
     params = {"race": race_id, "bibs": list(bibs) if bibs is not None else None}
     race = conn.execute(_RACE, (race_id,)).fetchone()
     if race is None:
-        raise InputError(
-            f"no race {race_id}", what="race", where="--race",
-            hint="p88 results new-race creates a race and prints its id",
-        )  # fmt: skip
+        raise UnknownRace(race_id)
     name, event, day, distance, place_by, city, st = race
     points = [
         CoursePoint(name=n, distance_m=d, finish=bool(f))
