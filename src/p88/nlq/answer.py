@@ -144,6 +144,9 @@ def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
     if frame.more_than is not None:
         a, b = (_SEX[s] for s in frame.more_than)
         head = f"Counted {a} minus {b} among"
+    if frame.more_years is not None:
+        y1, y2 = frame.more_years
+        head = f"Counted {y1} minus {y2}:"
     text = f"{head} {who}{scope}"
     conds = [
         f"{'pace' if c.measure == 'pace' else c.measure + ' time'} {_OP_WORDS[c.op]} "

@@ -243,8 +243,8 @@ def compile_frame(frame: Frame, race_ids: list[int] | None, limit: int = 100) ->
         return rows_query(b, limit)
     if m == "repeat":
         return repeat_query(b, limit)
-    if frame.more_than is not None:
-        return difference_query(b, frame.more_than, limit)
+    if frame.more_than is not None or frame.more_years is not None:
+        return difference_query(b, limit)
     groups = b.group_columns()
     selects: list[exp.Expr] = [alias(g, name) for g, name in groups]
     conds = b.where(numerator=m != "percent" and not frame.bq_percent)

@@ -25,14 +25,22 @@ def _count_where(cond: exp.Expr) -> exp.Expr:
     return exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=cond))
 
 
-def difference_query(b: Builder, sexes: tuple[str, str], limit: int) -> exp.Select:
-    """The first sex's count, the second's, and the first minus the second."""
-    first, second = (_count_where(col(R, "sex").eq(text(s))) for s in sexes)
+def difference_query(b: Builder, limit: int) -> exp.Select:
+    """The first side's count (a sex, or a year), the second's, and the first minus the
+    second."""
+    sides: list[tuple[exp.Expr, str]]
+    if b.frame.more_than is not None:
+        sides = [(col(R, "sex").eq(text(s)), _NAMES[s]) for s in b.frame.more_than]
+    else:
+        b.need(E)
+        years = b.frame.more_years or ()
+        sides = [(year_of().eq(num(y)), f"in_{y}") for y in years]
+    first, second = (_count_where(cond) for cond, _ in sides)
     select = b.source(
         exp.select(
-            alias(first.copy(), _NAMES[sexes[0]]),
-            alias(second.copy(), _NAMES[sexes[1]]),
-            alias(exp.Sub(this=first, expression=second), "difference"),
+            alias(exp.Sub(this=first.copy(), expression=second.copy()), "difference"),
+            alias(first, sides[0][1]),
+            alias(second, sides[1][1]),
         )
     )
     conds = b.where()

@@ -19,7 +19,9 @@ in one line. The defaults a frame applies are documented here and stated in ever
 * in a share, the condition asked about is the numerator ("what percent were women"); who
   the share is of ("share of women who broke 4 hours") stays in the denominator too; a
   finish rate is finishers out of every entry;
-* "how many more men than women" is one count minus the other, over the same population;
+* "how many more men than women" is one count minus the other, over the same population
+  ("fewer women than men" the same, men minus women); so is "how many more finishers in
+  2024 than in 2023" (the first year's count minus the second's);
 * "within N minutes of the winner" is gun time at or under the winner's gun time plus N,
   the winner of the same race (of the same sex only when it says "women's winner");
 * "ran both a marathon and a half" counts each person once who finished both distances
@@ -109,6 +111,7 @@ class Frame:
     conds_in_population: bool = False
     ranked_by: str | None = None
     more_than: tuple[str, str] | None = None
+    more_years: tuple[int, int] | None = None
     behind_winner: float | None = None
     both_distances: tuple[int, int] | None = None
     both_years: bool = False

@@ -34,9 +34,13 @@ _SEX_WORDS = {
     "women": "F", "females": "F", "gals": "F", "ladies": "F", "girls": "F",
 }  # fmt: skip
 _MORE_THAN = re.compile(
-    r"\bhow many more (?P<a>{0}) (?P<mid>(?:[a-z0-9]+ ){{0,6}}?)?than (?P<b>{0})\b".format(
-        "|".join(_SEX_WORDS)
-    )
+    r"\bhow many (?P<more>more|fewer|less) (?P<a>{0}) (?P<mid>(?:[a-z0-9]+ ){{0,6}}?)?than "
+    r"(?P<b>{0})\b".format("|".join(_SEX_WORDS))
+)
+_YEAR = r"(?:19|20)\d\d"
+_MORE_YEARS = re.compile(
+    rf"\bhow many (?P<more>more|fewer|less)\b(?P<mid>(?: [a-z0-9]+){{1,8}}?) (?P<tail>in "
+    rf"(?P<a>{_YEAR}) than (?:in |there were in |they did in |it did in )?(?P<b>{_YEAR}))\b"
 )
 
 
@@ -45,8 +49,17 @@ def _more_than(ent: Entities, frame: Frame) -> None:
     as "finished", stay for the other readers)."""
     m = _MORE_THAN.search(ent.text)
     if m and _SEX_WORDS[m["a"]] != _SEX_WORDS[m["b"]]:
-        frame.more_than = (_SEX_WORDS[m["a"]], _SEX_WORDS[m["b"]])
+        pair = (_SEX_WORDS[m["a"]], _SEX_WORDS[m["b"]])
+        frame.more_than = pair if m["more"] == "more" else (pair[1], pair[0])
         ent.spans += [(m.start(), m.end("a")), (m.end("mid") if m["mid"] else m.end("a"), m.end())]
+        return
+    y = _MORE_YEARS.search(ent.text)
+    if y and y["a"] != y["b"]:  # "how many more finishers in 2024 than in 2023"
+        pair_y = (int(y["a"]), int(y["b"]))
+        frame.more_years = pair_y if y["more"] == "more" else (pair_y[1], pair_y[0])
+        frame.years = tuple(sorted(pair_y))
+        ent.year_from, ent.year_to = frame.years
+        ent.spans += [(y.start(), y.start("mid")), y.span("tail")]
 
 
 _OF_WINNER = re.compile(

@@ -252,7 +252,9 @@ def _metric(ent: Entities, frame: Frame) -> None:
         frame.top_n = None if frame.metric == "pb_set" else frame.top_n
     if frame.metric == "pb_set" and not vocab.COUNT.search(text) and not frame.bq_percent:
         frame.top_n = 100  # list who set one
-    compared = frame.metric not in ("improved", "top", "pr", "pb_set") and not frame.both_years
+    compared = frame.metric not in ("improved", "top", "pr", "pb_set") and not (
+        frame.both_years or frame.more_years
+    )
     if len(frame.years) == 2 and compared:
         frame.metric = "count" if frame.metric == "list" else frame.metric
         if "year" not in frame.group_by:
@@ -260,7 +262,7 @@ def _metric(ent: Entities, frame: Frame) -> None:
     if frame.metric == "pr" and frame.status == "entered":
         frame.status = "finished"
     frame.sex, frame.age_min, frame.age_max = ent.sex, ent.age_min, ent.age_max
-    if frame.more_than is not None:
+    if frame.more_than is not None or frame.more_years is not None:
         if frame.metric != "count" or frame.group_by or frame.people:
             raise NotUnderstood(
                 '"how many more ... than ..." is answered as one count minus another; '
@@ -268,7 +270,8 @@ def _metric(ent: Entities, frame: Frame) -> None:
                 words=["more", "than"],
                 suggestions=[],
             )
-        frame.sex = None
+        if frame.more_than is not None:
+            frame.sex = None  # both sexes are counted, one minus the other
     both = frame.both_distances is not None or frame.both_years
     if both and (frame.metric not in ("count", "list") or frame.group_by):
         raise NotUnderstood(
