@@ -32,6 +32,10 @@ KEYWORDS = frozenset(
     divisions between""".split()
 )
 
+_MOST_COMMON = re.compile(
+    r"\b(?:(?:what|which)(?:'s| is| was| were)? )?(?:the )?most common "
+    r"(?P<noun>age[- ]?groups?|states?|home states?|divisions?)\b"
+)
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _STATE_SHORT = re.compile(r"\b(?<=from )mass\b|\bmass(?= (?:runners|residents|people)\b)")
 
@@ -40,6 +44,7 @@ def respell(text: str) -> str:
     """``text`` (lower case) with shorthand expanded and misspelled keywords corrected."""
     text = _STATE_SHORT.sub("massachusetts", text)
     text = re.sub(r"#\s*(?:of\b)?", "number of ", text)
+    text = _MOST_COMMON.sub(r"which \g<noun> had the most finishers", text)
     text = re.sub(r"\b(dnf|dns|dq)'?(?:ed|d)\b", r"\1", text)  # "DNF'd": a DNF
     return _WORD.sub(lambda m: _respelled(m[0]), text)
 
@@ -55,4 +60,6 @@ def _respelled(word: str) -> str:
         for k in difflib.get_close_matches(word, KEYWORDS, n=3, cutoff=0.85)
         if k[0] == word[0] and not k.startswith(word) and not word.startswith(k)
     ]
-    return close[0] if len(close) == 1 else word
+    if len({k.rstrip("s") for k in close}) == 1:  # "finishrs": finisher(s), one meaning
+        return close[0]  # get_close_matches puts the closest first
+    return word
