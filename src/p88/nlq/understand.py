@@ -199,6 +199,13 @@ def _metric(ent: Entities, frame: Frame) -> None:
         frame.metric = "pr"
         _take_all(ent, vocab.PR)
     elif vocab.REPEAT.search(text):
+        if ent.winner:
+            raise NotUnderstood(
+                "repeat winners: p88 counts people with repeat results, not repeat wins; ask "
+                'for the winners of each year instead (e.g. "winners of the X by year")',
+                words=["winners"],
+                suggestions=[],
+            )
         frame.metric = "repeat"
         frame.people = True
         for m in vocab.REPEAT.finditer(text):
@@ -214,6 +221,8 @@ def _metric(ent: Entities, frame: Frame) -> None:
     elif vocab.MIN.search(text):
         frame.metric = "min"
         _take_all(ent, vocab.MIN)
+        if re.search(r"\bwho\b", text) and not vocab.COUNT.search(text):
+            frame.metric, frame.top_n = "top", 1  # "who has the fastest time": the runner
     elif vocab.MAX.search(text):
         frame.metric = "max"
         _take_all(ent, vocab.MAX)
