@@ -22,11 +22,18 @@ def tui(
         None, "--score", help="Also score this race live (as p88 results follow) meanwhile."
     ),
 ) -> None:
-    """Live leaderboard in the terminal: latest crossings, standings, search.
+    """Live leaderboard in the terminal: crossings, standings, announcer, runner card.
 
     Follows new reads as the listener commits them (PostgreSQL LISTEN/NOTIFY) and
-    only ever reads from the database. Keys: 1 crossings, 2 standings, / search,
-    s session, p/x/a standings filters, ? help, q quit. The mouse works too.
+    only ever reads from the database.
+
+    Tabs: 1 crossings (one row per runner per point, with name, place and pace),
+    2 standings (per point or race), 3 announcer (the next runners expected at the
+    finish, projected from their pace), 4 runner card (the last crossing, name in big
+    letters), 5 reads (raw reads), / search (by bib or name; Esc leaves the box).
+
+    Keys: s session, p point/race, x sex, a age group, r refresh, ? help, q quit.
+    The mouse works too.
 
     With --score RACE this process also scores that race continuously (the loop of p88
     results follow, on its own connections: the TUI itself still only reads).
@@ -36,7 +43,7 @@ def tui(
     from p88.tui import check, run
 
     url = state(ctx).database_url()
-    check(url)
+    check(url, session)
     follower = None
     if score is not None:
         from p88.store import BackgroundFollower, check_followable, connect
