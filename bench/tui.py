@@ -10,7 +10,21 @@ listener does) at each rate in turn, and records when each commit returned. The 
 records when each new read was first part of a frame it rendered (``App._display``, plus
 turning that frame into terminal bytes). Printed: commit-to-screen p50/p99/max per rate,
 and how long one refresh takes (crossings, standings, header), side by side with ratios.
-Uses P88_DATABASE_URL or the embedded server; makes and drops database p88_bench_tui.
+Uses P88_DATABASE_URL or the embedded server; makes and drops database p88_bench_tui
+(``--db-name``).
+
+Before and after a change, in one run (``--against``)::
+
+    git worktree add /tmp/p88-before <commit>
+    python bench/tui.py --runners 1000 --seconds 5 --against /tmp/p88-before/src [--rounds 4]
+
+fills the database once, then runs the whole measurement above in a child process per
+side and round, alternating (the order flips each round, so a drift of the machine's load
+falls on both): the old side imports p88 from that checkout's ``src/``, the new side from
+this one (the writer process is always this checkout's: it plays the listener). Between
+runs the writer's reads are deleted, so every run sees the same race. Printed: each figure
+as the median over rounds for old and new, the ratio new/old, and the per-round ratios
+(their spread is the machine's noise: a ratio inside it is no difference).
 """
 
 from __future__ import annotations
@@ -21,19 +35,26 @@ import json
 import os
 import random
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
+import p88
 from p88 import config, store
-from p88.store import ReadsCommitted, connect, database_url, migrate, notify, with_database
 from p88.tui import LeaderboardApp
 
+# Only ``store.<name>`` lookups at call time below: a child run with ``--against`` imports
+# an older p88 whose surface may lack some of them (it only runs ``measure``).
+
 DB = "p88_bench_tui"
+WRITER = "W1"  # reader_id of the writer's reads (deleted between --against runs)
 GUN = datetime(2025, 10, 11, 8, 0, 0)
 POINTS = ("START", "10K", "HALF", "FINISH")
 
@@ -70,8 +91,8 @@ WHERE (g * 7919) %% 100 < %(share)s
 
 def prepare(url: str, runners: int) -> int:
     """Schema, the race, and the reads already stored; returns the session id."""
-    with connect(url, autocommit=True) as conn:
-        migrate(conn)
+    with store.connect(url, autocommit=True) as conn:
+        store.migrate(conn)
         row = conn.execute(
             "INSERT INTO timing_sessions (session_name, event_name) "
             "VALUES ('Bench_Marathon', 'Bench Marathon') RETURNING id"
@@ -131,11 +152,11 @@ def writer(url: str, sid: int, runners: int, rate: float, seconds: float, phase:
                 row = conn.execute(
                     "INSERT INTO timing_reads (session_id, location_id, location_name, tag_code,"
                     " read_time, read_date, read_timestamp, reader_id, gator_number)"
-                    " VALUES (%s, %s, 'FINISH', %s, %s, %s, %s, 'W1', %s) RETURNING id",
-                    (sid, loc[0], tag, ts.time(), ts.date(), ts, i % 4 + 1),
+                    " VALUES (%s, %s, 'FINISH', %s, %s, %s, %s, %s, %s) RETURNING id",
+                    (sid, loc[0], tag, ts.time(), ts.date(), ts, WRITER, i % 4 + 1),
                 ).fetchone()
                 assert row
-                notify(conn, ReadsCommitted((sid,), int(row[0]), 1))
+                store.notify(conn, store.ReadsCommitted((sid,), int(row[0]), 1))
             done.append((int(row[0]), time.monotonic()))
     sys.stdout.write(json.dumps(done))
 
@@ -197,6 +218,12 @@ def ms(values: list[float]) -> str:
     )
 
 
+def writer_path() -> str:
+    """PYTHONPATH of the writer: the p88 of the run that started it all (``--against``
+    children run older code, the writer always this checkout's)."""
+    return os.environ.get("P88_BENCH_WRITER_PATH", os.environ.get("PYTHONPATH", ""))
+
+
 async def run_writer(
     url: str, sid: int, runners: int, rate: float, seconds: float, phase: int
 ) -> list[tuple[int, float]]:
@@ -209,15 +236,19 @@ async def run_writer(
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,
-        env={**os.environ, "P88_BENCH_URL": url},
+        env={**os.environ, "P88_BENCH_URL": url, "PYTHONPATH": writer_path()},
     )
     output, _ = await proc.communicate()
     return [(int(i), float(t)) for i, t in json.loads(output)]
 
 
-async def measure(url: str, sid: int, runners: int, rates: list[float], seconds: float) -> None:
+async def measure(
+    url: str, sid: int, runners: int, rates: list[float], seconds: float, repeat: int = 5
+) -> dict[str, float]:
+    """The measurement, printed; returns its figures (seconds) by name."""
     app = MeasuredApp(url, session=str(sid))
     results: dict[float, list[float]] = {}
+    figures: dict[str, float] = {}
     async with app.run_test(size=(120, 40)) as pilot:
         while not (app.loaded.is_set() and app.query_one("#crossings-table").row_count):
             await pilot.pause(0.05)
@@ -241,20 +272,28 @@ async def measure(url: str, sid: int, runners: int, rates: list[float], seconds:
                     print(f"  {len(committed)} committed, {missing} never shown")
                     print(f"  commit -> on screen   {ms(lat)}")
                     print(f"  table update -> frame {ms(app.frames)}")
+                    if lat:
+                        figures[f"{rate:g}/s commit -> on screen p50"] = statistics.median(lat)
+                        figures[f"{rate:g}/s commit -> on screen p99"] = pct(lat, 0.99)
                 for name, values in app.timings.items():
                     if name != ("standings" if tab == "crossings" else "crossings"):
                         print(f"  one {name:9} refresh {ms(values)}")
+                        if values and name != "header":
+                            figures[f"{rate:g}/s one {name} refresh p50"] = statistics.median(
+                                values
+                            )
         app.action_show_tab("standings")
         for point in ("FINISH", "START"):  # START: every runner, the largest table
             app.query_one("#view").value = f"point:{point}"
             await pilot.pause(1.5)
             whole = []
-            for _ in range(5):
+            for _ in range(repeat):
                 started = time.monotonic()
                 await LeaderboardApp._refresh_standings(app)
                 whole.append(time.monotonic() - started)
             rows = app.query_one("#standings-table").row_count
             print(f"standings at {point} ({rows:,} runners): one refresh {ms(whole)}")
+            figures[f"standings at {point} ({rows:,}) p50"] = statistics.median(whole)
     if len(rates) >= 2:
         lo, hi = results[rates[0]], results[rates[-1]]
         if lo and hi:
@@ -264,6 +303,45 @@ async def measure(url: str, sid: int, runners: int, rates: list[float], seconds:
                 f"{pct(hi, 0.99) / pct(lo, 0.99):.2f}x; p99 at {rates[-1]:g}/s is "
                 f"{pct(hi, 0.99) / 0.250:.2f}x the 250 ms budget"
             )
+    return figures
+
+
+def compare(url: str, sid: int, args: argparse.Namespace) -> None:
+    """``measure`` in a child per side and round, alternating; the figures side by side."""
+    here = str(Path(p88.__file__).resolve().parents[1])
+    paths = {"old": str(Path(args.against).resolve()), "new": here}
+    figures: dict[str, list[dict[str, float]]] = {"old": [], "new": []}
+    for r in range(args.rounds):
+        for side in ("old", "new") if r % 2 == 0 else ("new", "old"):
+            started = time.monotonic()
+            child = subprocess.run(
+                [sys.executable, __file__, "--child", f"{url} {sid}"]
+                + ["--runners", str(args.runners), "--seconds", str(args.seconds)]
+                + ["--rates", args.rates, "--repeat", str(args.repeat)],
+                env={**os.environ, "PYTHONPATH": paths[side], "P88_BENCH_WRITER_PATH": here},
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+            )
+            if child.returncode != 0:
+                raise SystemExit(f"{side} run failed:\n{child.stderr[-3000:]}")
+            last = child.stdout.strip().splitlines()[-1]
+            figures[side].append(json.loads(last))
+            took = time.monotonic() - started
+            print(f"round {r + 1}: {side} ({paths[side]}) in {took:.0f} s", flush=True)
+            with store.connect(url, autocommit=True) as conn:
+                conn.execute("DELETE FROM timing_reads WHERE reader_id = %s", (WRITER,))
+                conn.execute("VACUUM ANALYZE timing_reads")
+    print(f"\n{'':40s}{'old p50':>10s}{'new p50':>10s}{'new/old':>9s}  per-round ratios")
+    for name in figures["new"][0]:
+        old = [f[name] for f in figures["old"] if name in f]
+        new = [f[name] for f in figures["new"] if name in f]
+        if not old or not new:
+            continue
+        ratios = sorted(n / o for n, o in zip(new, old, strict=False) if o > 0)
+        spread = " ".join(f"{x:.2f}" for x in ratios)
+        was, now = statistics.median(old), statistics.median(new)
+        print(f"{name:40s}{was * 1000:8.1f}ms{now * 1000:8.1f}ms{now / was:8.2f}x  {spread}")
 
 
 def main() -> None:
@@ -271,25 +349,41 @@ def main() -> None:
     parser.add_argument("--runners", type=int, default=5000)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--rates", default="20,200")
+    parser.add_argument("--repeat", type=int, default=5, help="refreshes per standings point")
+    parser.add_argument("--db-name", default=DB, help="scratch database name")
+    parser.add_argument("--against", metavar="SRC", help="another checkout's src/: compare")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (--against)")
     parser.add_argument("--writer", help=argparse.SUPPRESS)  # the writer process
+    parser.add_argument("--child", help=argparse.SUPPRESS)  # one side of --against
     args = parser.parse_args()
+    rates = [float(r) for r in args.rates.split(",")]
     if args.writer:
         sid, runners, rate, seconds, phase = args.writer.split(",")
         url = os.environ["P88_BENCH_URL"]
         writer(url, int(sid), int(runners), float(rate), float(seconds), int(phase))
         return
-    rates = [float(r) for r in args.rates.split(",")]
-    server = database_url(config.load())
-    with connect(server, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {DB}")
-    url = with_database(server, DB)
+    if args.child:
+        url, sid = args.child.rsplit(" ", 1)
+        figures = asyncio.run(
+            measure(url, int(sid), args.runners, rates, args.seconds, args.repeat)
+        )
+        print("\n" + json.dumps(figures))
+        return
+    server = store.database_url(config.load())
+    name = sql.Identifier(args.db_name)
+    with store.connect(server, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(name))
+    url = store.with_database(server, args.db_name)
     try:
         sid = prepare(url, args.runners)
-        asyncio.run(measure(url, sid, args.runners, rates, args.seconds))
+        if args.against:
+            compare(url, sid, args)
+        else:
+            asyncio.run(measure(url, sid, args.runners, rates, args.seconds, args.repeat))
     finally:
-        with connect(server, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+        with store.connect(server, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
 
 
 if __name__ == "__main__":

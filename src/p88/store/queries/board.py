@@ -10,7 +10,6 @@ order they crossed.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,10 +18,15 @@ from psycopg import sql
 
 from p88.store.queries.plan import Plan, Query
 from p88.store.queries.races import RankedResult
-from p88.store.queries.timing import GUNS, Roster, crossing_of, elapsed, references
-from p88.store.results.crossings import Read
+from p88.store.queries.timing import GUNS, READS_BY_TAG, Roster, elapsed, references
+from p88.store.results.crossings import cross_point
 
 STANDINGS_LIMIT = 10_000
+
+#: The session's gun events (one row, tag ``NULL``), then each tag's reads at the point.
+_POINT_READS = sql.SQL("SELECT NULL, NULL, {guns}, NULL UNION ALL ({reads})").format(
+    guns=GUNS, reads=READS_BY_TAG.format(cond=sql.SQL("r.location_name = %(point)s"))
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,32 +50,27 @@ def point_standings(
 ) -> Plan[list[PointStanding]]:
     """Each runner's first crossing of ``point``, ranked by time from their gun (ties: who
     crossed first, then tag), within the filters."""
-    rows = yield Query(
-        sql.SQL(
-            "SELECT r.tag_code, r.id, r.read_timestamp, {guns} FROM timing_reads r"
-            " WHERE r.session_id = %(s)s AND r.location_name = %(point)s"
-            " ORDER BY r.tag_code, r.read_timestamp, r.id"
-        ).format(guns=GUNS),
-        {"s": session_id, "point": point},
-    )
-    guns: list[datetime] = rows[0][3] if rows else []
-    by_tag: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
-    for tag, read_id, ts, _ in rows:
-        by_tag[tag].append((ts, read_id))
-    runner_guns = roster.guns_for(
-        (tag for tag in by_tag if _in_filter(roster, tag, sex, age_group)), guns
-    )
-    crossings: dict[str, Read] = {}
-    for tag, gun in runner_guns.items():
-        crossing = crossing_of(tuple(by_tag[tag]), roster.rule_for(tag, point), gun)
-        if crossing is not None:
-            crossings[tag] = crossing
-    refs = yield from references(session_id, roster, runner_guns, crossings)
-    ranked = [(tag, c, elapsed(c.ts, refs[tag])) for tag, c in crossings.items()]
+    rows = yield Query(_POINT_READS, {"s": session_id, "point": point})
+    guns: list[datetime] = next((times for tag, _, times, _ in rows if tag is None), [])
+    mine = [
+        row for row in rows if row[0] is not None and _in_filter(roster, row[0], sex, age_group)
+    ]
+    timing = roster.at_point(point, (row[0] for row in mine), guns)
+    found: dict[str, datetime] = {}
+    read_ids: dict[str, int] = {}
+    for tag, _, times, ids in mine:
+        gun, rule = timing[tag]
+        index = cross_point(times, ids, rule, gun, gun)
+        if index is not None:
+            found[tag] = times[index]
+            read_ids[tag] = ids[index]
+    guns_of = {tag: gun for tag, (gun, _) in timing.items()}
+    refs = yield from references(session_id, roster, guns_of, found, point)
+    ranked = [(tag, at, elapsed(at, refs[tag])) for tag, at in found.items()]
     ranked.sort(key=_rank_key)
     out: list[PointStanding] = []
     leader = ranked[0][2] if ranked else None
-    for place, (tag, crossing, time) in enumerate(ranked[:limit], start=1):
+    for place, (tag, at, time) in enumerate(ranked[:limit], start=1):
         runner = roster.runners.get(tag)
         out.append(
             PointStanding(
@@ -82,8 +81,8 @@ def point_standings(
                 age_group=runner.age_group if runner else None,
                 time=time,
                 gap=time - leader if time is not None and leader is not None else None,
-                crossed_at=crossing.ts,
-                read_id=crossing.id,
+                crossed_at=at,
+                read_id=read_ids[tag],
             )
         )
     return out
@@ -96,6 +95,6 @@ def _in_filter(roster: Roster, tag: str, sex: str | None, age_group: str | None)
     return age_group is None or (runner is not None and runner.age_group == age_group)
 
 
-def _rank_key(item: tuple[str, Read, timedelta | None]) -> tuple[Any, ...]:
-    tag, crossing, time = item
-    return (time is None, time or timedelta(0), crossing.ts, tag)
+def _rank_key(item: tuple[str, datetime, timedelta | None]) -> tuple[Any, ...]:
+    tag, at, time = item
+    return (time is None, time or timedelta(0), at, tag)
