@@ -15,7 +15,7 @@ Every read gets a verdict, so nothing is dropped silently:
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -63,15 +63,17 @@ def _span(d: timedelta) -> str:
     return elapsed_text(d, digits=0)
 
 
-def groups(times: Sequence[datetime], lo: int, dead_time: timedelta) -> Iterator[tuple[int, int]]:
+def crossings(times: Sequence[datetime], lo: int, dead_time: timedelta) -> list[tuple[int, int]]:
     """Sorted read times from index ``lo`` split into crossings, as ``(first, end)`` index
     ranges: a read within the dead time of a crossing's first read belongs to that
     crossing."""
+    out = []
     n = len(times)
     while lo < n:
         hi = bisect_right(times, times[lo] + dead_time, lo + 1)
-        yield lo, hi
+        out.append((lo, hi))
         lo = hi
+    return out
 
 
 def start_crossing(starts: Sequence[datetime], later: datetime | None) -> int:
@@ -117,19 +119,18 @@ def cross_point(
     if verdicts is not None and first and gun is not None:
         why = f"before the gun at {clock_text(gun)}"
         verdicts += [(ids[i], loc, BEFORE_GUN, why) for i in range(first)]
-    take_last = rule.choice == "last"
-    crossings: Iterable[tuple[int, int]] = groups(times, first, rule.dead_time)
-    pick, chosen = 0, (0, 0)
-    if rule.kind == "start" and start_rule == "last_before":
-        crossings = listed = list(crossings)
-        if listed:
-            pick = start_crossing([times[lo] for lo, _ in listed], later)
-            chosen = listed[pick]
+    kind = rule.kind
+    take_last = (rule.read_choice or ("last" if kind == "start" else "first")) == "last"
+    groups = crossings(times, first, rule.dead_time)
+    pick = 0
+    if kind == "start" and start_rule == "last_before" and len(groups) > 1:
+        pick = start_crossing([times[lo] for lo, _ in groups], later)
     counted: int | None = None
-    for index, (lo, hi) in enumerate(crossings):
+    for index, (lo, hi) in enumerate(groups):
         when = hi - 1 if take_last else lo
         if index < pick:
             if verdicts is not None:
+                chosen = groups[pick]
                 again = times[chosen[1] - 1 if take_last else chosen[0]]
                 why = f"crossed the start again at {clock_text(again)} before running on"
                 verdicts += [(ids[i], loc, EARLIER, why) for i in range(lo, hi)]
@@ -140,7 +141,7 @@ def cross_point(
             why = f"{rule.kind} already crossed at {clock_text(times[counted])}"
             verdicts += [(ids[i], loc, LATER, why) for i in range(lo, hi)]
             continue
-        if rule.kind != "start" and reference is not None:
+        if kind != "start" and reference is not None:
             elapsed = times[when] - reference
             if elapsed < rule.min_elapsed or elapsed < _ZERO:
                 if verdicts is not None:
