@@ -79,7 +79,7 @@ from p88.store.results.columns import parse_map
 from p88.store.results.follow import follow_race
 from p88.store.results.importdb import load_races, write_rows
 from p88.store.results.importer import _read_csv as read_csv_rows
-from p88.store.results.scoring import session_label
+from p88.store.results.sessionreads import session_label
 from p88.store.spool import (
     ConnectionRow,
     GunRow,

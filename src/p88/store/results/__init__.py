@@ -4,7 +4,10 @@
 incremental and safe to call concurrently. ``guns`` holds the gun and elapsed-time rules
 every screen shares; a race's standings are read by ``p88.store.official_standings``.
 ``import_file`` loads a participants or results CSV, all rows or none. Places follow
-SQL ``rank()``; age groups are ``AgeGroups`` (5-year groups by default).
+SQL ``rank()``. A race's timing points (``PointRule``, set with ``p88 results points``)
+and its settings (``RaceSettings``: age groups, masters, place by, start rule, cutoff)
+are stored with it, so every run scores the same way; flagged finishes are held
+(status ``review``), not placed.
 """
 
 from p88.store.results.agegroups import AgeGroups
@@ -23,6 +26,8 @@ __all__ = [
     "ImportRejected",
     "ImportSummary",
     "PointRule",
+    "PointsNotReady",
+    "RaceSettings",
     "RowError",
     "ScoreOptions",
     "ScoreSummary",
@@ -30,16 +35,14 @@ __all__ = [
     "elapsed",
     "ensure_race",
     "import_file",
+    "load_settings",
     "pick_race_gun",
+    "race_day",
     "race_gun",
     "read_tag_map",
     "resolve_session",
     "runner_gun",
+    "save_settings",
     "score_race",
     "update_places",
-    "RaceSettings",
-    "load_settings",
-    "save_settings",
-    "PointsNotReady",
-    "race_day",
 ]
