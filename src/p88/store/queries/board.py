@@ -56,17 +56,18 @@ def point_standings(
         row for row in rows if row[0] is not None and _in_filter(roster, row[0], sex, age_group)
     ]
     timing = roster.at_point(point, (row[0] for row in mine), guns)
-    found: dict[str, datetime] = {}
-    read_ids: dict[str, int] = {}
+    found: dict[str, tuple[datetime, int, datetime | None]] = {}  # crossing, read, gun
     for tag, _, times, ids in mine:
         gun, rule = timing[tag]
         index = cross_point(times, ids, rule, gun, gun)
         if index is not None:
-            found[tag] = times[index]
-            read_ids[tag] = ids[index]
-    guns_of = {tag: gun for tag, (gun, _) in timing.items()}
-    refs = yield from references(session_id, roster, guns_of, found, point)
-    ranked = [(tag, at, elapsed(at, refs[tag])) for tag, at in found.items()]
+            found[tag] = (times[index], ids[index], gun)
+    gunless = {tag: c[0] for tag, c in found.items() if c[2] is None}
+    refs = yield from references(session_id, roster, dict.fromkeys(gunless), gunless, point)
+    ranked = [
+        (tag, at, elapsed(at, gun if gun is not None else refs[tag]))
+        for tag, (at, _, gun) in found.items()
+    ]
     ranked.sort(key=_rank_key)
     out: list[PointStanding] = []
     leader = ranked[0][2] if ranked else None
@@ -82,7 +83,7 @@ def point_standings(
                 time=time,
                 gap=time - leader if time is not None and leader is not None else None,
                 crossed_at=at,
-                read_id=read_ids[tag],
+                read_id=found[tag][1],
             )
         )
     return out
