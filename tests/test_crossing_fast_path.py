@@ -20,9 +20,12 @@ import psycopg
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from psycopg import sql
 
 from p88 import store
 from p88.store import PointRule, ScoreOptions, run
+from p88.store.queries.memo import Remembered
+from p88.store.queries.plan import Plan, Query
 from p88.store.results.crossings import USED, Read, cross_point, time_entry
 from p88.store.results.points import Choice
 from tests.test_results_scoring import DAY, make_race
@@ -224,3 +227,60 @@ def test_point_standings_match_the_explained_rule(conn: psycopg.Connection[Any],
         got = [(s.place, s.bib, s.time, s.crossed_at, s.read_id) for s in fast]
         assert got == _standings_read_by_read(conn, session, point, roster), (seed, point)
         assert got, (seed, point)  # every point has crossings in these races
+
+
+def test_standings_are_remembered_only_while_the_rows_are_the_same(
+    conn: psycopg.Connection[Any],
+) -> None:
+    session = _simulated_race(conn, 3)
+    roster = run(conn, store.load_roster(session))
+    first = run(conn, store.point_standings(session, "FINISH", roster))
+    again = run(conn, store.point_standings(session, "FINISH", roster))
+    assert again == first and all(a is b for a, b in zip(first, again, strict=True))
+    reloaded = run(conn, store.load_roster(session))  # equal, not the same object
+    assert run(conn, store.point_standings(session, "FINISH", reloaded))[0] is first[0]
+    conn.execute(  # a tag no entry carries finishes: a new line in the standings
+        "INSERT INTO timing_reads (session_id, location_name, tag_code, read_time, read_date,"
+        " read_timestamp, reader_id) VALUES (%s, 'FINISH', '951', %s, %s, %s, 'S1')",
+        (session, _clock("08:20:00.00").time(), DAY, _clock("08:20:00.00")),
+    )
+    after = run(conn, store.point_standings(session, "FINISH", roster))
+    assert len(after) == len(first) + 1
+    assert after == run(conn, store.point_standings(session, "FINISH", reloaded))
+    got = [(s.place, s.bib, s.time, s.crossed_at, s.read_id) for s in after]
+    assert got == _standings_read_by_read(conn, session, "FINISH", roster)
+
+
+def test_remembered_plan_reruns_only_when_rows_change() -> None:
+    """A plan of two queries: kept while both return the same rows; when the second's
+    change, the plan runs again on the first's rows without asking for them twice."""
+    runs: list[int] = []
+    asked: list[str] = []
+    db = {"a": [(1,)], "b": [(2,)]}
+
+    def plan() -> Plan[int]:
+        runs.append(1)
+        a = yield Query(sql.SQL("a"))
+        b = yield Query(sql.SQL("b"))
+        return int(a[0][0]) + int(b[0][0])
+
+    def drive(p: Plan[int]) -> int:
+        try:
+            query = next(p)
+            while True:
+                name = query.text.as_string()
+                asked.append(name)
+                query = p.send(list(db[name]))
+        except StopIteration as done:
+            return int(done.value)
+
+    memo: Remembered[int] = Remembered(size=1)
+    assert drive(memo.run("k", None, plan)) == 3 and len(runs) == 1
+    assert drive(memo.run("k", None, plan)) == 3 and len(runs) == 1  # kept
+    db["b"] = [(5,)]
+    asked.clear()
+    assert drive(memo.run("k", None, plan)) == 6 and len(runs) == 2
+    assert asked == ["a", "b"]  # each query once
+    assert drive(memo.run("other", None, plan)) == 6 and len(runs) == 3
+    assert drive(memo.run("k", None, plan)) == 6 and len(runs) == 4  # size 1: forgotten
+    assert drive(memo.run("k", "another context", plan)) == 6 and len(runs) == 5

@@ -16,12 +16,14 @@ from typing import Any
 
 from psycopg import sql
 
+from p88.store.queries.memo import Remembered
 from p88.store.queries.plan import Plan, Query
 from p88.store.queries.races import RankedResult
 from p88.store.queries.timing import GUNS, READS_BY_TAG, Roster, elapsed, references
 from p88.store.results.crossings import cross_point
 
 STANDINGS_LIMIT = 10_000
+_REMEMBERED: Remembered[list[PointStanding]] = Remembered()
 
 #: The session's gun events (one row, tag ``NULL``), then each tag's reads at the point.
 _POINT_READS = sql.SQL("SELECT NULL, NULL, {guns}, NULL UNION ALL ({reads})").format(
@@ -49,7 +51,26 @@ def point_standings(
     limit: int = STANDINGS_LIMIT,
 ) -> Plan[list[PointStanding]]:
     """Each runner's first crossing of ``point``, ranked by time from their gun (ties: who
-    crossed first, then tag), within the filters."""
+    crossed first, then tag), within the filters.
+
+    The database is asked every time; when it returns the same rows as the last time
+    these arguments (and an equal roster) were asked, the last answer is the answer
+    (:class:`p88.store.queries.memo.Remembered`), and no runner is timed again."""
+    key = (session_id, point, sex, age_group, limit)
+    answer = yield from _REMEMBERED.run(
+        key, roster, lambda: _rank(session_id, point, roster, sex, age_group, limit)
+    )
+    return list(answer)
+
+
+def _rank(
+    session_id: int,
+    point: str,
+    roster: Roster,
+    sex: str | None,
+    age_group: str | None,
+    limit: int,
+) -> Plan[list[PointStanding]]:
     rows = yield Query(_POINT_READS, {"s": session_id, "point": point})
     guns: list[datetime] = next((times for tag, _, times, _ in rows if tag is None), [])
     mine = [
