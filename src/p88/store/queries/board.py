@@ -73,13 +73,13 @@ def _rank(
 ) -> Plan[list[PointStanding]]:
     rows = yield Query(_POINT_READS, {"s": session_id, "point": point})
     guns: list[datetime] = next((times for tag, _, times, _ in rows if tag is None), [])
-    mine = [
-        row for row in rows if row[0] is not None and _in_filter(roster, row[0], sex, age_group)
-    ]
-    timing = roster.at_point(point, (row[0] for row in mine), guns)
+    of = roster.at_point(point, guns)
+    filtered = sex is not None or age_group is not None
     found: dict[str, tuple[datetime, int, datetime | None]] = {}  # crossing, read, gun
-    for tag, _, times, ids in mine:
-        gun, rule = timing[tag]
+    for tag, _, times, ids in rows:
+        if tag is None or (filtered and not _in_filter(roster, tag, sex, age_group)):
+            continue
+        gun, rule = of(tag)
         index = cross_point(times, ids, rule, gun, gun)
         if index is not None:
             found[tag] = (times[index], ids[index], gun)

@@ -21,7 +21,7 @@ A tag with no entry gets the session's first gun and the default point rule (fir
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property, lru_cache
@@ -144,22 +144,23 @@ class Roster:
         return out
 
     def at_point(
-        self, point: str, tags: Iterable[str], guns: Sequence[datetime]
-    ) -> dict[str, tuple[datetime | None, PointRule]]:
-        """``(gun_for(tag, guns), rule_for(tag, point))`` of many tags, each race's gun and
-        rule looked up once (a point's standings ask for every runner)."""
+        self, point: str, guns: Sequence[datetime]
+    ) -> Callable[[str], tuple[datetime | None, PointRule]]:
+        """A lookup of ``(gun_for(tag, guns), rule_for(tag, point))`` by tag, each race's
+        gun and rule found once (a point's standings ask for every runner)."""
         race_guns = {r.id: pick_race_gun(guns, r.start_time)[0] for r in self.timings}
         rules = {r.id: self._rule(r, point) for r in self.timings}
         unattached = (pick_race_gun(guns, None)[0], self._rule(None, point))
-        out: dict[str, tuple[datetime | None, PointRule]] = {}
-        for tag in tags:
-            runner = self.runners.get(tag)
-            race = self._by_id.get(runner.race_id) if runner and runner.race_id else None
+        runners, by_id = self.runners, self._by_id
+
+        def of(tag: str) -> tuple[datetime | None, PointRule]:
+            runner = runners.get(tag)
+            race = by_id.get(runner.race_id) if runner and runner.race_id else None
             if race is None or runner is None:
-                out[tag] = unattached
-            else:
-                out[tag] = (runner_gun(race_guns[race.id], race.waves, runner.wave), rules[race.id])
-        return out
+                return unattached
+            return runner_gun(race_guns[race.id], race.waves, runner.wave), rules[race.id]
+
+        return of
 
     def start_point(self, tag: str) -> str | None:
         """The start mat for this tag: their race's saved start point, else the session's
