@@ -14,6 +14,18 @@ In one run, on one server: fill ``timing_reads`` with N reads (50 sessions, 5 po
 
 Uses P88_DATABASE_URL's server or the embedded one; the data goes in a scratch database
 ``p88_bench_serve`` (dropped at the end unless ``--keep``; reused with ``--reuse``).
+
+Before and after a change, in one run (``--against``)::
+
+    git worktree add /tmp/p88-before <commit>
+    python bench/serve.py --reads 1000000 --against /tmp/p88-before/src [--rounds 5]
+
+starts a second ``p88 serve`` from that checkout's ``src/`` on the same database, and
+times every endpoint on both servers in ``--rounds`` alternating rounds (the order flips
+each round, so a drift of the machine's load falls on both), quiet and under the 20
+reads/s writer; it prints p50/p95 of each side over all rounds, the ratio new/old of the
+p50s, and the spread of the per-round ratios (the machine's noise: a ratio inside it is
+no difference). The SSE fan-out and the ingest cost of the totals are skipped then.
 """
 
 from __future__ import annotations
@@ -128,8 +140,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
+def start_server(url: str, port: int, src: str | None = None) -> subprocess.Popen[bytes]:
+    """``p88 serve`` on ``port``; from the checkout ``src`` when given (``--against``)."""
     env = dict(os.environ, P88_DATABASE_URL=url)
+    if src is not None:
+        env["PYTHONPATH"] = src
     proc = subprocess.Popen(
         [sys.executable, "-m", "p88", "serve", "--port", str(port), "--log-level", "warning"],
         env=env,
@@ -296,6 +311,69 @@ def ingest_cost(url: str, batches: int, size: int) -> None:
         conn.commit()
 
 
+ENDPOINTS: list[tuple[str, dict[str, Any]]] = [
+    ("/api/timing/database-status", {}),
+    ("/api/timing/stats", {}),
+    ("/api/timing/recent-reads", {"limit": 50}),
+    ("/api/timing/sessions", {}),
+    ("/api/timing/leaderboard", {"session_id": SESSIONS}),
+    ("/api/timing/leaderboard", {"session_id": SESSIONS, "location": "start"}),
+    ("/api/timing/leaderboard", {"session_id": SESSIONS, "location": "5k"}),
+]
+
+
+def label(path: str, params: dict[str, Any]) -> str:
+    where = params.get("location")
+    return f"{path} {where}" if where else path
+
+
+def compare(url: str, ports: dict[str, int], rounds: int, samples: int) -> None:
+    """Every endpoint on the old and the new server, alternating, ``rounds`` times."""
+    for writing in (False, True):
+        print(
+            "\nHTTP, while a writer commits 20 reads/s (each with NOTIFY):"
+            if writing
+            else "\nHTTP, database quiet:"
+        )
+        print(f"  {'':40s}{'old p50':>9s}{'new p50':>9s}{'old p95':>9s}{'new p95':>9s}", end="")
+        print(f"{'new/old':>9s}  per-round ratios")
+        writer = Writer(url, rate=20) if writing else None
+        if writer is not None:
+            writer.start()
+        try:
+            times: dict[tuple[str, str], list[float]] = {}
+            ratios: dict[str, list[float]] = {}
+            clients = {
+                side: httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
+                for side, port in ports.items()
+            }
+            for r in range(rounds):
+                order = ["old", "new"] if r % 2 == 0 else ["new", "old"]
+                for path, params in ENDPOINTS:
+                    name = label(path, params)
+                    got = {side: time_http(clients[side], path, params, samples) for side in order}
+                    for side, values in got.items():
+                        times.setdefault((name, side), []).extend(values)
+                    ratios.setdefault(name, []).append(pct(got["new"], 0.5) / pct(got["old"], 0.5))
+            for client in clients.values():
+                client.close()
+        finally:
+            if writer is not None:
+                writer.stop.set()
+                writer.join()
+        for path, params in ENDPOINTS:
+            name = label(path, params)
+            old, new = times[(name, "old")], times[(name, "new")]
+            spread = " ".join(f"{x:.2f}" for x in sorted(ratios[name]))
+            print(
+                f"  {name:40s}{pct(old, 0.5) * 1000:9.1f}{pct(new, 0.5) * 1000:9.1f}"
+                f"{pct(old, 0.95) * 1000:9.1f}{pct(new, 0.95) * 1000:9.1f}"
+                f"{pct(new, 0.5) / pct(old, 0.5):8.2f}x  {spread}"
+            )
+        if writer is not None:
+            print(f"  ({len(writer.committed)} reads committed meanwhile)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reads", type=int, default=10_000_000)
@@ -306,11 +384,26 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="reuse a kept database")
     parser.add_argument("--fill-only", action="store_true", help="fill, keep, and stop")
     parser.add_argument("--db-name", default=DB, help="scratch database name")
+    parser.add_argument("--against", metavar="SRC", help="another checkout's src/: compare")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (--against)")
     args = parser.parse_args()
 
     admin = database_url(config.load())
     url = prepare(admin, args.reads, args.reuse, args.db_name)
     if args.fill_only:
+        return
+    if args.against:
+        ports = {"new": free_port(), "old": free_port()}
+        servers = [start_server(url, ports["new"]), start_server(url, ports["old"], args.against)]
+        try:
+            print(f"old: {args.against} (pid {servers[1].pid}); new: this checkout")
+            compare(url, ports, args.rounds, args.samples)
+        finally:
+            for proc in servers:
+                proc.terminate()
+                proc.wait(10)
+            if not args.keep:
+                drop(admin, args.db_name)
         return
     port = free_port()
     server = start_server(url, port)
@@ -331,23 +424,19 @@ def main() -> None:
         sess = time_sql(url, lambda c: run(c, store.list_sessions()), 5)
         print(f"  store.list_sessions() uncached  {ms(sess)}")
 
-        endpoints = [
-            ("/api/timing/database-status", {}),
-            ("/api/timing/stats", {}),
-            ("/api/timing/recent-reads", {"limit": 50}),
-            ("/api/timing/sessions", {}),
-            ("/api/timing/leaderboard", {"session_id": SESSIONS}),
-        ]
+        endpoints = ENDPOINTS
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
             print("\nHTTP, database quiet:")
             for path, params in endpoints:
-                print(f"  {path:32s}{ms(time_http(client, path, params, args.samples))}")
+                took = time_http(client, path, params, args.samples)
+                print(f"  {label(path, params):40s}{ms(took)}")
             print("\nHTTP, while a writer commits 20 reads/s (each with NOTIFY):")
             writer = Writer(url, rate=20)
             writer.start()
             try:
                 for path, params in endpoints:
-                    print(f"  {path:32s}{ms(time_http(client, path, params, args.samples))}")
+                    took = time_http(client, path, params, args.samples)
+                    print(f"  {label(path, params):40s}{ms(took)}")
             finally:
                 writer.stop.set()
                 writer.join()
@@ -368,12 +457,14 @@ def main() -> None:
         server.terminate()
         server.wait(10)
         if not args.keep:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                        sql.Identifier(args.db_name)
-                    )
-                )
+            drop(admin, args.db_name)
+
+
+def drop(admin: str, name: str) -> None:
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 if __name__ == "__main__":

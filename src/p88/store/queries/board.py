@@ -10,19 +10,25 @@ order they crossed.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from psycopg import sql
 
+from p88.store.queries.memo import Remembered
 from p88.store.queries.plan import Plan, Query
 from p88.store.queries.races import RankedResult
-from p88.store.queries.timing import GUNS, Roster, crossing_of, elapsed, references
-from p88.store.results.crossings import Read
+from p88.store.queries.timing import GUNS, READS_BY_TAG, Roster, elapsed, references
+from p88.store.results.crossings import cross_point
 
 STANDINGS_LIMIT = 10_000
+_REMEMBERED: Remembered[list[PointStanding]] = Remembered()
+
+#: The session's gun events (one row, tag ``NULL``), then each tag's reads at the point.
+_POINT_READS = sql.SQL("SELECT NULL, NULL, {guns}, NULL UNION ALL ({reads})").format(
+    guns=GUNS, reads=READS_BY_TAG.format(cond=sql.SQL("r.location_name = %(point)s"))
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,33 +51,48 @@ def point_standings(
     limit: int = STANDINGS_LIMIT,
 ) -> Plan[list[PointStanding]]:
     """Each runner's first crossing of ``point``, ranked by time from their gun (ties: who
-    crossed first, then tag), within the filters."""
-    rows = yield Query(
-        sql.SQL(
-            "SELECT r.tag_code, r.id, r.read_timestamp, {guns} FROM timing_reads r"
-            " WHERE r.session_id = %(s)s AND r.location_name = %(point)s"
-            " ORDER BY r.tag_code, r.read_timestamp, r.id"
-        ).format(guns=GUNS),
-        {"s": session_id, "point": point},
+    crossed first, then tag), within the filters.
+
+    The database is asked every time; when it returns the same rows as the last time
+    these arguments (and an equal roster) were asked, the last answer is the answer
+    (:class:`p88.store.queries.memo.Remembered`), and no runner is timed again."""
+    key = (session_id, point, sex, age_group, limit)
+    answer = yield from _REMEMBERED.run(
+        key, roster, lambda: _rank(session_id, point, roster, sex, age_group, limit)
     )
-    guns: list[datetime] = rows[0][3] if rows else []
-    by_tag: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
-    for tag, read_id, ts, _ in rows:
-        by_tag[tag].append((ts, read_id))
-    runner_guns = roster.guns_for(
-        (tag for tag in by_tag if _in_filter(roster, tag, sex, age_group)), guns
-    )
-    crossings: dict[str, Read] = {}
-    for tag, gun in runner_guns.items():
-        crossing = crossing_of(tuple(by_tag[tag]), roster.rule_for(tag, point), gun)
-        if crossing is not None:
-            crossings[tag] = crossing
-    refs = yield from references(session_id, roster, runner_guns, crossings)
-    ranked = [(tag, c, elapsed(c.ts, refs[tag])) for tag, c in crossings.items()]
+    return list(answer)
+
+
+def _rank(
+    session_id: int,
+    point: str,
+    roster: Roster,
+    sex: str | None,
+    age_group: str | None,
+    limit: int,
+) -> Plan[list[PointStanding]]:
+    rows = yield Query(_POINT_READS, {"s": session_id, "point": point})
+    guns: list[datetime] = next((times for tag, _, times, _ in rows if tag is None), [])
+    of = roster.at_point(point, guns)
+    filtered = sex is not None or age_group is not None
+    found: dict[str, tuple[datetime, int, datetime | None]] = {}  # crossing, read, gun
+    for tag, _, times, ids in rows:
+        if tag is None or (filtered and not _in_filter(roster, tag, sex, age_group)):
+            continue
+        gun, rule = of(tag)
+        index = cross_point(times, ids, rule, gun, gun)
+        if index is not None:
+            found[tag] = (times[index], ids[index], gun)
+    gunless = {tag: c[0] for tag, c in found.items() if c[2] is None}
+    refs = yield from references(session_id, roster, dict.fromkeys(gunless), gunless, point)
+    ranked = [
+        (tag, at, elapsed(at, gun if gun is not None else refs[tag]))
+        for tag, (at, _, gun) in found.items()
+    ]
     ranked.sort(key=_rank_key)
     out: list[PointStanding] = []
     leader = ranked[0][2] if ranked else None
-    for place, (tag, crossing, time) in enumerate(ranked[:limit], start=1):
+    for place, (tag, at, time) in enumerate(ranked[:limit], start=1):
         runner = roster.runners.get(tag)
         out.append(
             PointStanding(
@@ -82,8 +103,8 @@ def point_standings(
                 age_group=runner.age_group if runner else None,
                 time=time,
                 gap=time - leader if time is not None and leader is not None else None,
-                crossed_at=crossing.ts,
-                read_id=crossing.id,
+                crossed_at=at,
+                read_id=found[tag][1],
             )
         )
     return out
@@ -96,9 +117,9 @@ def _in_filter(roster: Roster, tag: str, sex: str | None, age_group: str | None)
     return age_group is None or (runner is not None and runner.age_group == age_group)
 
 
-def _rank_key(item: tuple[str, Read, timedelta | None]) -> tuple[Any, ...]:
-    tag, crossing, time = item
-    return rank_key(tag, crossing.ts, time)
+def _rank_key(item: tuple[str, datetime, timedelta | None]) -> tuple[Any, ...]:
+    tag, at, time = item
+    return rank_key(tag, at, time)
 
 
 def rank_key(tag: str, crossed_at: datetime, time: timedelta | None) -> tuple[Any, ...]:

@@ -105,7 +105,8 @@ def ranked_into(
 ) -> Plan[list[PointStanding]]:  # fmt: skip
     """New crossings as standings, placed among the point's ``ranking`` (updated)."""
     runner_guns = roster.guns_for(new, guns)
-    refs = yield from references(session_id, roster, runner_guns, new)
+    known = {tag: crossing.ts for tag, crossing in new.items()}
+    refs = yield from references(session_id, roster, runner_guns, known, point)
     out: list[PointStanding] = []
     for tag, crossing in new.items():
         time = elapsed(crossing.ts, refs[tag])

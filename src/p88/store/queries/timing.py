@@ -21,7 +21,7 @@ A tag with no entry gets the session's first gun and the default point rule (fir
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property, lru_cache
@@ -31,7 +31,7 @@ from psycopg import sql
 
 from p88.store.queries.locations import location_order, start_point
 from p88.store.queries.plan import Plan, Query
-from p88.store.results.crossings import USED, Read, time_entry
+from p88.store.results.crossings import Read, cross_point
 from p88.store.results.guns import elapsed, pick_race_gun, runner_gun
 from p88.store.results.points import Kind, PointRule
 
@@ -41,7 +41,7 @@ __all__ = [
     "RaceTiming",
     "Roster",
     "elapsed",
-    "crossing_of",
+    "READS_BY_TAG",
     "first_crossing",
     "load_roster",
     "references",
@@ -143,10 +143,31 @@ class Roster:
             )
         return out
 
+    def at_point(
+        self, point: str, guns: Sequence[datetime]
+    ) -> Callable[[str], tuple[datetime | None, PointRule]]:
+        """A lookup of ``(gun_for(tag, guns), rule_for(tag, point))`` by tag, each race's
+        gun and rule found once (a point's standings ask for every runner)."""
+        race_guns = {r.id: pick_race_gun(guns, r.start_time)[0] for r in self.timings}
+        rules = {r.id: self._rule(r, point) for r in self.timings}
+        unattached = (pick_race_gun(guns, None)[0], self._rule(None, point))
+        runners, by_id = self.runners, self._by_id
+
+        def of(tag: str) -> tuple[datetime | None, PointRule]:
+            runner = runners.get(tag)
+            race = by_id.get(runner.race_id) if runner and runner.race_id else None
+            if race is None or runner is None:
+                return unattached
+            return runner_gun(race_guns[race.id], race.waves, runner.wave), rules[race.id]
+
+        return of
+
     def start_point(self, tag: str) -> str | None:
         """The start mat for this tag: their race's saved start point, else the session's
         point named like a start (:func:`p88.store.queries.locations.start_point`)."""
-        race = self.race_of(tag)
+        return self._start_of(self.race_of(tag))
+
+    def _start_of(self, race: RaceTiming | None) -> str | None:
         if race is not None and race.points:
             return next((p.location for p in race.points.values() if p.kind == "start"), None)
         return self._named_start
@@ -159,10 +180,12 @@ class Roster:
         """How this tag's reads at ``point`` make a crossing: the race's saved rule for the
         point, else the default (10 s dead time; the first read of a crossing, the last on
         the start mat)."""
-        race = self.race_of(tag)
+        return self._rule(self.race_of(tag), point)
+
+    def _rule(self, race: RaceTiming | None, point: str) -> PointRule:
         if race is not None and point in race.points:
             return race.points[point]
-        return _default_rule(point, "start" if point == self.start_point(tag) else "split")
+        return _default_rule(point, "start" if point == self._start_of(race) else "split")
 
     def tags_named(self, text: str) -> list[str]:
         """Tags of runners whose bib is ``text`` or whose name contains it (any case)."""
@@ -190,61 +213,59 @@ def _age_key(group: str) -> tuple[int, str]:
 
 def first_crossing(reads: Sequence[Read], rule: PointRule, gun: datetime | None) -> Read | None:
     """The read that times a runner's first crossing of ``rule``'s point, by scoring's
-    rule (reads before the gun ignored, reads within the dead time one crossing, the
-    first or last read of it, the point's minimum time); ``None`` if none counts."""
-    return crossing_of(tuple((r.ts, r.id) for r in reads), rule, gun)
+    rule (:func:`p88.store.results.crossings.cross_point`: reads before the gun ignored,
+    reads within the dead time one crossing, the first or last read of it, the point's
+    minimum time from the gun); ``None`` if none counts."""
+    mine = sorted(reads)
+    index = cross_point([r.ts for r in mine], [r.id for r in mine], rule, gun, gun)
+    return mine[index] if index is not None else None
 
 
-@lru_cache(maxsize=50_000)
-def crossing_of(
-    stamps: tuple[tuple[datetime, int], ...], rule: PointRule, gun: datetime | None
-) -> Read | None:
-    """``first_crossing`` of reads given as ``(read_timestamp, id)`` pairs at ``rule``'s
-    point. Scoring's ``time_entry`` decides; its answer depends only on the arguments, so
-    it is kept for runners whose reads did not change: a live screen re-ranks a point on
-    every new read, and re-timing every runner each time cost 25 us a runner."""
-    reads = [Read(ts, read_id, rule.location) for ts, read_id in stamps]
-    timing = time_entry({rule.location: reads}, [rule], gun)
-    used = next((v[0] for v in timing.verdicts if v[2] == USED), None)
-    return next((r for r in reads if r.id == used), None)
+#: Each tag's reads at some points, as sorted arrays (``%(s)s`` the session): the same
+#: per-runner shape :func:`p88.store.results.crossings.cross_point` takes, built by the
+#: database, so no Python object is made per read.
+READS_BY_TAG = sql.SQL(
+    "SELECT r.tag_code, r.location_name,"
+    " array_agg(r.read_timestamp ORDER BY r.read_timestamp, r.id),"
+    " array_agg(r.id ORDER BY r.read_timestamp, r.id)"
+    " FROM timing_reads r WHERE r.session_id = %(s)s AND {cond}"
+    " GROUP BY r.tag_code, r.location_name"
+)
 
 
 def references(
     session_id: int,
     roster: Roster,
     guns: Mapping[str, datetime | None],
-    known: Mapping[str, Read] | None = None,
+    known: Mapping[str, datetime] | None = None,
+    known_at: str | None = None,
 ) -> Plan[dict[str, datetime | None]]:
     """Where each tag's clock starts for a display: the gun that applies to them (``guns``,
     from ``Roster.guns_for``), else their first crossing of their start mat (one query,
-    only when some tag has no gun). ``known``: crossings already found, by tag (one
-    point's), reused when that point is the tag's start mat."""
+    only when some tag has no gun). ``known``: the times of crossings of point
+    ``known_at`` already found, by tag, reused when that point is the tag's start mat."""
     refs = dict(guns)
-    starts = {tag: roster.start_point(tag) for tag, gun in refs.items() if gun is None}
     wanted: dict[str, str] = {}
-    for tag, point in starts.items():
-        crossing = (known or {}).get(tag)
-        if crossing is not None and crossing.location == point:
-            refs[tag] = crossing.ts
+    for tag, gun in guns.items():
+        if gun is not None:
+            continue
+        point = roster.start_point(tag)
+        if known is not None and point == known_at and tag in known:
+            refs[tag] = known[tag]
         elif point is not None:
             wanted[tag] = point
     if not wanted:
         return refs
     rows = yield Query(
-        sql.SQL(
-            "SELECT tag_code, id, read_timestamp, location_name FROM timing_reads"
-            " WHERE session_id = %(s)s AND location_name = ANY(%(points)s)"
-            " AND tag_code = ANY(%(tags)s) ORDER BY tag_code, read_timestamp, id"
+        READS_BY_TAG.format(
+            cond=sql.SQL("r.location_name = ANY(%(points)s) AND r.tag_code = ANY(%(tags)s)")
         ),
         {"s": session_id, "points": sorted(set(wanted.values())), "tags": sorted(wanted)},
     )
-    reads: dict[str, list[Read]] = {}
-    for tag, read_id, ts, point in rows:
+    for tag, point, times, ids in rows:
         if wanted[tag] == point:
-            reads.setdefault(tag, []).append(Read(ts, read_id, point))
-    for tag, mine in reads.items():
-        crossing = first_crossing(mine, roster.rule_for(tag, wanted[tag]), None)
-        refs[tag] = crossing.ts if crossing is not None else None
+            index = cross_point(times, ids, roster.rule_for(tag, point), None, None)
+            refs[tag] = times[index] if index is not None else None
     return refs
 
 

@@ -14,6 +14,7 @@ Every read gets a verdict, so nothing is dropped silently:
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,6 +30,8 @@ TOO_EARLY = "too_early"
 BEFORE_GUN = "before_gun"
 UNKNOWN_TAG = "unknown_tag"
 AMBIGUOUS_TAG = "ambiguous_tag"
+
+_ZERO = timedelta(0)
 
 
 @dataclass(frozen=True, order=True)
@@ -60,28 +63,105 @@ def _span(d: timedelta) -> str:
     return elapsed_text(d, digits=0)
 
 
-def crossings(reads: Sequence[Read], rule: PointRule) -> list[list[Read]]:
-    """Sorted reads split into crossings: a read within the dead time of a crossing's
-    first read belongs to that crossing."""
-    out: list[list[Read]] = []
-    for r in reads:
-        if out and r.ts - out[-1][0].ts <= rule.dead_time:
-            out[-1].append(r)
-        else:
-            out.append([r])
+def crossings(times: Sequence[datetime], lo: int, dead_time: timedelta) -> list[tuple[int, int]]:
+    """Sorted read times from index ``lo`` split into crossings, as ``(first, end)`` index
+    ranges: a read within the dead time of a crossing's first read belongs to that
+    crossing."""
+    out = []
+    n = len(times)
+    while lo < n:
+        hi = bisect_right(times, times[lo] + dead_time, lo + 1)
+        out.append((lo, hi))
+        lo = hi
     return out
 
 
-def start_crossing(groups: Sequence[Sequence[Read]], later: datetime | None) -> int:
-    """Which start-mat crossing starts the runner (the trade's rule): the last one before
-    the runner's first read at a later point; with no later read yet, the last one so far.
-    A runner who walks over the mat to the corral and then starts with the gun is timed
-    from the second crossing."""
-    pick = len(groups) - 1
+def start_crossing(starts: Sequence[datetime], later: datetime | None) -> int:
+    """Which start-mat crossing (by the times of their first reads) starts the runner (the
+    trade's rule): the last one before the runner's first read at a later point; with no
+    later read yet, the last one so far. A runner who walks over the mat to the corral
+    and then starts with the gun is timed from the second crossing."""
+    pick = len(starts) - 1
     if later is not None:
-        while pick > 0 and groups[pick][0].ts >= later:
+        while pick > 0 and starts[pick] >= later:
             pick -= 1
     return pick
+
+
+def cross_point(
+    times: Sequence[datetime],
+    ids: Sequence[int],
+    rule: PointRule,
+    gun: datetime | None,
+    reference: datetime | None,
+    *,
+    later: datetime | None = None,
+    start_rule: str = "last_before",
+    verdicts: list[tuple[int, str, str, str]] | None = None,
+) -> int | None:
+    """The index of the read that times a runner's crossing of ``rule``'s point, or
+    ``None`` when no read counts: the one crossing rule that scoring, the point standings
+    of ``p88 serve`` and the TUI all apply.
+
+    ``times`` and ``ids`` are the runner's reads at the point, sorted by time then id.
+    Reads before ``gun`` never count; a crossing at a point that is not the start counts
+    once its read is at least the point's minimum after ``reference`` (the runner's start:
+    their start-mat crossing, else their gun); on the start mat, ``start_rule`` picks the
+    crossing (:func:`start_crossing` given ``later``, the runner's first read at a later
+    point; or 'first').
+
+    With ``verdicts``, every read of the point gets its verdict and reason appended there
+    (scoring stores them); without, the same decision is made with no text built, and no
+    crossing after the counted one is looked at (a live screen re-ranks every runner of
+    a point on each read)."""
+    loc = rule.location
+    first = bisect_left(times, gun) if gun is not None else 0
+    if verdicts is not None and first and gun is not None:
+        why = f"before the gun at {clock_text(gun)}"
+        verdicts += [(ids[i], loc, BEFORE_GUN, why) for i in range(first)]
+    kind = rule.kind
+    take_last = (rule.read_choice or ("last" if kind == "start" else "first")) == "last"
+    groups = crossings(times, first, rule.dead_time)
+    pick = 0
+    if kind == "start" and start_rule == "last_before" and len(groups) > 1:
+        pick = start_crossing([times[lo] for lo, _ in groups], later)
+    counted: int | None = None
+    for index, (lo, hi) in enumerate(groups):
+        when = hi - 1 if take_last else lo
+        if index < pick:
+            if verdicts is not None:
+                chosen = groups[pick]
+                again = times[chosen[1] - 1 if take_last else chosen[0]]
+                why = f"crossed the start again at {clock_text(again)} before running on"
+                verdicts += [(ids[i], loc, EARLIER, why) for i in range(lo, hi)]
+            continue
+        if counted is not None:
+            if verdicts is None:
+                break
+            why = f"{rule.kind} already crossed at {clock_text(times[counted])}"
+            verdicts += [(ids[i], loc, LATER, why) for i in range(lo, hi)]
+            continue
+        if kind != "start" and reference is not None:
+            elapsed = times[when] - reference
+            if elapsed < rule.min_elapsed or elapsed < _ZERO:
+                if verdicts is not None:
+                    why = (
+                        f"{_span(elapsed)} after the start, under the {_span(rule.min_elapsed)} "
+                        f"minimum for {loc}"
+                        if elapsed >= _ZERO
+                        else f"before the runner's start at {clock_text(reference)}"
+                    )
+                    verdicts += [(ids[i], loc, TOO_EARLY, why) for i in range(lo, hi)]
+                continue
+        counted = when
+        if verdicts is not None:
+            at = clock_text(times[when])
+            verdicts.append(
+                (ids[when], loc, USED, f"{rule.kind} at {at} ({rule.choice} of {hi - lo} reads)")
+            )
+            why = f"same {rule.kind} crossing as {at} (dead time {_span(rule.dead_time)})"
+            verdicts += [(ids[i], loc, SAME, why) for i in range(lo, hi) if i != when]
+    return counted
 
 
 def time_entry(
@@ -90,7 +170,8 @@ def time_entry(
     gun: datetime | None,
     start_rule: str = "last_before",
 ) -> Timing:
-    """Time one runner from their reads at each point (``rules`` in course order).
+    """Time one runner from their reads at each point (``rules`` in course order), with a
+    verdict for every read (:func:`cross_point` at each point).
 
     ``start_rule`` 'last_before' starts the runner at :func:`start_crossing`; 'first'
     at their first start crossing."""
@@ -105,62 +186,28 @@ def time_entry(
         mine = sorted(reads.get(rule.location, ()))
         if not mine:
             continue
-        if gun is not None:
-            early = [r for r in mine if r.ts < gun]
-            for r in early:
-                t.verdicts.append(
-                    (r.id, rule.location, BEFORE_GUN, f"before the gun at {clock_text(gun)}")
-                )
-            mine = mine[len(early) :]
-        counted: datetime | None = None
-        groups = crossings(mine, rule)
-        pick = (
-            start_crossing(groups, later)
-            if rule.kind == "start" and start_rule == "last_before" and groups
-            else 0
+        times = [r.ts for r in mine]
+        ids = [r.id for r in mine]
+        index = cross_point(
+            times,
+            ids,
+            rule,
+            gun,
+            reference,
+            later=later,
+            start_rule=start_rule,
+            verdicts=t.verdicts,
         )
-        for index, group in enumerate(groups):
-            when = group[0] if rule.choice == "first" else group[-1]
-            if index < pick:
-                chosen = groups[pick]
-                again = chosen[0] if rule.choice == "first" else chosen[-1]
-                why = f"crossed the start again at {clock_text(again.ts)} before running on"
-                t.verdicts += [(r.id, rule.location, EARLIER, why) for r in group]
-                continue
-            if counted is not None:
-                why = f"{rule.kind} already crossed at {clock_text(counted)}"
-                t.verdicts += [(r.id, rule.location, LATER, why) for r in group]
-                continue
-            if rule.kind != "start" and reference is not None:
-                elapsed = when.ts - reference
-                if elapsed < rule.min_elapsed or elapsed < timedelta(0):
-                    why = (
-                        f"{_span(elapsed)} after the start, under the {_span(rule.min_elapsed)} "
-                        f"minimum for {rule.location}"
-                        if elapsed >= timedelta(0)
-                        else f"before the runner's start at {clock_text(reference)}"
-                    )
-                    t.verdicts += [(r.id, rule.location, TOO_EARLY, why) for r in group]
-                    continue
-            counted = when.ts
-            t.verdicts.append(
-                (
-                    when.id,
-                    rule.location,
-                    USED,
-                    f"{rule.kind} at {clock_text(when.ts)} ({rule.choice} of {len(group)} reads)",
-                )
-            )
-            window = _span(rule.dead_time)
-            why = f"same {rule.kind} crossing as {clock_text(when.ts)} (dead time {window})"
-            t.verdicts += [(r.id, rule.location, SAME, why) for r in group if r is not when]
-            if rule.kind == "start":
-                t.start = when.ts
-                reference = when.ts
-            elif rule.kind == "finish":
-                t.finish = when.ts
-            if rule.kind != "start":
-                t.splits[rule.location] = (when.ts, when.id)
+        if index is None:
+            continue
+        when = times[index]
+        if rule.kind == "start":
+            t.start = when
+            reference = when
+        elif rule.kind == "finish":
+            t.finish = when
+        if rule.kind != "start":
+            t.splits[rule.location] = (when, ids[index])
     if t.finish is not None and t.start is None:
         has_start_point = any(r.kind == "start" for r in rules)
         if gun is None:
