@@ -1,0 +1,118 @@
+"""From what a person typed (``p88 results correct`` flags) to a correction request.
+
+Exactly one action per correction; each value is checked here (a penalty, a hand time
+``POINT=HH:MM:SS.hh``, a ``--from`` time) and the rest against the race by
+:func:`p88.store.results.corrections.check_request`. Every refusal is an ``InputError``
+naming the flag, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from p88.errors import InputError
+from p88.store.results.columns import CellError, parse_duration
+from p88.store.results.corrections import CorrectionRequest, race_moment, race_window
+from p88.store.results.races import race_day
+
+if TYPE_CHECKING:
+    import psycopg
+
+__all__ = ["CorrectionFlags", "parse_penalty", "request_from_flags"]
+
+_UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*(s|sec|m|min|h)?")
+_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, None: 1}
+
+
+@dataclass(frozen=True, kw_only=True)
+class CorrectionFlags:
+    """The flags of one ``p88 results correct`` command, as typed."""
+
+    bib: str
+    reason: str | None
+    made_by: str
+    dq: bool = False
+    dnf: bool = False
+    dns: bool = False
+    clear: bool = False
+    penalty: str | None = None
+    time: str | None = None
+    swap: str | None = None
+    tag: str | None = None
+    valid_from: str | None = None
+    undo: int | None = None
+
+    def actions(self) -> list[str]:
+        given = {
+            "--dq": self.dq, "--dnf": self.dnf, "--dns": self.dns, "--clear": self.clear,
+            "--penalty": self.penalty is not None, "--time": self.time is not None,
+            "--swap": self.swap is not None, "--tag": self.tag is not None,
+            "--undo": self.undo is not None,
+        }  # fmt: skip
+        return [flag for flag, on in given.items() if on]
+
+
+def parse_penalty(text: str) -> timedelta:
+    """'30', '30s', '2m', '1:30', '0:01:30.5'; a leading '-' makes it a bonus."""
+    value = text.strip()
+    sign = -1 if value.startswith("-") else 1
+    body = value.lstrip("+-").strip()
+    m = _UNIT.fullmatch(body)
+    try:
+        size = timedelta(seconds=float(m[1]) * _SECONDS[m[2]]) if m else parse_duration(body)
+    except CellError:
+        raise InputError(
+            f"--penalty {text!r}: use seconds (30, -30), 2m, or H:MM:SS (-0:01:00 is a bonus)",
+            what="penalty", where="--penalty",
+        ) from None  # fmt: skip
+    if not size:
+        raise InputError("--penalty must not be zero", what="penalty", where="--penalty")
+    return size * sign
+
+
+def request_from_flags(
+    conn: psycopg.Connection[Any], race_id: int, flags: CorrectionFlags
+) -> CorrectionRequest:
+    """The request the flags describe; InputError for none or several actions, or a
+    value that does not parse."""
+    actions = flags.actions()
+    if len(actions) != 1:
+        raise InputError(
+            "give exactly one of --dq, --dnf, --dns, --penalty, --time, --swap, --tag, --clear,"
+            f" --undo ({'got ' + ', '.join(actions) if actions else 'got none'})",
+            what="action",
+        )
+    if flags.valid_from is not None and flags.tag is None:
+        raise InputError("--from goes with --tag (the time the runner started wearing it)")
+    common: dict[str, Any] = {
+        "bib": flags.bib.strip(), "reason": (flags.reason or "").strip(), "made_by": flags.made_by
+    }  # fmt: skip
+    if not common["reason"]:
+        raise InputError("a correction needs --reason TEXT: say why", where="--reason")
+    action = actions[0].removeprefix("--")
+    if action in ("dq", "dnf", "dns", "clear"):
+        return CorrectionRequest(action=action, **common)  # type: ignore[arg-type]
+    if action == "penalty":
+        assert flags.penalty is not None
+        return CorrectionRequest(action="penalty", penalty=parse_penalty(flags.penalty), **common)
+    if action == "swap":
+        return CorrectionRequest(action="swap", other_bib=(flags.swap or "").strip(), **common)
+    if action == "undo":
+        return CorrectionRequest(action="undo", undoes=flags.undo, **common)
+    day, scheduled = race_day(conn, race_id)
+    window = race_window(conn, race_id)
+    anchor = window[0] if window else scheduled  # the gun: a clock before it is past midnight
+    if action == "tag":
+        at = race_moment(flags.valid_from, day, anchor, "--from") if flags.valid_from else None
+        return CorrectionRequest(action="tag", tag=(flags.tag or "").strip(), at=at, **common)
+    point, sep, clock = (flags.time or "").partition("=")
+    if not sep or not point.strip() or not clock.strip():
+        raise InputError(
+            f"--time {flags.time!r}: use POINT=HH:MM:SS.hh, e.g. FINISH=08:42:10.25",
+            what="time", where="--time",
+        )  # fmt: skip
+    at = race_moment(clock, day, anchor, "--time")
+    return CorrectionRequest(action="time", point=point.strip(), at=at, **common)
