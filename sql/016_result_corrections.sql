@@ -79,6 +79,10 @@ CREATE TRIGGER ct_result_corrections_append_only
     BEFORE UPDATE OR DELETE ON ct_result_corrections
     FOR EACH ROW EXECUTE FUNCTION p88_corrections_append_only();
 
+-- ct_race_settings.corrections_applied: the highest correction id the last scoring run
+-- applied; a run re-times only the runners that newer corrections (and undos) name.
+ALTER TABLE ct_race_settings ADD COLUMN corrections_applied BIGINT NOT NULL DEFAULT 0;
+
 ALTER TABLE ct_races ADD COLUMN official_at TIMESTAMPTZ;
 ALTER TABLE ct_races ADD COLUMN official_by VARCHAR(64);
 ALTER TABLE ct_races ADD COLUMN official_open JSONB;

@@ -52,9 +52,15 @@ def results(conn: psycopg.Connection[Any], race: int) -> dict[str, tuple[Any, ..
 
 
 def correct(race: int, bib: str, *args: str, code: int = 0) -> Any:
+    """Make a correction (its rescore re-times only the runners it names); a full rescore
+    right after must then change nothing."""
     got = cli("results", "correct", "--race", str(race), "--bib", bib, *args, "--by", "ref",
               "--json", code=code)  # fmt: skip
-    return json.loads(got.stdout) if code == 0 else got
+    if code:
+        return got
+    full = json.loads(cli("results", "score", "--race", str(race), "--full", "--json").stdout)
+    assert full["results_changed"] == 0, full
+    return json.loads(got.stdout)
 
 
 def test_a_dqd_winner_moves_everyone_up_and_undo_puts_them_back(
@@ -63,7 +69,8 @@ def test_a_dqd_winner_moves_everyone_up_and_undo_puts_them_back(
     race = scored_race(tmp_path)
     assert results(conn, race) == TRUTH
     got = correct(race, "104", "--dq", "--reason", "cut the course at the cone")
-    assert got["correction"]["what"] == "DQ" and got["rescored"]["finished"] == 3
+    assert got["correction"]["what"] == "DQ"
+    assert got["rescored"] == {"full": False, "results_changed": 1, "finished": 3, "held": 1}
     assert results(conn, race) == {
         **TRUTH,
         "104": ("DQ", span("0:14:56.90"), span("0:14:59.90"), None, None),

@@ -95,7 +95,7 @@ def correct_cmd(
     c = done.correction
     if as_json:
         s = done.scoring
-        rescored = None if s is None else {"results_changed": s.results_changed,
+        rescored = None if s is None else {"full": s.full, "results_changed": s.results_changed,
                                            "finished": s.finished, "held": s.held}  # fmt: skip
         print_json({"correction": c.as_json(), "rescored": rescored})
         return

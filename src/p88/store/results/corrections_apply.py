@@ -10,7 +10,6 @@ attributes reads exactly as the tag map says, at the same cost.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -36,26 +35,54 @@ Owners = tuple[tuple[int, str], ...]
 
 @dataclass(frozen=True)
 class RaceCorrections:
-    """A race's corrections as scoring needs them: the active ones, in the order made."""
+    """A race's corrections as scoring needs them: the active ones, in the order made, and
+    the ones no scoring run has applied yet (``applied``: the highest id one has)."""
 
     active: list[Correction]
     status_bibs: frozenset[str]  # bibs a person ever gave a status (kept or undone)
-    key: str  # changes with every new row, so a new correction rescores the race
+    rows: list[Correction] = field(default_factory=list)
+    applied: int = 0
 
     @classmethod
     def load(cls, conn: psycopg.Connection[Any], race_id: int) -> RaceCorrections:
         rows = correction_history(conn, race_id)
+        mark = conn.execute(
+            "SELECT corrections_applied FROM ct_race_settings WHERE race_id = %s", (race_id,)
+        ).fetchone()
         return cls(
             active=[c for c in rows if c.active],
             status_bibs=frozenset(c.bib for c in rows if c.action in STATUS_ACTIONS),
-            key=f"{len(rows)}:{rows[-1].id}" if rows else "",
+            rows=rows,
+            applied=mark[0] if mark else 0,
         )
 
-    def digest(self, base: str) -> str:
-        """The scoring signature with the corrections in it (unchanged when there are none)."""
-        if not self.key:
-            return base
-        return hashlib.sha256(f"{base}|{self.key}".encode()).hexdigest()[:32]
+    def remember(self, conn: psycopg.Connection[Any], race_id: int) -> None:
+        """Record that the run applied every correction so far (the settings row exists:
+        the run has just remembered its signature there)."""
+        if self.rows and self.rows[-1].id != self.applied:
+            conn.execute(
+                "UPDATE ct_race_settings SET corrections_applied = %s WHERE race_id = %s",
+                (self.rows[-1].id, race_id),
+            )
+
+    def news(self, tags: dict[str, list[tuple[int, str]]]) -> tuple[list[str], set[int]]:
+        """The tags and entries that corrections made since the last run touch: an
+        incremental run re-times just those runners (an undo touches the undone one's)."""
+        by_id = {c.id: c for c in self.rows}
+        bibs: set[str] = set()
+        named: set[str] = set()
+        for c in self.rows:
+            if c.id <= self.applied:
+                continue
+            target = by_id.get(c.undoes or 0, c) if c.action == "undo" else c
+            bibs |= {b for b in (target.bib, target.other_bib) if b}
+            if target.action == "tag" and target.tag:
+                named.add(target.tag)
+        if not bibs and not named:
+            return [], set()
+        worn = {t for t, owners in tags.items() if any(b in bibs for _, b in owners)}
+        ids = {eid for t, owners in tags.items() for eid, b in owners if b in bibs or t in named}
+        return sorted(worn | named), ids
 
     def involved_tags(self, tags: dict[str, list[tuple[int, str]]]) -> list[str]:
         """Tags whose reads an incremental run must take together: those of every runner a
@@ -191,6 +218,7 @@ def apply_corrections(
     fixes: RaceCorrections,
     reads: Sequence[tuple[int, str, str, datetime]],
     tags: dict[str, list[tuple[int, str]]],
+    touched: set[int] | frozenset[int] = frozenset(),
 ) -> CorrectedRace:
     """Give each read to the entry wearing its tag at that moment, after the corrections.
 
@@ -198,9 +226,12 @@ def apply_corrections(
     is registered to. A read of a tag nobody wears is ``unknown_tag``, of a tag several
     entries wear ``ambiguous_tag``. A hand time at a point replaces the runner's reads
     there (each gets the verdict ``overridden``); it is a read with the negative id of its
-    correction, which no verdict or split row keeps. The returned race's ``outcome``
-    applies the status, penalty and clearing corrections to each result."""
+    correction, which no verdict or split row keeps. Entries in ``touched`` (those new
+    corrections name) are in the result even with no reads. The returned race's
+    ``outcome`` applies the status, penalty and clearing corrections to each result."""
     race = CorrectedRace(fixes)
+    for eid in touched:
+        race.by_entry[eid] = defaultdict(list)  # re-timed even when no read is theirs now
     grouped: dict[str, list[tuple[int, str, str, datetime]]] = defaultdict(list)
     for r in reads:
         grouped[r[2]].append(r)

@@ -128,7 +128,7 @@ def score_race(
             settings = replace(settings, age_groups=opts.age_groups)
             save_settings(conn, race_id, settings)
         fixes = RaceCorrections.load(conn, race_id)
-        digest = fixes.digest(signature(rules, settings))
+        digest = signature(rules, settings)
         final = opts.final or race.official_at is not None  # official: DNF/DNS stay
         gun, gun_source = race_gun(conn, session, race.start_time)
         gun_warning = gun_far_from_start(conn, session, race.start_time)
@@ -149,9 +149,10 @@ def score_race(
         )
         tags = load_tags(conn, race_id)
         locations = [r.location for r in rules]
+        news, touched = fixes.news(tags)
         late = [] if full else newly_known_tags(conn, race_id, tags) + fixes.involved_tags(tags)
-        reads, new_reads = reads_to_score(conn, race_id, session, locations, full, late)
-        corrected = apply_corrections(fixes, reads, tags)
+        reads, new_reads = reads_to_score(conn, race_id, session, locations, full, late + news)
+        corrected = apply_corrections(fixes, reads, tags, touched)
         mine = None if full else sorted(corrected.by_entry)
         entries = load_entries(conn, race_id, race.event_date, mine)
         by_id = {e.id: e for e in entries}
@@ -178,6 +179,7 @@ def score_race(
         write_verdicts(conn, race_id, verdicts, [r[0] for r in reads], full)
         places = update_places(conn, race_id) if changed or full else 0
         remember_signature(conn, race_id, digest)
+        fixes.remember(conn, race_id)
         finished, held = conn.execute(
             "SELECT count(*) FILTER (WHERE status = 'finished'),"
             " count(*) FILTER (WHERE status = 'review') FROM ct_results WHERE race_id = %s",
