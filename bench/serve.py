@@ -8,7 +8,7 @@ In one run, on one server: fill ``timing_reads`` with N reads (50 sessions, 5 po
 1. p50/p95 of each timing endpoint over HTTP, with the database quiet and again while a
    writer commits 20 reads/s (each with its NOTIFY, as the listener does); side by side,
    the plain ``COUNT(DISTINCT tag_code)`` over the table (the issue's baseline) and the
-   stats query itself run uncached (``p88.store.reads.stats``);
+   stats query itself run uncached (``p88.store.stats``);
 2. SSE fan-out: ``--clients`` streams connected at once, reads committed one at a time,
    and the time from each commit to each client receiving the read (p50/p99/max).
 
@@ -33,12 +33,8 @@ import httpx
 import psycopg
 from psycopg import sql
 
-from p88 import config
-from p88.store import reads
-from p88.store.connect import connect, database_url
-from p88.store.embedded import with_database
-from p88.store.live import ReadsCommitted, notify
-from p88.store.migrations import migrate
+from p88 import config, store
+from p88.store import ReadsCommitted, connect, database_url, migrate, notify, run, with_database
 
 DB = "p88_bench_serve"  # --db-name changes it
 SESSIONS = 50
@@ -80,7 +76,7 @@ def prepare(admin_url: str, n: int, reuse: bool, name: str) -> str:
     url = with_database(admin_url, name)
     if reuse:
         with connect(url, autocommit=True) as conn:
-            have = reads.max_read_id(conn)
+            have = run(conn, store.max_read_id())
             print(f"reusing {name}: max read id {have:,}")
             started = time.perf_counter()
             done = migrate(conn)
@@ -330,10 +326,10 @@ def main() -> None:
             5,
         )
         print(f"  COUNT(DISTINCT tag_code)        {ms(base)}")
-        raw = time_sql(url, lambda c: reads.stats(c), 5)
-        print(f"  reads.stats() uncached          {ms(raw)}")
-        sess = time_sql(url, lambda c: reads.sessions(c), 5)
-        print(f"  reads.sessions() uncached       {ms(sess)}")
+        raw = time_sql(url, lambda c: run(c, store.stats()), 5)
+        print(f"  store.stats() uncached          {ms(raw)}")
+        sess = time_sql(url, lambda c: run(c, store.list_sessions()), 5)
+        print(f"  store.list_sessions() uncached  {ms(sess)}")
 
         endpoints = [
             ("/api/timing/database-status", {}),
@@ -357,11 +353,8 @@ def main() -> None:
                 writer.join()
             print(f"  ({len(writer.committed)} reads committed meanwhile)")
 
-        with connect(url, autocommit=True) as conn:
-            totals = reads.has_totals(conn)
-        if totals:
-            print("\ningest cost of the totals (listener-shaped batches, one INSERT each):")
-            ingest_cost(url, batches=20, size=500)
+        print("\ningest cost of the totals (listener-shaped batches, one INSERT each):")
+        ingest_cost(url, batches=20, size=500)
 
         print(f"\nSSE fan-out: {args.clients} clients, {args.sse_reads} reads committed at 10/s")
         lat = asyncio.run(fan_out(url, port, args.clients, args.sse_reads))

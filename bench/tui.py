@@ -29,12 +29,8 @@ from typing import Any
 
 import psycopg
 
-from p88 import config
-from p88.store import crossings as q
-from p88.store.connect import connect, database_url
-from p88.store.embedded import with_database
-from p88.store.live import ReadsCommitted, notify
-from p88.store.migrations import migrate
+from p88 import config, store
+from p88.store import ReadsCommitted, connect, database_url, migrate, notify, with_database
 from p88.tui import LeaderboardApp
 
 DB = "p88_bench_tui"
@@ -155,7 +151,7 @@ class MeasuredApp(LeaderboardApp):
         self.timings: dict[str, list[float]] = {"crossings": [], "standings": [], "header": []}
         self.frames: list[float] = []
 
-    def show_crossings(self, rows: list[q.Crossing]) -> None:
+    def show_crossings(self, rows: list[store.TimedRead]) -> None:
         super().show_crossings(rows)
         if not self.pending:
             self.updated_at = time.monotonic()

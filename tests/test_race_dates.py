@@ -105,7 +105,7 @@ def test_scoring_refuses_reads_dated_far_from_the_race(
 def test_replay_dates_each_file_and_goes_on_over_a_bad_line(
     p88_env: str, conn: psycopg.Connection[Any], tmp_path: Path
 ) -> None:
-    from p88.sim.feed import BadLine
+    from p88.protocol.feed import BadLine
     from p88.sim.plan import plan_clients
 
     start, finish = mr.write_files(tmp_path)

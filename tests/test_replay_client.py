@@ -16,8 +16,8 @@ from p88.protocol.client import (
     Stopped,
 )
 from p88.protocol.codec import GunTime, Read
+from p88.protocol.feed import Feed, render_time
 from p88.protocol.times import parse_time
-from p88.sim.feed import Feed, render_time
 
 DAY = date(2008, 10, 16)
 CID = "b617318655057264e28bc0b6fb378c8ef146be00"

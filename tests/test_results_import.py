@@ -18,9 +18,9 @@ from p88.store.results import (
     ImportRejected,
     ensure_race,
     import_file,
-    parse_distance,
     update_places,
 )
+from p88.units import parse_distance, whole_metres
 from tests.test_results_scoring import DAY, add_reads
 
 runner = CliRunner()
@@ -114,7 +114,7 @@ def test_results_places_by_gun_then_chip(
         "SELECT status, chip_time, pace FROM ct_results WHERE bib = '4'"
     ).fetchone()  # type: ignore[misc]
     assert status == "finished" and chip == timedelta(minutes=50)
-    assert pace == timedelta(seconds=482.8032)  # 50:00 over 6.2137 miles
+    assert pace == timedelta(seconds=482.80)  # 50:00 over 6.2137 mi, truncated to 1/100 s
     assert conn.execute("SELECT status FROM ct_results WHERE bib = '5'").fetchone() == ("DNF",)
 
 
@@ -196,8 +196,11 @@ def test_age_groups_are_configurable() -> None:
     assert AgeGroups().labels()[:3] == ["0-19", "20-24", "25-29"]
     with pytest.raises(P88Error):
         AgeGroups.parse("7:20:80")
-    assert parse_distance("half") == 21098 and parse_distance("13.1mi") == 21082
-    assert parse_distance("10K") == 10000 and parse_distance("marathon") == 42195
+    # ct_races.distance_m holds whole metres of the one distance parser (p88.units)
+    assert whole_metres(parse_distance("half")) == 21098
+    assert whole_metres(parse_distance("13.1mi")) == 21082
+    assert whole_metres(parse_distance("10K")) == 10000
+    assert whole_metres(parse_distance("marathon")) == 42195
 
 
 def test_cli_new_race_import_score_standings(p88_env: str, tmp_path: Path) -> None:

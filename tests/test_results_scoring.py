@@ -373,7 +373,10 @@ def test_race_standings_in_stored_place_order(
 ) -> None:
     """The one standings query serve and ``p88 results standings`` share."""
     from p88.errors import P88Error
-    from p88.store.results import race_standings
+    from p88.store import official_standings, run
+
+    def race_standings(conn: psycopg.Connection[Any], race_id: int, **kw: Any) -> list[Any]:
+        return run(conn, official_standings(race_id, **kw))
 
     race_id, session = race
     score_race(conn, race_id, session, ScoreOptions(points=POINTS))

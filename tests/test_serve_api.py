@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from p88.serve import create_app
-from p88.store.reads import MAX_LIMIT
+from p88.store import MAX_LIMIT
 from tests.test_serve_fixtures import at, insert_reads, make_partner, make_session, running
 
 
@@ -149,10 +149,10 @@ def test_leaderboard_first_crossing(api: httpx.Client, conn: psycopg.Connection[
     board = api.get("/api/timing/leaderboard").json()
     assert board["source"] == "first_crossing"
     assert (board["session_id"], board["location"]) == (sid, "finish")
-    assert board["locations"] == ["finish", "start"]
+    assert board["locations"] == ["start", "finish"]  # course order: as declared
     assert [(s["place"], s["tag_code"], s["elapsed"]) for s in board["standings"]] == [
         (1, "2", "0:58:20.00"),
-        (2, "1", "1:00:00.45"),
+        (2, "1", "1:00:00.46"),  # rounded to the hundredth, as scoring stores it
         (3, "3", "1:06:40.00"),
     ]
     start = api.get("/api/timing/leaderboard", params={"location": "start", "limit": 1}).json()

@@ -9,9 +9,8 @@ from typing import Any
 
 import psycopg
 
-from p88.store import reads
-from p88.store.archive import archive_reads
-from p88.store.connect import connect
+from p88 import store
+from p88.store import archive_reads, connect, run
 from tests.test_serve_fixtures import at, insert_reads, make_session
 
 TOTALS = {
@@ -77,11 +76,11 @@ def test_totals_follow_inserts_duplicates_copy_update_delete_truncate(
     )
     archive_reads(conn, datetime(2026, 4, 1))
     assert_exact(conn)
-    st = reads.stats(conn)
+    st = run(conn, store.stats())
     assert st.overall.total_reads == conn.execute("SELECT count(*) FROM timing_reads").fetchone()[0]  # type: ignore[index]
     conn.execute("TRUNCATE timing_reads")
     assert_exact(conn)
-    assert reads.stats(conn).overall.total_reads == 0
+    assert run(conn, store.stats()).overall.total_reads == 0
 
 
 def test_concurrent_writers_on_the_same_keys_neither_deadlock_nor_miscount(
@@ -140,8 +139,8 @@ def test_stats_from_totals_equal_stats_from_a_scan(conn: psycopg.Connection[Any]
         {"partner_id": partner + 1},
         {"session_id": b, "partner_id": partner},
     ):
-        assert reads.stats(conn, **scope) == reads._stats_by_scan(conn, **scope), scope
-    assert {s.id: s.total_reads for s in reads.sessions(conn)} == {a: 17, b: 9}
+        assert run(conn, store.stats(**scope)) == _stats_by_scan(conn, **scope), scope
+    assert {s.id: s.total_reads for s in run(conn, store.list_sessions())} == {a: 17, b: 9}
     for sid in (a, b):  # the leaderboard's location list, from the totals and from a scan
         scanned = conn.execute(
             "SELECT location_name FROM timing_locations WHERE session_id = %(s)s UNION"
@@ -149,8 +148,34 @@ def test_stats_from_totals_equal_stats_from_a_scan(conn: psycopg.Connection[Any]
             " ORDER BY 1",
             {"s": sid},
         ).fetchall()
-        assert reads.locations(conn, sid) == [r[0] for r in scanned]
-    assert reads.locations(conn, a) == ["finish", "start"]
+        assert sorted(run(conn, store.location_order(sid))) == [r[0] for r in scanned]
+    assert run(conn, store.location_order(a)) == ["start", "finish"]  # as declared
+
+
+def _stats_by_scan(
+    conn: psycopg.Connection[Any], *, session_id: int | None = None, partner_id: int | None = None
+) -> store.Stats:
+    """The stats computed from timing_reads itself: what the totals must equal."""
+    scope = (
+        " WHERE (%(s)s::int IS NULL OR r.session_id = %(s)s) AND (%(p)s::int IS NULL OR"
+        " r.session_id IN (SELECT id FROM timing_sessions WHERE partner_id = %(p)s))"
+    )
+    params = {"s": session_id, "p": partner_id}
+    overall = conn.execute(
+        "SELECT count(*), count(DISTINCT r.tag_code), count(DISTINCT r.location_name),"
+        " min(r.read_timestamp), max(r.read_timestamp) FROM timing_reads r" + scope,
+        params,
+    ).fetchone()
+    assert overall is not None
+    by_location = conn.execute(
+        "SELECT r.location_name, count(*), count(DISTINCT r.tag_code), max(r.read_timestamp)"
+        " FROM timing_reads r" + scope + " GROUP BY r.location_name ORDER BY r.location_name",
+        params,
+    ).fetchall()
+    return store.Stats(
+        overall=store.OverallStats(*overall),
+        by_location=tuple(store.LocationStats(*row) for row in by_location),
+    )
 
 
 def test_a_copy_rolled_back_to_its_savepoint_leaves_no_trace(conn: psycopg.Connection[Any]) -> None:

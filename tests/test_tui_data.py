@@ -1,5 +1,5 @@
 """Test data for the leaderboard (written with SQL, as the listener writes it) and tests of
-the read-only queries behind it (p88.store.crossings)."""
+the read-only queries behind it (the store's plans, run async as the TUI runs them)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Any
 
 import psycopg
 
-from p88.store import crossings as q
-from p88.store.live import ReadsCommitted, notify
+from p88 import store
+from p88.store import ReadsCommitted, arun, notify
 
 DAY = date(2025, 10, 11)
 GUN = datetime(2025, 10, 11, 8, 0, 0)
@@ -161,49 +161,49 @@ def test_queries_on_the_fixed_race(db_url: str, conn: psycopg.Connection[Any]) -
 
     async def go() -> None:
         async with await _aconn(db_url) as a:
-            roster = await q.load_roster(a, sid)
+            roster = await arun(a, store.load_roster(sid))
             assert [name for _, name in roster.races] == ["Marathon"]
             assert roster.categories() == (["F", "M"], ["30-34", "35-39", "40-44"])
-            figures = await q.header_figures(a, sid, NOW)
+            figures = await arun(a, store.header_figures(sid, NOW))
             assert (figures.controllers, figures.total_reads, figures.rejects) == (1, 22, 1)
             assert figures.reads_per_minute == 22
             assert (
-                await q.header_figures(a, sid, NOW + timedelta(minutes=5))
+                await arun(a, store.header_figures(sid, NOW + timedelta(minutes=5)))
             ).reads_per_minute == 0
 
-            latest = await q.crossings(a, sid, roster, limit=3)
+            latest = await arun(a, store.latest_reads(sid, roster, limit=3))
             assert [(c.point, c.tag, c.name) for c in latest][0] == ("FINISH", "105", "Emma Jones")
             assert latest[0].elapsed == timedelta(seconds=9950.8)
 
-            finish = await q.point_standings(a, sid, "FINISH", roster)
+            finish = await arun(a, store.point_standings(sid, "FINISH", roster))
             assert [s.bib for s in finish] == ["104", "102", "101", "103", "105"]
             assert finish[1].gap == timedelta(seconds=8730.4 - 8615.2)
-            women = await q.point_standings(a, sid, "FINISH", roster, sex="F")
+            women = await arun(a, store.point_standings(sid, "FINISH", roster, sex="F"))
             assert [(s.place, s.bib, s.gap) for s in women][:2] == [
                 (1, "101", timedelta(0)),
                 (2, "103", timedelta(seconds=280.7)),
             ]
-            group = await q.point_standings(a, sid, "FINISH", roster, age_group="30-34")
+            group = await arun(a, store.point_standings(sid, "FINISH", roster, age_group="30-34"))
             assert [s.bib for s in group] == ["104", "101", "105"]
-            race = await q.race_standings(a, roster.races[0][0], sex="M")
+            race = await arun(a, store.live_ranking(roster.races[0][0], sex="M"))
             assert [(s.place, s.bib) for s in race] == [(1, "104"), (2, "102")]
 
-            found = await q.search_reads(a, sid, "haddad", roster)
+            found = await arun(a, store.search_reads(sid, "haddad", roster))
             assert {c.tag for c in found} == {"106"} and [c.point for c in found] == [
                 "START",
                 "HALF",
             ]
-            assert [c.point for c in await q.search_reads(a, sid, "101", roster)] == [
+            assert [c.point for c in await arun(a, store.search_reads(sid, "101", roster))] == [
                 "START",
                 "HALF",
                 "FINISH",
                 "FINISH",
             ]
-            sessions = await q.list_sessions(a)
+            sessions = await arun(a, store.list_sessions())
             assert [(s.id, s.total_reads) for s in sessions] == [(sid, 22)]
-            assert await q.find_session(a, "Hartford_2025") == sid
-            assert await q.find_session(a, str(sid)) == sid
-            assert await q.locations(a, sid) == ["START", "HALF", "FINISH"]
+            assert await arun(a, store.find_session("Hartford_2025")) == sid
+            assert await arun(a, store.find_session(str(sid))) == sid
+            assert await arun(a, store.location_order(sid)) == ["START", "HALF", "FINISH"]
 
     asyncio.run(go())
 
@@ -214,17 +214,13 @@ def test_without_results_tags_stand_alone(db_url: str, conn: psycopg.Connection[
 
     async def go() -> None:
         async with await _aconn(db_url) as a:
-            roster = await q.load_roster(a, sid)
+            roster = await arun(a, store.load_roster(sid))
             assert roster.runners == {} and roster.races == ()
-            rows = await q.point_standings(a, sid, "FIN", roster)
-            # no gun, no start read: each clock starts at the runner's own first read, so
-            # the times tie and the order is the order of arrival at the point
-            assert [(s.bib, s.name, s.time) for s in rows] == [
-                ("9", None, timedelta(0)),
-                ("7", None, timedelta(0)),
-            ]
-            assert await q.locations(a, sid) == ["FIN"]
-            assert await q.default_session(a) == sid
+            rows = await arun(a, store.point_standings(sid, "FIN", roster))
+            # no gun: no time (as scoring gives none), ranked by arrival at the point
+            assert [(s.bib, s.name, s.time) for s in rows] == [("9", None, None), ("7", None, None)]
+            assert await arun(a, store.location_order(sid)) == ["FIN"]
+            assert await arun(a, store.current_session(or_newest=True)) == sid
 
     asyncio.run(go())
 
@@ -233,7 +229,7 @@ def test_formats_read_like_a_race_clock() -> None:
     from p88.tui import fmt
 
     assert fmt.elapsed(timedelta(seconds=8615.24)) == "2:23:35.2"
-    assert fmt.elapsed(timedelta(seconds=59.96)) == "1:00.0"
+    assert fmt.elapsed(timedelta(seconds=59.96)) == "0:59.9"  # truncated, as timing does
     assert fmt.elapsed(None) == ""
     assert fmt.gap(timedelta(0)) == "—" and fmt.gap(timedelta(seconds=280.7)) == "+4:40.7"
     assert fmt.clock(datetime(2025, 1, 1, 8, 0, 5, 123456)) == "08:00:05.12"

@@ -50,6 +50,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("serve_host", "127.0.0.1", "address p88 serve binds"),
     Setting("serve_port", "8088", "port p88 serve binds"),
     Setting("partner", None, "timing partner (tenant) p88 ask answers for; unset = all"),
+    Setting("runsignup_api_key", None, "RunSignUp API key (p88 sync runsignup)", secret=True),
+    Setting("runsignup_api_secret", None, "RunSignUp API secret", secret=True),
+    Setting("runsignup_url", "https://runsignup.com/Rest/", "RunSignUp REST base URL"),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -3,14 +3,30 @@
 Every error a user can cause is a ``P88Error``; the CLI turns it into one line on
 stderr and its ``exit_code``. Anything else is a bug and keeps its traceback.
 
-    P88Error                      exit 1   a user mistake: bad flag value, bad file, unknown name
-    ├── InputError                exit 1   a value the user gave is wrong (says what, where)
-    ├── ConfigError               exit 1   a configuration value that cannot be used
-    ├── StoreError                exit 1   the database refused something
-    │   ├── DatabaseUnavailable   exit 3   cannot reach or log in to PostgreSQL
-    │   └── MigrationError        exit 1   a migration failed or an applied file changed
-    ├── ProtocolError             exit 1   CTP01 input that cannot be understood
-    └── RefusedError              exit 4   a request p88 will not run (e.g. unsafe SQL)
+    P88Error                      exit 1  a user mistake: bad flag value, bad file, unknown name
+    ├── InputError                exit 1  a value the user gave is wrong; says what and where
+    │   ├── ImportRejected        exit 1  a CSV with bad rows       [store.results.importer]
+    │   ├── NotUnderstood         exit 1  a question's unknown words           [nlq.frame]
+    │   ├── Ambiguous             exit 1  a question with two readings         [nlq.frame]
+    │   └── PointsNotReady        exit 1  a race's points not yet clear  [store.results.points]
+    ├── ConfigError               exit 1  a configuration value that cannot be used
+    ├── StoreError                exit 1  the database refused something
+    │   ├── DatabaseUnavailable   exit 3  cannot reach or log in to PostgreSQL
+    │   └── MigrationError        exit 1  a migration failed or an applied file changed
+    ├── ProtocolError             exit 1  CTP01 input that cannot be understood
+    ├── ReplayError               exit 1  a replay that cannot go on     [protocol.replay]
+    ├── ModelError                exit 1  the --llm model gave nothing usable    [nlq.llm]
+    ├── NotYours                  exit 1  another partner's event or name      [nlq.frame]
+    ├── SyncError                 exit 1  a registration sync that cannot go on [sync.errors]
+    │   ├── RemoteRefused         exit 1  the service said no (401, 404 ...)    [sync.errors]
+    │   └── RemoteUnavailable     exit 1  the service did not answer in time    [sync.errors]
+    └── RefusedError              exit 4  a request p88 will not run (e.g. unsafe SQL)
+
+A class with ``[module]`` lives in ``p88.<module>``, beside the code that raises it (it
+carries that code's types); the others are defined here. Every subclass of ``P88Error``
+in the package appears in this tree (tests/test_errors.py checks it). A psycopg error
+becomes ``StoreError`` or ``DatabaseUnavailable`` in one place, the store's edge
+(``p88.store.database_error``).
 
 Exit code 2 is reserved for usage errors (unknown option, missing argument), which
 click reports itself; 130 is an interrupt (Ctrl-C).

@@ -34,23 +34,11 @@ import psycopg
 from p88.errors import DatabaseUnavailable
 from p88.protocol.client import ClientOptions
 from p88.protocol.codec import GunTime, Read
+from p88.protocol.feed import Feed, render_time
 from p88.protocol.replay import Client, ReplayConfig
 from p88.protocol.times import ReadTime
-from p88.sim.feed import Feed
-from p88.store import connect
-from p88.store.forwarding import (
-    ForwardRead,
-    Stream,
-    guns_after,
-    late_reads,
-    location_counts,
-    next_generation,
-    open_stream,
-    reads_after,
-    record_sent,
-)
-from p88.store.live import Connected, ReadsCommitted, follow, reason
-from p88.store.results.races import resolve_session
+from p88.store import Connected, ReadsCommitted, connect, follow, live, resolve_session
+from p88.store import forwarding as fw
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +78,7 @@ class TargetState:
     """One target's stream, feeds and client, and what went to it."""
 
     target: Target
-    stream: Stream
+    stream: fw.Stream
     feeds: dict[str, Feed] = field(default_factory=dict)
     client: Client | None = None
     generations: int = 0
@@ -106,8 +94,8 @@ class ForwardSummary:
     targets: list[dict[str, Any]]
 
 
-def _line(row: ForwardRead) -> Read | GunTime:
-    text = f"{row.at:%Y-%m-%dT%H:%M:%S}.{row.at.microsecond // 10_000:02d}"
+def _line(row: fw.ForwardRead) -> Read | GunTime:
+    text = render_time(row.at, "iso", row.at.date())  # the wire's own writer
     kind = GunTime if row.gun else Read
     return kind(row.seq, row.location, row.tag, ReadTime("iso", text), row.lap, row.reader,
                 row.gator)  # fmt: skip
@@ -126,7 +114,7 @@ class Forwarder:
         self.session_id = 0
         self.session_name = ""
         self.event: tuple[str, str, str] = ("", "0", "")
-        self.rows: list[ForwardRead] = []
+        self.rows: list[fw.ForwardRead] = []
         self.last_read = 0
         self.last_gun = 0
         self.loaded: dict[str, int] = {}
@@ -149,31 +137,35 @@ class Forwarder:
         self.event = (str(row[1]) or self.session_name, str(row[2]), str(row[3]))
         self.day0 = row[4]
         for target in self.config.targets:
-            self.states.append(TargetState(target, open_stream(conn, target.name, self.session_id)))
+            self.states.append(
+                TargetState(target, fw.open_stream(conn, target.name, self.session_id))
+            )
 
-    def _poll(self) -> tuple[list[ForwardRead], list[str]]:
+    def _poll(self) -> tuple[list[fw.ForwardRead], list[str]]:
         """New rows since the last poll, and the locations that got a read behind us."""
         if self._conn is None or self._conn.closed:
             self._conn = connect(self.url, autocommit=True)
         conn = self._conn
         with conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            counts = location_counts(conn, self.session_id)
-            new: list[ForwardRead] = []
+            counts = fw.location_counts(conn, self.session_id)
+            new: list[fw.ForwardRead] = []
             while True:
-                page = reads_after(conn, self.session_id, self.last_read)
+                page = fw.reads_after(conn, self.session_id, self.last_read)
                 if not page:
                     break
                 new.extend(page)
                 self.last_read = page[-1].seq
-            guns = guns_after(conn, self.session_id, self.last_gun)
+            guns = fw.guns_after(conn, self.session_id, self.last_gun)
         if guns:
             self.last_gun = guns[-1].seq
         for row in new:
             self.loaded[row.location] = self.loaded.get(row.location, 0) + 1
-        return self._place_guns(new, guns), late_reads(self.loaded, counts)
+        return self._place_guns(new, guns), fw.late_reads(self.loaded, counts)
 
-    def _place_guns(self, reads: list[ForwardRead], guns: list[ForwardRead]) -> list[ForwardRead]:
+    def _place_guns(
+        self, reads: list[fw.ForwardRead], guns: list[fw.ForwardRead]
+    ) -> list[fw.ForwardRead]:
         """Guns ride in their location's feed with the sequence of the read before them."""
         if not guns:
             return reads
@@ -183,15 +175,17 @@ class Forwarder:
                 (r.seq for r in (*self.rows, *reads) if r.location == gun.location and not r.gun),
                 default=0,
             )
-            out.append(ForwardRead(before, gun.location, gun.tag, gun.at, 0, gun.reader, 0, True))
+            out.append(
+                fw.ForwardRead(before, gun.location, gun.tag, gun.at, 0, gun.reader, 0, True)
+            )
         out.sort(key=lambda r: (r.seq, not r.gun))
         return out
 
-    def _new_generation(self) -> list[ForwardRead]:
+    def _new_generation(self) -> list[fw.ForwardRead]:
         """A new connection id for every target, and the whole session loaded afresh."""
         assert self._conn is not None
         for state in self.states:
-            state.stream = next_generation(self._conn, state.stream)
+            state.stream = fw.next_generation(self._conn, state.stream)
             state.generations += 1
         self.rows, self.loaded, self.last_read, self.last_gun = [], {}, 0, 0
         rows, _ = self._poll()
@@ -203,10 +197,10 @@ class Forwarder:
         for state in self.states:
             upto = max((f.lines[f.sent_upto - 1].seq for f in state.feeds.values()
                         if f.sent_upto), default=0)  # fmt: skip
-            record_sent(self._conn, state.stream, upto)
+            fw.record_sent(self._conn, state.stream, upto)
 
     # -- feeds ----------------------------------------------------------------------
-    def _add(self, rows: Sequence[ForwardRead]) -> None:
+    def _add(self, rows: Sequence[fw.ForwardRead]) -> None:
         """Append rows to every target's feeds; a new location makes the client reconnect."""
         if not rows:
             return
@@ -215,7 +209,7 @@ class Forwarder:
             self.day0 = rows[0].at.date()
         for state in self.states:
             fresh = False
-            by_location: dict[str, list[ForwardRead]] = {}
+            by_location: dict[str, list[fw.ForwardRead]] = {}
             for row in rows:
                 by_location.setdefault(row.location, []).append(row)
             for location, group in by_location.items():
@@ -237,7 +231,7 @@ class Forwarder:
                     state.client.restart()
                 state.client.wake.set()
 
-    def _rebuild(self, rows: list[ForwardRead]) -> None:
+    def _rebuild(self, rows: list[fw.ForwardRead]) -> None:
         """Every target's feeds afresh from ``rows``, under its new connection id."""
         for state in self.states:
             state.feeds = {}
@@ -298,7 +292,7 @@ class Forwarder:
                 self._rebuild(await asyncio.to_thread(self._new_generation))
             await asyncio.to_thread(self._record)
         except (psycopg.OperationalError, DatabaseUnavailable) as exc:
-            log.warning("the laptop's database is unavailable (%s); retrying", reason(exc))
+            log.warning("the laptop's database is unavailable (%s); retrying", live.reason(exc))
             await asyncio.to_thread(self._reconnect)
 
     def _reconnect(self) -> None:

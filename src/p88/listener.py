@@ -50,9 +50,19 @@ from p88.protocol.server import (
 )
 from p88.protocol.tcp import CtpServer, Link
 from p88.protocol.times import WallClock, zone
-from p88.store.ingest import oversize_field
-from p88.store.ingest_writer import IngestWriter, WriterStats
-from p88.store.spool import ConnectionRow, GunRow, ReadRow, RejectRow, SessionInfo
+from p88.store import (
+    ConnectionRow,
+    GunRow,
+    IngestWriter,
+    ReadRow,
+    RejectRow,
+    SessionInfo,
+    WriterStats,
+    current_session,
+    oversize_field,
+    run,
+    session_summary,
+)
 
 __all__ = [
     "ListenOptions",
@@ -160,14 +170,11 @@ def default_session(url: str, tz: str | None, *, now: datetime | None = None) ->
     local = (now or datetime.now(UTC)).astimezone(zone(tz))
     try:
         with psycopg.connect(url, connect_timeout=3) as conn:
-            row = conn.execute(
-                "SELECT session_name FROM timing_sessions WHERE status = 'active'"
-                " AND session_name LIKE %s ORDER BY id DESC LIMIT 1",
-                (local.strftime("Session_%Y%m%d_%%"),),
-            ).fetchone()
+            sid = run(conn, current_session(named_like=local.strftime("Session_%Y%m%d_%%")))
+            today = run(conn, session_summary(sid)) if sid is not None else None
     except psycopg.OperationalError:
-        row = None
-    return str(row[0]) if row else local.strftime("Session_%Y%m%d_%H%M%S")
+        today = None
+    return today.session_name if today else local.strftime("Session_%Y%m%d_%H%M%S")
 
 
 def session_day(url: str, name: str) -> tuple[date | None, datetime | None] | None:

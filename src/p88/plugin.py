@@ -21,9 +21,10 @@ Read queries
     The store's read-only queries on the raw timing tables (``timing_sessions``,
     ``timing_reads``): ``sessions`` (newest first, as ``SessionSummary``),
     ``current_session_id``, ``recent_reads`` (newest first, every column of the read as a
-    dict), ``reads_after`` (catch up from a read id), ``stats`` (``Stats``), ``locations``,
-    ``first_crossings`` (``Crossing``: each tag's first read at a point) and
-    ``format_read_time``. Each takes an open connection; row counts are capped by p88.
+    dict), ``reads_after`` (catch up from a read id), ``stats`` (``Stats``), ``locations``
+    (in course order), ``first_crossings`` (``Crossing``: each runner's place at a point,
+    timed from their gun or wave start) and ``format_read_time``. Each takes an open
+    connection; row counts are capped by p88.
     They are the functions ``p88 serve`` and ``p88 tui`` use.
 Output
     ``console`` (stdout) and ``err_console`` (stderr) are p88's rich consoles;
@@ -70,7 +71,7 @@ from p88.errors import (
 if TYPE_CHECKING:
     import psycopg
 
-    from p88.store.reads import (
+    from p88._plugin_queries import (
         Crossing,
         SessionSummary,
         Stats,
@@ -84,7 +85,7 @@ if TYPE_CHECKING:
         stats,
     )
 
-# Re-exported from p88.store.reads on first use (PEP 562), so that importing this module,
+# Re-exported from p88._plugin_queries on first use (PEP 562), so that importing this module,
 # which p88 does for every plugin when it lists its commands, does not import the store.
 _FROM_READS = frozenset(
     {
@@ -136,9 +137,9 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name in _FROM_READS:
-        from p88.store import reads
+        from p88 import _plugin_queries
 
-        value = getattr(reads, name)
+        value = getattr(_plugin_queries, name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

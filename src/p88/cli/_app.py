@@ -53,28 +53,15 @@ class P88Group(TyperGroup):
 
 
 def database_error(exc: BaseException) -> P88Error | None:
-    """The user-facing error for a psycopg error, or None when ``exc`` is not one.
+    """The user-facing error for a psycopg error (the store's one translation), or None.
 
-    psycopg is only consulted if something already imported it, keeping start-up light.
+    The store is only imported when psycopg already is, keeping start-up light.
     """
-    psycopg = sys.modules.get("psycopg")
-    if psycopg is None or not isinstance(exc, psycopg.Error):
+    if "psycopg" not in sys.modules:
         return None
-    from p88.errors import DatabaseUnavailable, StoreError
+    from p88.store import database_error as translate
 
-    errors = psycopg.errors
-    first = (str(exc).splitlines() or [type(exc).__name__])[0]
-    if isinstance(exc, errors.UndefinedTable | errors.UndefinedColumn | errors.UndefinedFunction):
-        return StoreError(
-            f"the database schema is older than this p88 ({first})", hint="run p88 db migrate"
-        )
-    if isinstance(exc, errors.InsufficientPrivilege):
-        return StoreError(f"the database refused: {first}", hint="check the database user's grants")
-    if isinstance(exc, errors.QueryCanceled):
-        return StoreError(f"the database gave up: {first}")
-    if isinstance(exc, psycopg.OperationalError):
-        return DatabaseUnavailable(f"lost the database: {first}", hint="is the server running?")
-    return None
+    return translate(exc)
 
 
 @dataclass
@@ -104,8 +91,14 @@ def state(ctx: typer.Context) -> State:
 
 
 def print_json(data: Any) -> None:
-    """JSON for scripts: plain stdout, no colour, no wrapping."""
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    """JSON for scripts: plain stdout, no colour, no wrapping.
+
+    Values JSON has no type for go through ``p88.units.json_value``: a duration becomes
+    ``{"seconds": ..., "iso": ...}`` (never timedelta text), a date ISO 8601.
+    """
+    from p88.units import json_value
+
+    sys.stdout.write(json.dumps(data, indent=2, default=json_value) + "\n")
 
 
 def is_terminal() -> bool:

@@ -8,7 +8,7 @@ from typing import Any, Optional
 import typer
 
 from p88.cli._app import is_terminal, out, print_json, state
-from p88.errors import P88Error
+from p88.errors import InputError
 
 
 def read_capture(path: Path) -> list[bytes]:
@@ -16,20 +16,28 @@ def read_capture(path: Path) -> list[bytes]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise P88Error(f"cannot read {path}: {exc.strerror}") from None
+        raise InputError(f"cannot read {path}: {exc.strerror}", where=str(path)) from None
     return [line.rstrip(b"\r") for line in data.split(b"\n") if line.strip()]
 
 
 def check_partner(conn: Any, partner: str, session: str) -> None:
     """Refuse an unknown partner, or a session another partner already owns."""
-    from p88.store.ingest import find_partner, session_owner
+    from p88.store import find_partner, session_owner
 
     wanted = find_partner(conn, partner)
     if wanted is None:
-        raise P88Error(f"--partner {partner!r}: no timing partner with that code or id")
+        raise InputError(
+            f"--partner {partner!r}: no timing partner with that code or id",
+            what="partner",
+            where="--partner",
+        )
     owner = session_owner(conn, session)
     if owner is not None and owner != wanted:
-        raise P88Error(f"session {session!r} belongs to another timing partner")
+        raise InputError(
+            f"session {session!r} belongs to another timing partner",
+            what="session",
+            where="--session",
+        )
 
 
 def import_file(
@@ -65,10 +73,7 @@ def import_file(
 
     from p88.protocol.dates import capture_date
     from p88.protocol.times import parse_date_option
-    from p88.store import connect
-    from p88.store.ingest import import_lines
-    from p88.store.results.races import race_day
-    from p88.store.spool import SessionInfo
+    from p88.store import SessionInfo, connect, import_lines, race_day
 
     given = parse_date_option(day) if day else None
     lines = read_capture(file)

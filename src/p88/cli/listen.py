@@ -169,8 +169,7 @@ def listen(
 
     from p88.listener import Listener, ListenOptions, load_auth_file
     from p88.protocol import AUTH_METHODS
-    from p88.store import connect, migrate
-    from p88.store.ingest import find_partner
+    from p88.store import connect, find_partner, migrate
 
     if log_format not in ("text", "json"):
         raise ConfigError(f"--log-format must be text or json, not {log_format!r}")

@@ -8,7 +8,18 @@ import typer
 
 from p88 import __version__
 from p88.cli import ask as ask_cmd
-from p88.cli import config_cmd, db, demo, forward, import_cmd, plugins, replay, results, simulate
+from p88.cli import (
+    config_cmd,
+    db,
+    demo,
+    forward,
+    import_cmd,
+    plugins,
+    replay,
+    results,
+    simulate,
+    sync,
+)
 from p88.cli import listen as listen_cmd
 from p88.cli import serve as serve_cmd
 from p88.cli import tui as tui_cmd
@@ -49,6 +60,7 @@ def root(
 app.add_typer(db.app, name="db")
 app.add_typer(demo.app, name="demo")
 app.add_typer(results.app, name="results")
+app.add_typer(sync.app, name="sync")
 app.command("config")(config_cmd.show)
 app.command("plugins")(plugins.show)
 app.command("tui")(tui_cmd.tui)

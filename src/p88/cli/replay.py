@@ -10,14 +10,18 @@ import typer
 from rich.table import Table
 
 from p88.cli._app import err, is_terminal, out, print_json, state
-from p88.errors import P88Error
+from p88.errors import InputError
 
 
 def parse_target(target: str) -> tuple[str, int]:
     """``HOST:PORT`` (or ``:PORT``, or ``PORT``) as a host and port."""
     host, _, port = target.rpartition(":")
     if not port.isdigit() or not 0 < int(port) < 65536:
-        raise P88Error(f"--to {target!r}: expected HOST:PORT, e.g. 127.0.0.1:61611")
+        raise InputError(
+            f"--to {target!r}: expected HOST:PORT, e.g. 127.0.0.1:61611",
+            what="server address",
+            where="--to",
+        )
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
@@ -118,20 +122,21 @@ def replay(
     import asyncio
 
     from p88.protocol.dates import date_options
+    from p88.protocol.feed import BadLine
     from p88.protocol.replay import ReplayConfig
-    from p88.sim.course import parse_clock
-    from p88.sim.feed import BadLine
     from p88.sim.plan import parse_speed, plan_clients
+    from p88.units import parse_clock
 
     if clients not in ("auto", "one", "per-file"):
-        raise P88Error(f"--clients {clients!r}: use auto, one or per-file")
+        raise InputError(
+            f"--clients {clients!r}: use auto, one or per-file", what="clients", where="--clients"
+        )
     host, port = parse_target(to)
     config = ReplayConfig(host, port, speed=parse_speed(speed), loop=loop, give_up_s=give_up)
     day0, days = date_options(day, files)
     on_race = None
     if race is not None:
-        from p88.store import connect
-        from p88.store.results.races import race_day
+        from p88.store import connect, race_day
 
         with connect(state(ctx).database_url(), autocommit=True) as conn:
             on_race = race_day(conn, race)
@@ -147,8 +152,8 @@ def replay(
         user=user,
         password=password,
         event=event,
-        start=parse_clock(start) if start else None,
-        until=parse_clock(until) if until else None,
+        start=parse_clock(start, where="--start") if start else None,
+        until=parse_clock(until, where="--until") if until else None,
     )
     try:
         summary = asyncio.run(run_with_progress(plan, config, is_terminal() and not as_json))

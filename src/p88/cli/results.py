@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -15,12 +15,12 @@ from rich.table import Table
 from p88.cli._app import err, is_terminal, out, print_json, state
 from p88.cli.results_official import check_cmd, correct_cmd, final_cmd, history_cmd
 from p88.cli.results_setup import points_cmd, settings_cmd
-from p88.errors import InputError, P88Error
+from p88.errors import InputError
 
 if TYPE_CHECKING:
     import psycopg
 
-    from p88.store.results import RaceStanding, ScoreSummary
+    from p88.store import OfficialResult, ScoreSummary
 
 app = typer.Typer(
     help="Results: score a race from a session's reads, import CSV files, show standings.\n\n"
@@ -34,24 +34,28 @@ def _working(what: str, as_json: bool) -> AbstractContextManager[object]:
     return err.status(f"{what}…") if is_terminal() and not as_json else nullcontext()
 
 
-def _standing_json(r: RaceStanding) -> dict[str, object]:
-    """A standings row as ``--json`` has always printed it."""
+def _standing_json(r: OfficialResult) -> dict[str, object]:
+    """A standings row for ``--json``; times as seconds + ISO 8601 (``p88.units``)."""
     return {
         "place": r.place, "bib": r.bib, "name": r.name, "sex": r.sex, "age_group": r.age_group,
         "sex_place": r.sex_place, "age_group_place": r.age_group_place,
         "masters_place": r.masters_place,
-        "chip_time": r.chip_time, "gun_time": r.gun_time, "status": r.status, "note": r.note,
+        "chip_time": _duration(r.chip_time), "gun_time": _duration(r.gun_time),
+        "status": r.status, "note": r.note,
     }  # fmt: skip
 
 
+def _duration(d: timedelta | None) -> dict[str, float | str] | None:
+    """A time as ``--json`` carries it: seconds and ISO 8601 (see p88.units)."""
+    from p88.units import duration_json
+
+    return None if d is None else duration_json(d)
+
+
 def _clock(d: timedelta | None) -> str:
-    if d is None:
-        return ""
-    cs = round(d.total_seconds() * 100)
-    h, rest = divmod(cs, 360000)
-    m, rest = divmod(rest, 6000)
-    s, hundredths = divmod(rest, 100)
-    return f"{h}:{m:02d}:{s:02d}.{hundredths:02d}"
+    from p88.units import elapsed_text
+
+    return "" if d is None else elapsed_text(d)
 
 
 def _seconds(value: Optional[float]) -> timedelta | None:  # noqa: UP045
@@ -104,16 +108,16 @@ def score(
 
     Example: p88 results score --race 1 --session 1 --follow
     """
-    from p88.store import connect
-    from p88.store.results import (
+    from p88.store import (
         AgeGroups,
         PointRule,
         ScoreOptions,
         apply_tag_map,
+        connect,
+        follow_race,
         read_tag_map,
         score_race,
     )
-    from p88.store.results.follow import follow_race
 
     if final:
         raise InputError(
@@ -128,7 +132,9 @@ def score(
             points.append(PointRule(start, "start"))
         points += [PointRule(loc, "split", seq=i + 1) for i, loc in enumerate(split)]
     elif start or split:
-        raise P88Error("--start and --split need --finish too")
+        raise InputError(
+            "--start and --split need --finish too", what="timing points", where="--finish"
+        )
     opts = ScoreOptions(
         points=points,
         dead_time=_seconds(dead_time),
@@ -164,7 +170,7 @@ def score(
 def _session(conn: psycopg.Connection[Any], name: str, live: bool) -> int:
     """The session's id; a live scorer started before the listener made it waits for it."""
     from p88.errors import P88Error as Missing
-    from p88.store.results import resolve_session
+    from p88.store import resolve_session
 
     while True:
         try:
@@ -241,13 +247,11 @@ def import_(
 
     Example: p88 results import results.csv --race 3 --map 'Runner No=bib'
     """
-    from p88.store import connect
-    from p88.store.results import import_file
-    from p88.store.results.columns import parse_map
+    from p88.store import connect, import_results_file, parse_map
 
     mapping = parse_map(map_)
     with connect(state(ctx).database_url(), autocommit=True) as conn:
-        s = import_file(conn, file, race_id=race, event_id=event, mapping=mapping)
+        s = import_results_file(conn, file, race_id=race, event_id=event, mapping=mapping)
     if as_json:
         print_json(s.__dict__)
     else:
@@ -264,7 +268,9 @@ def new_race(
     event: str = typer.Option(..., "--event", help="Event name."),
     on: str = typer.Option(..., "--date", help="Event date, YYYY-MM-DD."),
     race: str = typer.Option(..., "--race", help="Race name, e.g. 10K."),
-    distance: str = typer.Option(..., "--distance", help="10K, 5km, 13.1mi, half, marathon."),
+    distance: str = typer.Option(
+        ..., "--distance", help="10K, 5000m, 10M or 10 mi (miles), half, marathon; needs a unit."
+    ),
     start: Optional[str] = typer.Option(None, "--start", help="Gun time HH:MM[:SS]."),  # noqa: UP045
     city: Optional[str] = typer.Option(None, "--city"),  # noqa: UP045
     st: Optional[str] = typer.Option(None, "--state"),  # noqa: UP045
@@ -274,18 +280,20 @@ def new_race(
 
     Example: p88 results new-race --partner 'Big River' --event 'Hartford 10K' --date 2025-06-01 --race 10K --distance 10K --start 08:00
     """  # noqa: E501
-    from p88.store import connect
-    from p88.store.results import ensure_race, parse_distance
+    from p88.store import connect, ensure_race
+    from p88.units import parse_clock, parse_distance, whole_metres
 
+    distance_m = whole_metres(parse_distance(distance, where="--distance"))
+    gun = parse_clock(start, where="--start") if start else None
     try:
         day = date.fromisoformat(on)
-        gun = (
-            datetime.strptime(start, "%H:%M:%S" if start.count(":") == 2 else "%H:%M").time()
-            if start
-            else None
-        )
     except ValueError as exc:
-        raise P88Error(f"bad date or time: {exc}", hint="--date YYYY-MM-DD --start HH:MM") from None
+        raise InputError(
+            f"bad date or time: {exc}",
+            hint="--date YYYY-MM-DD --start HH:MM",
+            what="date",
+            where="--date",
+        ) from None
     with connect(state(ctx).database_url(), autocommit=True) as conn:
         race_id = ensure_race(
             conn,
@@ -293,7 +301,7 @@ def new_race(
             event=event,
             event_date=day,
             race=race,
-            distance_m=parse_distance(distance),
+            distance_m=distance_m,
             start=gun,
             city=city,
             state=st,
@@ -318,12 +326,12 @@ def standings(
 
     Example: p88 results standings --race 1 --limit 10
     """
-    from p88.store import connect
-    from p88.store.results import race_standings
+    from p88.store import connect, official_standings, run
 
     with connect(state(ctx).database_url(), autocommit=True) as conn:
-        rows = race_standings(
-            conn, race, limit=limit, sex=sex.upper() if sex else None, everyone=True
+        rows = run(
+            conn,
+            official_standings(race, limit=limit, sex=sex.upper() if sex else None, everyone=True),
         )
     if as_json:
         print_json([_standing_json(r) for r in rows])

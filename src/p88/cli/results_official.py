@@ -53,7 +53,7 @@ def correct_cmd(
     dns: Annotated[bool, typer.Option("--dns", help="Did not start, by hand.")] = False,
     penalty: Annotated[
         str | None,
-        typer.Option("--penalty", help="Add to chip and gun time: 30, 2m, 0:01:00; -30 = bonus."),
+        typer.Option("--penalty", help="Add to chip and gun time: 30s, 2m, 0:01:00; -30s = bonus."),
     ] = None,
     time: Annotated[
         str | None,

@@ -12,7 +12,7 @@ from p88.cli._app import out, print_json, state
 from p88.errors import InputError
 
 if TYPE_CHECKING:
-    from p88.store.results import PointRule
+    from p88.store import PointRule
 
 
 def _point_rows(rules: list[PointRule]) -> list[dict[str, object]]:
@@ -82,10 +82,9 @@ def points_cmd(
     """
     from dataclasses import replace
 
-    from p88.store import connect
-    from p88.store.results import PointRule, parse_distance, resolve_session
-    from p88.store.results import points as pts
-    from p88.store.results.scoring import session_label
+    from p88.store import PointRule, connect, resolve_session, session_label
+    from p88.store import race_points as pts
+    from p88.units import parse_distance, whole_metres
 
     every_dead, per_dead = _seconds_for(dead_time, "--dead-time")
     with connect(state(ctx).database_url(), autocommit=True) as conn:
@@ -112,7 +111,11 @@ def points_cmd(
                 rules.append(PointRule(start, "start", distance_m=0))
             for i, spec in enumerate(split):
                 name, sep, far = spec.partition("=")
-                metres = parse_distance(far) if sep else pts.distance_in(name, distance)
+                metres = (
+                    whole_metres(parse_distance(far, where="--split"))
+                    if sep
+                    else pts.distance_in(name, distance)
+                )
                 rules.append(PointRule(name.strip(), "split", seq=i + 1, distance_m=metres))
             rules = pts.validate(rules)
             if sid is not None:
@@ -190,10 +193,7 @@ def settings_cmd(
 
     Example: p88 results settings --race 1 --age-groups 10:20:70 --age-groups F=5:20:80 --masters 40
     """  # noqa: E501
-    from p88.store import connect
-    from p88.store.results import load_settings, save_settings
-    from p88.store.results.columns import CellError, parse_duration
-    from p88.store.results.settings import parse_age_groups, parse_labels, with_changes
+    from p88.store import connect, load_settings, race_settings, result_columns, save_settings
 
     if place_by is not None and place_by not in ("gun", "chip"):
         raise InputError(f"--place-by {place_by!r}: use gun or chip", where="--place-by")
@@ -203,24 +203,26 @@ def settings_cmd(
             f"--start-rule {start_rule!r}: use last-before or first", where="--start-rule"
         )
     try:
-        closes = parse_duration(cutoff) if cutoff else None
-    except CellError as exc:
+        closes = result_columns.parse_duration(cutoff) if cutoff else None
+    except result_columns.CellError as exc:
         raise InputError(f"--cutoff: {exc}", where="--cutoff") from None
-    every, per_sex = parse_age_groups(age_groups)
+    every, per_sex = race_settings.parse_age_groups(age_groups)
     with connect(state(ctx).database_url(), autocommit=True) as conn:
         current = load_settings(conn, race)
-        new = with_changes(
+        new = race_settings.with_changes(
             current, age_groups=every, place_by=place_by, start_rule=rule, cutoff=closes,
             by_sex={**current.by_sex, **per_sex} if per_sex else None,
         )  # fmt: skip
         if masters is not None:
-            new = with_changes(new, masters_age=masters or None)
+            new = race_settings.with_changes(new, masters_age=masters or None)
             if masters == 0:
                 from dataclasses import replace
 
                 new = replace(new, masters_age=None)
         if age_label:
-            new = with_changes(new, labels={**new.labels, **parse_labels(age_label, new)})
+            new = race_settings.with_changes(
+                new, labels={**new.labels, **race_settings.parse_labels(age_label, new)}
+            )
         changed = save_settings(conn, race, new) if new != current else False
     if as_json:
         print_json({"race_id": race, "changed": changed, **new.describe()})

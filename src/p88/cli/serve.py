@@ -42,7 +42,7 @@ def serve(
     """
     from p88.serve import ServeOptions, base_url, check_binding, check_free, check_port, run
     from p88.serve.auth import permission_warning
-    from p88.store import connect, describe, status
+    from p88.store import connect, describe, require_current
 
     settings = state(ctx).settings()
     bind = host or settings.get("serve_host") or "127.0.0.1"
@@ -54,14 +54,7 @@ def serve(
         err.print(f"warning: {warning}", markup=False, soft_wrap=True)
     url = state(ctx).database_url()
     with connect(url, autocommit=True) as conn:
-        pending = status(conn).pending
-    if pending:
-        err.print(
-            f"warning: {len(pending)} migration(s) pending on {describe(url)}; "
-            "run 'p88 db migrate'",
-            markup=False,
-            soft_wrap=True,
-        )
+        require_current(conn)  # once, here: no query keeps a fallback for an old schema
     err.print(
         f"p88 serve: {base_url(bind, chosen_port)} on {describe(url)}", markup=False, soft_wrap=True
     )

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from p88.cli._app import is_terminal, out, print_json
-from p88.errors import P88Error
+from p88.errors import InputError
 
 
 def simulate(
@@ -47,13 +47,21 @@ def simulate(
     from p88.sim import simulate as draw
 
     if out_dir is None and to is None:
-        raise P88Error("say where the race goes: --out DIR, --to HOST:PORT, or both")
+        raise InputError(
+            "say where the race goes: --out DIR, --to HOST:PORT, or both",
+            what="destination",
+            where="--out/--to",
+        )
     if time_format not in ("normal", "iso"):
-        raise P88Error(f"--time-format {time_format!r}: use normal or iso")
+        raise InputError(
+            f"--time-format {time_format!r}: use normal or iso",
+            what="time format",
+            where="--time-format",
+        )
     try:
         race_day = date.fromisoformat(day)
     except ValueError:
-        raise P88Error(f"--date {day!r}: use YYYY-MM-DD") from None
+        raise InputError(f"--date {day!r}: use YYYY-MM-DD", what="date", where="--date") from None
     course = build_course(points, distance, waves, race_day, gun)
     race = draw(course, runners, seed)
     if out_dir is not None:

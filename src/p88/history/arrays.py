@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from p88.errors import P88Error
+from p88.errors import InputError
 
 IntArray = npt.NDArray[np.int64]
 
@@ -83,7 +83,11 @@ def dedupe(rng: np.random.Generator, group: IntArray, member: IntArray, n_member
         if not dup.any():
             return
         member[order[dup]] = rng.integers(0, n_members, int(dup.sum()))
-    raise P88Error("could not give every race distinct runners; ask for fewer results per person")
+    raise InputError(
+        "could not give every race distinct runners; ask for fewer results per person",
+        what="results per person",
+        where="--results-per-person",
+    )
 
 
 def pct_in_group(

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MARATHON = 42195
-HALF = 21098
-TEN_K = 10000
-FIVE_K = 5000
+from p88.units import STANDARD_DISTANCES, whole_metres
+
+#: The standard distances in whole metres (``ct_races.distance_m``), from ``p88.units``.
+MARATHON, HALF, TEN_K, FIVE_K = map(whole_metres, STANDARD_DISTANCES)
 
 DISTANCE_NAMES: dict[int, str] = {
     MARATHON: "Marathon",

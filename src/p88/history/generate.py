@@ -16,11 +16,12 @@ from datetime import date, datetime, time
 import numpy as np
 import numpy.typing as npt
 
-from p88.errors import P88Error
+from p88.errors import InputError
 from p88.history import catalog, model, names
 from p88.history.arrays import Columns, dedupe, group_rank, largest_remainder, pct_in_group
 from p88.history.rows import events_columns, partners_columns, races_columns
-from p88.store.results.agegroups import AgeGroups
+from p88.store import AgeGroups
+from p88.units import MILE_M
 
 WARDIAN_PR_S = 2 * 3600 + 24 * 60 + 37  # 2:24:37, at the Hartford Marathon (the seed's answer)
 RACE_SHARES = (1.0, 0.8, 0.5)
@@ -45,11 +46,21 @@ class HistoryOptions:
 
     def __post_init__(self) -> None:
         if self.results < 1:
-            raise P88Error("the history needs at least one result")
+            raise InputError(
+                "the history needs at least one result", what="results", where="--results"
+            )
         if not 1990 <= self.first_year <= self.last_year <= 2100:
-            raise P88Error(f"bad years {self.first_year}-{self.last_year}")
+            raise InputError(
+                f"bad years {self.first_year}-{self.last_year}",
+                what="years",
+                where="--first-year/--last-year",
+            )
         if self.results_per_person < 1:
-            raise P88Error("results per person must be at least 1")
+            raise InputError(
+                "results per person must be at least 1",
+                what="results per person",
+                where="--results-per-person",
+            )
 
 
 @dataclass(frozen=True)
@@ -177,7 +188,7 @@ def generate(opts: HistoryOptions, base: IdBase | None = None) -> History:
     field_size = counts[slot_race]
     pct = pct_in_group(slot_race, expected, counts)
     gun = chip + model.start_delay(pct, field_size, rng.normal(0.0, 0.08, opts.results))
-    pace = np.rint(chip * 1609.344 / dist).astype(np.int64)
+    pace = np.rint(chip * MILE_M / dist).astype(np.int64)
     finished = status == 0
     ag_labels = np.array([opts.age_groups.label(a) for a in range(121)])
     ag_index = np.clip(age, 0, 120)

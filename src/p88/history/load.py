@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from psycopg import sql
 
-from p88.errors import P88Error
+from p88.errors import RefusedError
 from p88.history import catalog
 from p88.history.arrays import Columns
 from p88.history.generate import HistoryOptions, IdBase, generate
@@ -71,7 +71,7 @@ def load_history(
             restore = _suspend_upkeep(conn, table.table) if _is_bulk(conn, table) else []
             copy_columns(conn, table, progress)
             for ddl in restore:
-                conn.execute(ddl.encode())
+                conn.execute(ddl)
         for t in _TABLES:
             conn.execute(
                 sql.SQL(
@@ -131,7 +131,7 @@ def _is_bulk(conn: psycopg.Connection[Any], table: Columns) -> bool:
     return row is not None and int(row[0]) < len(table)
 
 
-def _suspend_upkeep(conn: psycopg.Connection[Any], table: str) -> list[str]:
+def _suspend_upkeep(conn: psycopg.Connection[Any], table: str) -> list[sql.SQL | sql.Composed]:
     """Drop ``table``'s plain indexes and outgoing foreign keys; return the DDL to restore them.
 
     A bulk COPY into a table with few rows is several times faster when indexes are built
@@ -150,7 +150,7 @@ def _suspend_upkeep(conn: psycopg.Connection[Any], table: str) -> list[str]:
         "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) ORDER BY 1",
         (table,),
     ).fetchall()
-    restore: list[str] = []
+    restore: list[sql.SQL | sql.Composed] = []
     for name, definition in fks:
         conn.execute(
             sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
@@ -158,15 +158,21 @@ def _suspend_upkeep(conn: psycopg.Connection[Any], table: str) -> list[str]:
             )
         )
         restore.append(
-            sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} ")
-            .format(sql.Identifier(table), sql.Identifier(name))
-            .as_string(conn)
-            + definition
+            sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
+                sql.Identifier(table), sql.Identifier(name), _catalog_ddl(definition)
+            )
         )
     for name, definition in indexes:
         conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
-        restore.append(definition)
+        restore.append(_catalog_ddl(definition))
     return restore
+
+
+def _catalog_ddl(text: str) -> sql.SQL:
+    """DDL that PostgreSQL itself wrote (``pg_get_constraintdef``, ``pg_get_indexdef``) for
+    an object it holds: no user text is in it, so it is composed as SQL, the one place a
+    non-literal string is."""
+    return sql.SQL(text)  # PostgreSQL's own text, not a literal: see the docstring
 
 
 def _max_id(conn: psycopg.Connection[Any], table: str) -> int:
@@ -185,9 +191,10 @@ def _refuse_real_namesakes(conn: psycopg.Connection[Any]) -> None:
         (codes, names),
     ).fetchone()
     if row:
-        raise P88Error(
+        raise RefusedError(
             f"a real timing partner is called {row[0]!r}, like a synthetic one",
             hint="load the synthetic history into another database",
+            rule="real-partner",
         )
 
 
@@ -229,8 +236,9 @@ def _delete_demo_partners(conn: psycopg.Connection[Any]) -> None:
         "JOIN timing_sessions s ON s.partner_id = p.id WHERE p.is_demo LIMIT 1"
     ).fetchone()
     if row:
-        raise P88Error(
+        raise RefusedError(
             f"timing session {row[1]!r} belongs to the synthetic partner {row[0]!r}",
             hint="set that session's partner_id to NULL or to a real partner first",
+            rule="real-session",
         )
     conn.execute("DELETE FROM timing_partners WHERE is_demo")

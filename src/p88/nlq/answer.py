@@ -14,6 +14,7 @@ from typing import Any
 from p88.nlq.entities import DISTANCE_LABEL
 from p88.nlq.frame import Frame
 from p88.nlq.places import STATE_NAMES
+from p88.units import elapsed_text, json_value, pace_text
 
 _OP_WORDS = {"<": "under", "<=": "at or under", ">": "over", ">=": "at or over"}
 _SEX = {"F": "women", "M": "men", "X": "non-binary runners"}
@@ -57,21 +58,22 @@ class Answer:
             "model_assisted": self.model_assisted,
             "sql": self.sql,
             "columns": self.columns,
-            "rows": [[plain(v) for v in row] for row in self.rows],
+            "rows": [[json_value(v) for v in row] for row in self.rows],
             "frame": self.frame.as_dict(),
             "elapsed_ms": round(self.elapsed_ms, 1),
         }
 
 
 def clock(seconds: float) -> str:
-    whole = int(seconds)
-    text = f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
-    frac = round(seconds - whole, 2)
-    return text + (f"{frac:.2f}"[1:] if frac else "")
+    """``1:02:03`` or ``1:02:03.45``: a time in an answer (truncated, as ``p88.units``)."""
+    return elapsed_text(seconds, trim=True)
 
 
 def plain(value: Any) -> Any:
-    """A cell as JSON/table text: intervals as H:MM:SS, decimals as floats."""
+    """A cell as table text: intervals as H:MM:SS, decimals as floats.
+
+    JSON carries intervals as ``p88.units.duration_json`` instead (``Answer.as_json``).
+    """
     if isinstance(value, timedelta):
         return clock(value.total_seconds())
     if isinstance(value, Decimal):
@@ -103,7 +105,7 @@ def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
     text = f"{head} {who}{scope}"
     conds = [
         f"{'pace' if c.measure == 'pace' else c.measure + ' time'} {_OP_WORDS[c.op]} "
-        f"{clock(c.seconds)}{'/mile' if c.measure == 'pace' else ''}"
+        f"{pace_text(c.seconds) if c.measure == 'pace' else clock(c.seconds)}"
         for c in frame.conditions
     ]
     if conds:

@@ -17,7 +17,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from p88.nlq.places import STATES
-from p88.store.queries.ask import catalog_rows
+from p88.store import catalog_rows
 
 if TYPE_CHECKING:
     import psycopg

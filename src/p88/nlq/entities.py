@@ -13,7 +13,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-MARATHON, HALF, TEN_K, FIVE_K = 42195, 21098, 10000, 5000
+from p88.units import STANDARD_DISTANCES, whole_metres
+
+#: The standard distances as ``ct_races.distance_m`` stores them (whole metres).
+MARATHON, HALF, TEN_K, FIVE_K = map(whole_metres, STANDARD_DISTANCES)
 DISTANCE_LABEL = {MARATHON: "marathon", HALF: "half marathon", TEN_K: "10K", FIVE_K: "5K"}
 
 _NUMBER_WORDS = {

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from p88.nlq.guard import Guarded
-from p88.store.queries.ask import ASK_ROLE, DEFAULT_TIMEOUT_S, MAX_COST, run_guarded
-from p88.store.queries.ask import AskRows as Rows
+from p88.store import ASK_ROLE, DEFAULT_TIMEOUT_S, MAX_COST, run_guarded
+from p88.store import AskRows as Rows
 
 if TYPE_CHECKING:
     import psycopg

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from p88.errors import P88Error
+from p88.errors import InputError, P88Error
 
 Metric = Literal[
     "count", "percent", "list", "top", "min", "max", "avg", "median", "distribution",
@@ -97,22 +97,22 @@ class Interpretation:
     frame: Frame
 
 
-class NotUnderstood(P88Error):
+class NotUnderstood(InputError):
     """The question uses words p88 does not know; the message names them."""
 
     def __init__(self, message: str, *, words: list[str], suggestions: list[str]) -> None:
         hint = "did you mean " + " or ".join(suggestions) + "?" if suggestions else None
-        super().__init__(message, hint=hint)
+        super().__init__(message, what="question", hint=hint)
         self.words = words
         self.suggestions = suggestions
 
 
-class Ambiguous(P88Error):
+class Ambiguous(InputError):
     """More than one reading fits; ``interpretations`` lists them with pinning flags."""
 
     def __init__(self, message: str, interpretations: list[Interpretation]) -> None:
         flags = sorted({i.flags.split("=")[0] for i in interpretations})
-        super().__init__(message, hint="pin one with " + ", ".join(flags))
+        super().__init__(message, what="question", hint="pin one with " + ", ".join(flags))
         self.interpretations = interpretations
 
 

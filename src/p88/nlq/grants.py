@@ -28,7 +28,7 @@ from pathlib import Path
 from psycopg import sql
 
 from p88.nlq.schema import SCHEMA, TABLES
-from p88.store.queries.ask import ASK_ROLE
+from p88.store import ASK_ROLE
 
 MIGRATION_GLOB = "*_ask_column_grants*.sql"
 FIRST_MIGRATION = "007_ask_column_grants.sql"
@@ -98,7 +98,7 @@ def newest_migration(directory: Path) -> Path | None:
 
 def main(argv: list[str] | None = None) -> int:
     """Write the migration to PATH, or ``--check`` that the newest one is current."""
-    from p88.store.migrations import sql_dir
+    from p88.store import sql_dir
 
     parser = argparse.ArgumentParser(prog="python -m p88.nlq.grants", description=__doc__)
     parser.add_argument("path", nargs="?", type=Path, help="the new migration file to write")

@@ -25,6 +25,7 @@ from p88.nlq.frame import Condition, Frame, Metric, NotUnderstood
 from p88.nlq.guard import guard
 from p88.nlq.schema import POLICY, TABLES
 from p88.nlq.understand import events_for
+from p88.units import STANDARD_DISTANCES, whole_metres
 
 if TYPE_CHECKING:
     import psycopg
@@ -36,7 +37,7 @@ _FRAME_FIELDS = {
     "measure": "chip|gun|pace",
     "status": "finished|entered|DNF|DNS|DQ",
     "series": "an event name from the list, or null",
-    "distance": "42195|21098|10000|5000|null",
+    "distance": "|".join(str(whole_metres(d)) for d in STANDARD_DISTANCES) + "|null",
     "year_from": "year or null",
     "year_to": "year or null",
     "sex": "M|F|X|null",

@@ -17,7 +17,7 @@ from p88.nlq.entities import Entities
 from p88.nlq.frame import Ambiguous, Frame, Interpretation, NotUnderstood, NotYours, Pins
 from p88.nlq.places import STATES
 from p88.nlq.vocab import VOCAB
-from p88.store.queries.ask import runners_named
+from p88.store import runners_named
 
 if TYPE_CHECKING:
     import psycopg

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from p88.units import STANDARD_DISTANCES, elapsed_text, whole_metres
+
 R, RA, E, P, B, T = "r", "ra", "e", "p", "b", "tr"
 MEASURE_COLUMN = {"chip": "chip_time", "gun": "gun_time", "pace": "pace"}
-BUCKET_S = {42195: 1800, 21098: 900, 10000: 300, 5000: 300}
+BUCKET_S = dict(zip(map(whole_metres, STANDARD_DISTANCES), (1800, 900, 300, 300), strict=True))
 OPS = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
 
 
@@ -27,11 +29,8 @@ def text(value: str) -> exp.Literal:
 
 
 def interval(seconds: float) -> exp.Expr:
-    whole = int(seconds)
-    frac = round(seconds - whole, 2)
-    body = f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
-    if frac:
-        body += f"{frac:.2f}"[1:]
+    """``CAST('3:30:00' AS INTERVAL)``: the duration as ``p88.units`` writes it."""
+    body = elapsed_text(seconds, trim=True)
     return exp.cast(text(body), exp.DataType.build("interval"), copy=False)
 
 

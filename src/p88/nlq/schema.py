@@ -34,6 +34,7 @@ TABLES: dict[str, frozenset[str]] = {
         {"id", "partner_id", "event_id", "race_id", "participant_id", "bib", "tag_code"}
         | {"wave", "sex", "age", "age_group", "start_time", "finish_time", "chip_time"}
         | {"gun_time", "pace", "status", "overall_place", "sex_place", "age_group_place"}
+        | {"masters_place"}
     ),
     "ct_splits": frozenset(
         {"result_id", "race_id", "partner_id", "point", "distance_m", "crossing_time", "elapsed"}

@@ -22,7 +22,7 @@ from p88.nlq.catalog import (
     match_series,
     words,
 )
-from p88.nlq.entities import DISTANCE_LABEL, Entities, extract
+from p88.nlq.entities import DISTANCE_LABEL, MARATHON, Entities, extract
 from p88.nlq.frame import Ambiguous, Condition, Frame, Interpretation, NotUnderstood, Pins
 from p88.nlq.names import (
     not_yours,
@@ -255,7 +255,7 @@ def _distance(ent: Entities, frame: Frame, catalog: Catalog, series: str | None)
     elif explicit:
         frame.distance = explicit[0]
     if frame.metric == "bq":
-        frame.distance = 42195
+        frame.distance = MARATHON
 
 
 def _leftovers(ent: Entities, catalog: Catalog, series: str | None, partner_id: int | None) -> None:

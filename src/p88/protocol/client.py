@@ -40,8 +40,8 @@ from p88.protocol.codec import (
     indicator_separator,
     parse_line,
 )
+from p88.protocol.feed import TIME_FORMATS, Feed, Line, render_time
 from p88.protocol.times import ReadTime
-from p88.sim.feed import TIME_FORMATS, Feed, Line, render_time
 
 _BOOLS = {"true": True, "false": False}
 

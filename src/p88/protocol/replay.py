@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 
 from p88.errors import P88Error
 from p88.protocol.client import ClientOptions, ClientProtocol, Fatal, Noted, Ready
-from p88.sim.feed import Feed
+from p88.protocol.feed import Feed
 
 log = logging.getLogger(__name__)
 READ_CHUNK = 64 * 1024

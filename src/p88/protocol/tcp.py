@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from p88.errors import P88Error
+from p88.errors import ConfigError
 from p88.protocol.server import Closing, Event, ServerConfig, ServerConnection, StartNeeded
 
 __all__ = ["App", "CtpServer", "Link"]
@@ -165,7 +165,7 @@ class CtpServer:
                 lambda: Link(self), self.host, self.port, reuse_address=True
             )
         except OSError as exc:
-            raise P88Error(
+            raise ConfigError(
                 f"cannot listen on {self.host}:{self.port}: {exc.strerror or exc}",
                 hint="is another listener running? pick another --port",
             ) from None

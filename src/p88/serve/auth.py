@@ -116,12 +116,3 @@ def presented_token(headers: Any, query: Any, cookies: Any = None) -> str | None
             return str(value.strip())
     token = query.get("token") or (cookies.get(COOKIE) if cookies is not None else None)
     return str(token) if token else None
-
-
-def resolve_partner(conn: Any, partner: str | int) -> int | None:
-    """A partner code or id to the partner's id (``None`` if no such partner)."""
-    if isinstance(partner, int):
-        row = conn.execute("SELECT id FROM timing_partners WHERE id = %s", (partner,)).fetchone()
-    else:
-        row = conn.execute("SELECT id FROM timing_partners WHERE code = %s", (partner,)).fetchone()
-    return int(row[0]) if row else None

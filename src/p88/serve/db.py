@@ -1,6 +1,6 @@
 """The server's one way to the database: a pool of read-only connections, and 503 on failure.
 
-Every query of a request runs as a sync ``p88.store.reads`` function in the thread pool, on a
+Every query of a request runs as a sync store plan (``p88.store.run``) in the thread pool, on a
 pooled autocommit connection that is read-only and has a statement timeout. Whatever way the
 database fails (not started, gone mid-query, pool exhausted, too slow), the caller gets one
 ``DatabaseGone`` that the app turns into HTTP 503 with a clear body. The pool checks each
@@ -17,7 +17,7 @@ import psycopg.errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 from starlette.concurrency import run_in_threadpool
 
-from p88.store.connect import unavailable
+from p88.store import unavailable
 
 T = TypeVar("T")
 

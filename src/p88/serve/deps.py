@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request
 
-from p88.serve.auth import EVERYONE, Scope, find_grant, presented_token, resolve_partner
+from p88 import store
+from p88.serve.auth import EVERYONE, Scope, find_grant, presented_token
 from p88.serve.db import Database
 from p88.serve.hub import Hub
-from p88.store.reads import session_partner
 
 INT4_MAX = 2**31 - 1
 _PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
@@ -55,7 +55,7 @@ async def get_scope(request: Request) -> Scope:
     cache: dict[str | int, int] = request.app.state.partner_ids
     if grant.partner not in cache:
         db = get_db(request)
-        found = await db.run(resolve_partner, grant.partner)
+        found = await db.run(store.run, store.partner_id(grant.partner))
         if found is None:
             # A token for a partner the database does not know sees nothing, never everything.
             return Scope(-1)
@@ -68,7 +68,7 @@ async def require_session(db: Database, scope: Scope, session_id: int | None) ->
     session is an error, never an empty answer that looks like a quiet race."""
     if session_id is None:
         return
-    exists, partner = await db.run(session_partner, session_id)
+    exists, partner = await db.run(store.run, store.session_partner(session_id))
     if not exists or (scope.partner_id is not None and partner != scope.partner_id):
         raise HTTPException(status_code=404, detail="no such session")
 

@@ -28,10 +28,10 @@ from typing import Any
 
 import psycopg
 
+from p88 import store
 from p88.serve.db import Database, DatabaseGone
 from p88.serve.render import read_json
-from p88.store import reads
-from p88.store.live import Connected, Disconnected, follow
+from p88.store import Connected, Disconnected, follow
 
 log = logging.getLogger("p88.serve")
 
@@ -177,17 +177,19 @@ class Hub:
     def _fetch(self, conn: psycopg.Connection[Any]) -> list[Event]:
         """Runs in a worker thread: the reads not yet delivered, rendered once."""
         if self.floor is None:
-            self.floor = reads.max_read_id(conn)  # history belongs to catch-up, not to live
+            self.floor = store.run(
+                conn, store.max_read_id()
+            )  # history belongs to catch-up, not to live
             self._max_seen = self.floor
             return []
-        ids = reads.read_ids_after(conn, self.floor)
+        ids = store.run(conn, store.read_ids_after(self.floor))
         new = [i for i in ids if i not in self._delivered]
         events: list[Event] = []
         for start in range(0, len(new), FETCH_CHUNK):
-            rows = reads.reads_by_ids(conn, new[start : start + FETCH_CHUNK])
+            rows = store.run(conn, store.reads_by_ids(new[start : start + FETCH_CHUNK]))
             unknown = {r["session_id"] for r in rows} - self._partners.keys()
             if unknown:
-                self._partners.update(reads.session_partners(conn, sorted(unknown)))
+                self._partners.update(store.run(conn, store.session_partners(sorted(unknown))))
             events.extend(
                 Event(
                     r["id"],

@@ -1,30 +1,20 @@
-"""Leaderboard documents: provisional standings by first crossing, per session and point.
+"""Leaderboard documents: standings at a timing point, or a race's official standings.
 
-Until results scoring exists for a session this is what a display can show: each tag's
-first read at the point, earliest first, with the elapsed time from the session's gun when
-one was recorded. It runs in a worker thread on one pooled connection.
+Standings at a point are the store's ``point_standings`` (the same the TUI shows): each
+runner's first crossing by scoring's rule, timed from their gun or wave start. A race's
+standings are the places results scoring stored. Each runs in a worker thread on one
+pooled connection.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
 
+from p88 import store
 from p88.serve.render import elapsed_text, value_json
-from p88.store import reads
-from p88.store.results.standings import race_standings
-
-FINISH_NAMES = ("finish", "fin", "finish line")
-
-
-def pick_location(names: list[str]) -> str | None:
-    """The point a display shows by default: the one named finish, else the last by name."""
-    for name in names:
-        if name.strip().lower() in FINISH_NAMES:
-            return name
-    return names[-1] if names else None
 
 
 def leaderboard_json(
@@ -37,15 +27,19 @@ def leaderboard_json(
 ) -> dict[str, Any] | None:
     """The leaderboard document, or ``None`` when the session does not exist for the caller."""
     if session_id is None:
-        session_id = reads.current_session_id(conn, partner_id=partner_id)
+        session_id = store.run(conn, store.current_session(partner_id=partner_id))
         if session_id is None:
             return None
-    exists, owner = reads.session_partner(conn, session_id)
+    exists, owner = store.run(conn, store.session_partner(session_id))
     if not exists or (partner_id is not None and owner != partner_id):
         return None
-    names = reads.locations(conn, session_id)
-    point = location if location is not None else pick_location(names)
-    crossings = reads.first_crossings(conn, session_id, point, limit=limit) if point else []
+    roster = store.run(conn, store.load_roster(session_id))
+    names = list(roster.locations)
+    point = location if location is not None else store.default_point(names)
+    standings: list[store.PointStanding] = []
+    if point:
+        plan = store.point_standings(session_id, point, roster, limit=store.clamp_limit(limit))
+        standings = store.run(conn, plan)
     return {
         "success": True,
         "source": "first_crossing",
@@ -54,22 +48,27 @@ def leaderboard_json(
         "locations": names,
         "races": [
             {"id": r.id, "name": r.name, "event_name": r.event_name, "distance_m": r.distance_m}
-            for r in reads.session_races(conn, session_id)
+            for r in store.run(conn, store.session_races(session_id))
         ],
         "standings": [
             {
-                "place": c.place,
-                "tag_code": c.tag_code,
-                "read_id": c.read_id,
-                "read_time": value_json(c.read_time),
-                "read_timestamp": value_json(c.read_timestamp),
-                "elapsed": elapsed_text(c.elapsed_s),
-                "elapsed_seconds": c.elapsed_s,
+                "place": s.place,
+                "tag_code": s.bib,
+                "name": s.name,
+                "read_id": s.read_id,
+                "read_time": value_json(s.crossed_at.time()),
+                "read_timestamp": value_json(s.crossed_at),
+                "elapsed": elapsed_text(_seconds(s.time)),
+                "elapsed_seconds": _seconds(s.time),
             }
-            for c in crossings
+            for s in standings
         ],
         "generated_at": datetime.now().isoformat(),
     }
+
+
+def _seconds(value: timedelta | None) -> float | None:
+    return value.total_seconds() if value is not None else None
 
 
 def race_leaderboard_json(
@@ -82,11 +81,14 @@ def race_leaderboard_json(
     partner_id: int | None,
 ) -> dict[str, Any] | None:
     """Race standings from results scoring, or ``None`` if the race is not the caller's."""
-    race = reads.race_info(conn, race_id)
+    race = store.run(conn, store.race_summary(race_id))
     if race is None or (partner_id is not None and race.partner_id != partner_id):
         return None
-    rows = race_standings(
-        conn, race_id, sex=sex, age_group=age_group, limit=reads.clamp_limit(limit)
+    rows = store.run(
+        conn,
+        store.official_standings(
+            race_id, sex=sex, age_group=age_group, limit=store.clamp_limit(limit)
+        ),
     )
     return {
         "success": True,

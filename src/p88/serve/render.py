@@ -6,7 +6,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from p88.store.reads import format_read_time
+from p88 import units
+from p88.store import format_read_time
 
 
 def value_json(value: Any) -> Any:
@@ -32,11 +33,4 @@ def read_json(row: dict[str, Any]) -> dict[str, Any]:
 
 def elapsed_text(seconds: float | None) -> str | None:
     """Elapsed seconds as ``H:MM:SS.hh`` (truncated to the hundredth), or ``None``."""
-    if seconds is None:
-        return None
-    sign = "-" if seconds < 0 else ""
-    hundredths = int(abs(seconds) * 100 + 1e-6)
-    whole, hh = divmod(hundredths, 100)
-    h, rest = divmod(whole, 3600)
-    m, s = divmod(rest, 60)
-    return f"{sign}{h}:{m:02d}:{s:02d}.{hh:02d}"
+    return None if seconds is None else units.elapsed_text(seconds)

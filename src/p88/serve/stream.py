@@ -21,6 +21,7 @@ import psycopg
 from fastapi import APIRouter, Header, HTTPException, Query
 from fastapi.responses import StreamingResponse
 
+from p88 import store
 from p88.serve.auth import Scope
 from p88.serve.db import Database, DatabaseGone
 from p88.serve.deps import (
@@ -33,7 +34,6 @@ from p88.serve.deps import (
 )
 from p88.serve.errors import bad_request, documented
 from p88.serve.hub import LOOKBACK, Event, Hub, Subscriber, sse_text
-from p88.store import reads
 
 HEARTBEAT_S = 15.0
 RETRY_MS = 2000
@@ -135,7 +135,7 @@ def catchup_page(
     conn: psycopg.Connection[Any], after: int, filters: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """Up to ``CATCHUP_PAGE`` reads after ``after``, oldest first (keyset on the read id)."""
-    return reads.reads_after(conn, after, limit=CATCHUP_PAGE, **filters)
+    return store.run(conn, store.reads_after(after, limit=CATCHUP_PAGE, **filters))
 
 
 async def _page(hub: Hub, db: Database, after: int, filters: dict[str, Any]) -> Page:

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
+from p88 import store
 from p88.serve.db import DatabaseGone
 from p88.serve.deps import (
     INT4_MAX,
@@ -21,14 +22,13 @@ from p88.serve.deps import (
 from p88.serve.errors import bad_request, documented, failure, not_found
 from p88.serve.leaderboard import leaderboard_json, race_leaderboard_json
 from p88.serve.render import read_json, value_json
-from p88.store import reads
 
 router = APIRouter(tags=["timing"], responses=documented(400, 401, 503))
 
 LimitParam = Annotated[
     int,
     Query(
-        ge=1, le=10**9, description=f"how many reads, newest first (capped at {reads.MAX_LIMIT})"
+        ge=1, le=10**9, description=f"how many reads, newest first (capped at {store.MAX_LIMIT})"
     ),
 ]
 
@@ -41,7 +41,7 @@ def _now() -> str:
 async def database_status(scope: ScopeDep, db: DbDep) -> Any:
     """The seed's status document; 503 with ``connected: false`` and the reason when down."""
     try:
-        status = await db.run(reads.database_status, partner_id=scope.partner_id)
+        status = await db.run(store.run, store.database_status(partner_id=scope.partner_id))
     except DatabaseGone as exc:
         return failure(
             503,
@@ -73,7 +73,9 @@ async def stats(
     """Total reads, unique tags, locations, first and last read; then the same per location.
     An unknown session (or another partner's) is 404."""
     await require_session(db, scope, session_id)
-    result = await db.run(reads.stats, session_id=session_id, partner_id=scope.partner_id)
+    result = await db.run(
+        store.run, store.stats(session_id=session_id, partner_id=scope.partner_id)
+    )
     return {
         "success": True,
         "overall": {k: value_json(v) for k, v in asdict(result.overall).items()},
@@ -88,7 +90,7 @@ async def stats(
 async def recent_reads(
     scope: ScopeDep,
     db: DbDep,
-    limit: LimitParam = reads.DEFAULT_LIMIT,
+    limit: LimitParam = store.DEFAULT_LIMIT,
     session_id: SessionParam = None,
     location: LocationParam = None,
     tag: TagParam = None,
@@ -96,12 +98,14 @@ async def recent_reads(
     """Every column of each read plus location_description, session_name and seconds_ago;
     ``read_time`` to the hundredth (HH:MM:SS.hh)."""
     rows = await db.run(
-        reads.recent_reads,
-        limit=limit,
-        session_id=session_id,
-        location=location,
-        tag=tag,
-        partner_id=scope.partner_id,
+        store.run,
+        store.recent_reads(
+            limit=limit,
+            session_id=session_id,
+            location=location,
+            tag=tag,
+            partner_id=scope.partner_id,
+        ),
     )
     return {"success": True, "reads": [read_json(r) for r in rows], "timestamp": _now()}
 
@@ -109,7 +113,7 @@ async def recent_reads(
 @router.get("/api/timing/sessions", summary="Timing sessions with their read counts")
 async def sessions(scope: ScopeDep, db: DbDep) -> dict[str, Any]:
     """Every session the caller may see, newest first."""
-    rows = await db.run(reads.sessions, partner_id=scope.partner_id)
+    rows = await db.run(store.run, store.list_sessions(partner_id=scope.partner_id))
     return {
         "success": True,
         "sessions": [{k: value_json(v) for k, v in asdict(s).items()} for s in rows],
@@ -131,12 +135,13 @@ async def leaderboard(
     age_group: Annotated[
         str | None, Query(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9 +\-]+$")
     ] = None,
-    limit: LimitParam = reads.DEFAULT_LIMIT,
+    limit: LimitParam = store.DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     """With ``race_id``: the race's standings from results scoring (places as
     ``p88 results score`` wrote them; ``sex``/``age_group`` filter). Otherwise provisional
-    standings at a timing point: each tag's first crossing, earliest first (without
-    ``session_id`` the current session; without ``location`` its finish)."""
+    standings at a timing point: each runner's first crossing, ranked by time from their
+    gun or wave start (without ``session_id`` the current session; without ``location``
+    its finish)."""
     if race_id is not None:
         if session_id is not None or location is not None:
             raise bad_request("give race_id, or session_id/location, not both")

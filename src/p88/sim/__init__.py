@@ -7,10 +7,11 @@ capture per timing point; ``load_feeds`` reads any capture (real or simulated) i
 feeds for the CTP01 client; ``feed_stats`` measures what makes reads realistic.
 """
 
-from p88.sim.course import Course, Point, build_course, parse_distance
-from p88.sim.feed import Feed, load_feeds, render_time
+from p88.protocol.feed import Feed, load_feeds, render_time
+from p88.sim.course import Course, Point, build_course
 from p88.sim.files import SimulatedRace, simulate, write_race
 from p88.sim.stats import FeedStats, all_stats, feed_stats
+from p88.units import parse_distance
 
 __all__ = [
     "Course",

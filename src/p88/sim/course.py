@@ -12,14 +12,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from p88.errors import P88Error
+from p88.errors import InputError
+from p88.units import parse_clock, parse_distance
 
-MILE_M = 1609.344
-MARATHON_M = 42195.0
-HALF_M = 21097.5
-
-_NAMED = {"MARATHON": MARATHON_M, "MARA": MARATHON_M, "HALF": HALF_M, "HM": HALF_M}
-_DIST = re.compile(r"^(\d+(?:\.\d+)?)\s*(K|KM|M|MI|MILE|MILES)$")
 _LOCATION_OK = re.compile(r"^[A-Za-z0-9_.\-]{1,16}$")
 
 
@@ -44,24 +39,6 @@ class Course:
         return self.points[0]
 
 
-def parse_distance(text: str) -> float:
-    """Metres for ``5K``, ``10km``, ``13.1mi``, ``half``, ``marathon`` or a bare number of metres.
-
-    >>> parse_distance("5K"), parse_distance("half"), round(parse_distance("1MI"))
-    (5000.0, 21097.5, 1609)
-    """
-    raw = text.strip().upper().replace(" ", "")
-    if raw in _NAMED:
-        return _NAMED[raw]
-    if raw.replace(".", "", 1).isdigit():
-        return float(raw)
-    match = _DIST.match(raw)
-    if not match:
-        raise P88Error(f"not a distance: {text!r}", hint="use e.g. 5K, 10K, 13.1MI, HALF, MARATHON")
-    value, unit = float(match.group(1)), match.group(2)
-    return value * 1000.0 if unit in ("K", "KM") else value * MILE_M
-
-
 def parse_points(spec: str, distance_m: float) -> tuple[Point, ...]:
     """Points from ``START,5K,FINISH`` (or ``NAME@DIST``), checked and sorted by distance."""
     points: list[Point] = []
@@ -70,40 +47,49 @@ def parse_points(spec: str, distance_m: float) -> tuple[Point, ...]:
             continue
         name, _, where = raw.partition("@")
         if not _LOCATION_OK.match(name):
-            raise P88Error(
+            raise InputError(
                 f"bad timing point name {name!r}",
                 hint="1-16 letters, digits, '_', '-' or '.' (CTP01 location names)",
+                what="timing point",
+                where="--points",
             )
         if where:
-            metres = parse_distance(where)
+            metres = parse_distance(where, where="--points")
         elif name.upper() == "START":
             metres = 0.0
         elif name.upper() == "FINISH":
             metres = distance_m
         else:
-            metres = parse_distance(name)
+            metres = parse_distance(name, where="--points")
         if not 0.0 <= metres <= distance_m:
-            raise P88Error(f"timing point {name} at {metres:.0f} m is outside the race distance")
+            raise InputError(
+                f"timing point {name} at {metres:.0f} m is outside the race distance",
+                what="timing point",
+                where="--points",
+            )
         points.append(Point(name, metres))
     if len(points) < 2:
-        raise P88Error("a race needs at least two timing points", hint="e.g. START,FINISH")
+        raise InputError(
+            "a race needs at least two timing points",
+            hint="e.g. START,FINISH",
+            what="timing points",
+            where="--points",
+        )
     names = [p.name for p in points]
     if len(set(names)) != len(names):
-        raise P88Error(f"timing point names repeat: {spec}")
+        raise InputError(
+            f"timing point names repeat: {spec}", what="timing points", where="--points"
+        )
     points.sort(key=lambda p: p.metres)
     if points[0].metres != 0.0:
-        raise P88Error("the first timing point must be at 0 m (START)")
+        raise InputError(
+            "the first timing point must be at 0 m (START)", what="timing points", where="--points"
+        )
     if points[-1].metres <= 0.0:
-        raise P88Error("the last timing point must be past the start")
+        raise InputError(
+            "the last timing point must be past the start", what="timing points", where="--points"
+        )
     return tuple(points)
-
-
-def parse_clock(text: str) -> time:
-    """``HH:MM`` or ``HH:MM:SS`` as a time of day."""
-    try:
-        return time.fromisoformat(text.strip())
-    except ValueError:
-        raise P88Error(f"not a time of day: {text!r}", hint="use HH:MM or HH:MM:SS") from None
 
 
 def parse_waves(
@@ -114,12 +100,18 @@ def parse_waves(
     if spec.isdigit():
         count = int(spec)
         if not 1 <= count <= 50:
-            raise P88Error(f"--waves {count}: use 1 to 50 waves")
+            raise InputError(f"--waves {count}: use 1 to 50 waves", what="waves", where="--waves")
         gun = datetime.combine(race_day, first_gun)
         return tuple(gun + timedelta(seconds=gap_s * i) for i in range(count))
-    guns = sorted(datetime.combine(race_day, parse_clock(t)) for t in spec.split(",") if t.strip())
+    guns = sorted(
+        datetime.combine(race_day, parse_clock(t, where="--waves"))
+        for t in spec.split(",")
+        if t.strip()
+    )
     if not guns:
-        raise P88Error("--waves needs a count or a list of gun times")
+        raise InputError(
+            "--waves needs a count or a list of gun times", what="waves", where="--waves"
+        )
     return tuple(guns)
 
 
@@ -131,11 +123,13 @@ def build_course(
     first_gun: str = "07:30:00",
 ) -> Course:
     """Parse the CLI's strings into a ``Course``."""
-    distance_m = parse_distance(distance)
+    distance_m = parse_distance(distance, where="--distance")
     if distance_m < 100:
-        raise P88Error(f"race distance {distance} is too short")
+        raise InputError(
+            f"race distance {distance} is too short", what="distance", where="--distance"
+        )
     return Course(
         points=parse_points(points, distance_m),
         distance_m=distance_m,
-        waves=parse_waves(waves, race_day, parse_clock(first_gun)),
+        waves=parse_waves(waves, race_day, parse_clock(first_gun, where="--gun")),
     )

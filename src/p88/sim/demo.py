@@ -21,13 +21,12 @@ from pathlib import Path
 
 from p88.listener import Listener, ListenOptions
 from p88.protocol.client import ClientOptions
+from p88.protocol.feed import Feed
 from p88.protocol.replay import ReplayConfig, replay
 from p88.sim.course import build_course
-from p88.sim.feed import Feed
 from p88.sim.files import simulate
 from p88.sim.plan import new_connection_id
-from p88.store.connect import connect
-from p88.store.migrations import migrate
+from p88.store import connect, migrate
 
 Progress = Callable[[int, int], None]
 Clients = list[tuple[list[Feed], ClientOptions]]

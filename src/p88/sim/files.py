@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from p88.errors import P88Error
+from p88.errors import InputError
 from p88.protocol.codec import GunTime, Read, format_line
+from p88.protocol.feed import Feed, render_time
 from p88.protocol.times import parse_time
 from p88.sim.course import Course
-from p88.sim.feed import Feed, render_time
 from p88.sim.race import Runner, simulate_runners
 from p88.sim.reads import GUN_TAG, SimLine, simulate_reads
 
@@ -53,7 +53,9 @@ class SimulatedRace:
 def simulate(course: Course, runners: int, seed: int) -> SimulatedRace:
     """Generate a race: the same course, runner count and seed always give the same race."""
     if not 1 <= runners <= MAX_RUNNERS:
-        raise P88Error(f"--runners {runners}: use 1 to {MAX_RUNNERS}")
+        raise InputError(
+            f"--runners {runners}: use 1 to {MAX_RUNNERS}", what="runners", where="--runners"
+        )
     rng = random.Random(seed)
     field = simulate_runners(course, runners, rng)
     return SimulatedRace(course, field, simulate_reads(course, field, rng), seed)
@@ -73,7 +75,9 @@ def write_race(race: SimulatedRace, out_dir: Path, time_format: str = "normal") 
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise P88Error(f"cannot create {out_dir}: {exc.strerror}") from None
+        raise InputError(
+            f"cannot create {out_dir}: {exc.strerror}", what="directory", where=str(out_dir)
+        ) from None
     day0 = race.course.waves[0].date()
     paths = []
     for point in race.course.points:

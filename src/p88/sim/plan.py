@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Literal
 
 from p88 import __version__
-from p88.errors import P88Error
+from p88.errors import InputError
 from p88.protocol.client import ClientOptions
 from p88.protocol.dates import capture_date
-from p88.sim.feed import BadLine, Feed, load_feeds
+from p88.protocol.feed import BadLine, Feed, load_feeds
 
 ClientMode = Literal["auto", "one", "per-file"]
 DEFAULT_NAME = "p88-replay"
@@ -35,9 +35,11 @@ def parse_speed(text: str) -> float | None:
     try:
         speed = float(raw)
     except ValueError:
-        raise P88Error(f"--speed {text!r}: use a number like 1 or 10, or max") from None
+        raise InputError(
+            f"--speed {text!r}: use a number like 1 or 10, or max", what="speed", where="--speed"
+        ) from None
     if not 0 < speed <= 1e6:
-        raise P88Error(f"--speed {text!r} must be positive")
+        raise InputError(f"--speed {text!r} must be positive", what="speed", where="--speed")
     return speed
 
 
@@ -78,13 +80,13 @@ def plan_clients(
     sent. Bad lines go to ``bad_lines`` (None: the first one stops the load).
     """
     if not paths:
-        raise P88Error("give at least one capture file")
+        raise InputError("give at least one capture file", what="capture file")
     per_file = []
     for p in map(Path, paths):
         try:
             head = p.read_bytes()[:65536].split(b"\n")
         except OSError as exc:
-            raise P88Error(f"cannot read {p}: {exc.strerror}") from None
+            raise InputError(f"cannot read {p}: {exc.strerror}", where=str(p)) from None
         given = (days or {}).get(p.name, day0)
         dated = capture_date(
             p, [x.rstrip(b"\r") for x in head if x.strip()], given=given, race=race
@@ -101,13 +103,19 @@ def plan_clients(
         )
     for path, feeds in zip(paths, per_file, strict=True):
         if not feeds:
-            raise P88Error(f"{path}: no data lines to replay (check --from/--until)")
+            raise InputError(
+                f"{path}: no data lines to replay (check --from/--until)",
+                what="capture file",
+                where=str(path),
+            )
     names = [f.location for feeds in per_file for f in feeds]
     collide = len(set(names)) != len(names)
     if clients == "one" and collide:
-        raise P88Error(
+        raise InputError(
             "two files hold the same location, so one client cannot serve both",
             hint="use --clients per-file",
+            what="clients",
+            where="--clients",
         )
     groups = (
         per_file
@@ -115,7 +123,11 @@ def plan_clients(
         else [[f for feeds in per_file for f in feeds]]
     )
     if connection_id and len(groups) > 1:
-        raise P88Error("--connection-id names one client, but this replay has several")
+        raise InputError(
+            "--connection-id names one client, but this replay has several",
+            what="connection id",
+            where="--connection-id",
+        )
     event_name = event or default_event([Path(p) for p in paths])
     return [
         (

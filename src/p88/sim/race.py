@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from p88.sim.course import Course
+from p88.units import FIVE_K_M
 
 MEDIAN_5K_S = 29.5 * 60
 RIEGEL = 1.06
@@ -56,11 +57,11 @@ class Runner:
 
 def median_time_s(distance_m: float) -> float:
     """Median finish time of a mass field over ``distance_m`` (Riegel from a 29.5 min 5K)."""
-    return float(MEDIAN_5K_S * (distance_m / 5000.0) ** RIEGEL)
+    return float(MEDIAN_5K_S * (distance_m / FIVE_K_M) ** RIEGEL)
 
 
 def _fastest_s(distance_m: float) -> float:
-    return float(FASTEST_5K_S * (distance_m / 5000.0) ** RIEGEL)
+    return float(FASTEST_5K_S * (distance_m / FIVE_K_M) ** RIEGEL)
 
 
 def _fraction(share: float, fade: float) -> float:

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from p88.protocol.codec import GunTime
-from p88.sim.feed import Feed
+from p88.protocol.feed import Feed
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,157 @@
-"""The store: connecting to PostgreSQL, migrations, and the queries p88 runs.
+"""The store: connecting to PostgreSQL, migrations, ingest, the read queries (by domain,
+in ``queries/``), and results scoring.
 
-Public surface; the modules behind it are private to p88.
+This is the public surface: code outside ``p88.store`` imports from here only (a test
+walks ``src/`` to keep it so). The modules behind it are private to the store.
+
+Queries are plans run on a connection: ``run(conn, current_session())`` in sync code,
+``await arun(aconn, point_standings(...))`` in async code (see ``queries/plan.py``).
 """
 
+from p88.store import forwarding, live, queries
 from p88.store.archive import ArchiveResult, archive_reads, parse_age
-from p88.store.connect import connect, database_url, describe
-from p88.store.migrations import Migration, Status, migrate, status
+from p88.store.connect import (
+    CONNECT_TIMEOUT_S,
+    connect,
+    database_error,
+    database_url,
+    describe,
+    unavailable,
+)
+from p88.store.embedded import embedded_url, with_database
+from p88.store.ingest import (
+    ImportResult,
+    find_partner,
+    import_lines,
+    import_reads,
+    oversize_field,
+    session_owner,
+)
+from p88.store.ingest_writer import IngestWriter, WriterStats
+from p88.store.live import CHANNEL, Connected, Disconnected, ReadsCommitted, follow, notify
+from p88.store.migrations import Migration, Status, migrate, require_current, sql_dir, status
+from p88.store.queries import *  # noqa: F403  (its __all__ is part of this one)
+from p88.store.queries.ask import (
+    ASK_ROLE,
+    DEFAULT_TIMEOUT_S,
+    MAX_COST,
+    AskRows,
+    catalog_rows,
+    run_guarded,
+    runners_named,
+)
+from p88.store.results import (
+    AgeGroups,
+    ImportRejected,
+    ImportSummary,
+    PointRule,
+    PointsNotReady,
+    RaceSettings,
+    RowError,
+    ScoreOptions,
+    ScoreSummary,
+    apply_tag_map,
+    elapsed,
+    ensure_race,
+    load_settings,
+    pick_race_gun,
+    race_day,
+    race_gun,
+    read_tag_map,
+    resolve_session,
+    runner_gun,
+    save_settings,
+    score_race,
+    update_places,
+)
+from p88.store.results import columns as result_columns
+from p88.store.results import import_file as import_results_file
+from p88.store.results import points as race_points
+from p88.store.results import settings as race_settings
+from p88.store.results.columns import parse_map
+from p88.store.results.follow import follow_race
+from p88.store.results.importdb import load_races, write_rows
+from p88.store.results.importer import _read_csv as read_csv_rows
+from p88.store.results.scoring import session_label
+from p88.store.spool import ConnectionRow, GunRow, ReadRow, RejectRow, SessionInfo
 
 __all__ = [
+    "ASK_ROLE",
+    "AskRows",
+    "DEFAULT_TIMEOUT_S",
+    "MAX_COST",
+    "catalog_rows",
+    "find_partner",
+    "follow_race",
+    "forwarding",
+    "live",
+    "load_races",
+    "race_points",
+    "race_settings",
+    "read_csv_rows",
+    "result_columns",
+    "run_guarded",
+    "runners_named",
+    "session_label",
+    "session_owner",
+    "sql_dir",
+    "write_rows",
+    "AgeGroups",
     "ArchiveResult",
+    "CHANNEL",
+    "CONNECT_TIMEOUT_S",
+    "ConnectionRow",
+    "GunRow",
+    "ImportRejected",
+    "ImportResult",
+    "ImportSummary",
+    "IngestWriter",
     "Migration",
+    "PointRule",
+    "ReadRow",
+    "ReadsCommitted",
+    "RejectRow",
+    "RowError",
+    "ScoreOptions",
+    "ScoreSummary",
+    "SessionInfo",
     "Status",
+    "WriterStats",
+    "apply_tag_map",
     "archive_reads",
     "connect",
+    "database_error",
     "database_url",
     "describe",
+    "elapsed",
+    "embedded_url",
+    "ensure_race",
+    "import_results_file",
+    "import_lines",
+    "import_reads",
     "migrate",
+    "notify",
+    "oversize_field",
     "parse_age",
+    "PointsNotReady",
+    "RaceSettings",
+    "load_settings",
+    "race_day",
+    "save_settings",
+    "Connected",
+    "Disconnected",
+    "follow",
+    "parse_map",
+    "pick_race_gun",
+    "race_gun",
+    "read_tag_map",
+    "require_current",
+    "resolve_session",
+    "runner_gun",
+    "score_race",
     "status",
+    "unavailable",
+    "update_places",
+    "with_database",
 ]
+__all__ += queries.__all__

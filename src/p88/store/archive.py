@@ -9,13 +9,13 @@ twice (the archive carries the same identity constraint).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from p88.errors import P88Error
+from p88.errors import InputError, StoreError
+from p88.units import parse_duration
 
 if TYPE_CHECKING:
     import psycopg
@@ -46,9 +46,6 @@ WITH batch AS (
 SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM kept)
 """
 
-_AGE = re.compile(r"^\s*(\d+)\s*([wdhm])\s*$")
-_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
-
 
 @dataclass(frozen=True)
 class ArchiveResult:
@@ -64,13 +61,15 @@ class ArchiveResult:
 
 def parse_age(text: str) -> timedelta:
     """``30d``, ``12h``, ``2w``, ``90m`` as a timedelta; anything else is a user error."""
-    match = _AGE.match(text)
-    if not match:
-        raise P88Error(
-            f"cannot read age {text!r}", hint="use a number and a unit: 30d, 12h, 2w, 90m"
-        )
-    amount, unit = int(match.group(1)), match.group(2)
-    return timedelta(**{_UNITS[unit]: amount})
+    try:
+        return parse_duration(text, where="--older-than")
+    except InputError:
+        raise InputError(
+            f"cannot read age {text!r}",
+            what="age",
+            where="--older-than",
+            hint="use a number and a unit: 30d, 12h, 2w, 90m",
+        ) from None
 
 
 def count_older(conn: psycopg.Connection[Any], cutoff: datetime) -> int:
@@ -95,9 +94,9 @@ def archive_reads(
     as the seed's ``archive_old_timing_data()`` did.
     """
     if not conn.autocommit:
-        raise P88Error("archive needs an autocommit connection")
+        raise StoreError("archive needs an autocommit connection")
     if batch_size < 1:
-        raise P88Error("batch size must be at least 1")
+        raise InputError("batch size must be at least 1", what="batch size", where="--batch-size")
     eligible = count_older(conn, cutoff)
     if dry_run:
         return ArchiveResult(cutoff, eligible, 0, 0, 0, True)

@@ -3,14 +3,18 @@
 ``database_url`` decides between ``P88_DATABASE_URL`` and the embedded server;
 ``connect`` opens a connection and turns every way that can fail into one
 ``DatabaseUnavailable`` line that names the server but never the password.
+``database_error`` is the store's edge for every other psycopg error: the one place a
+``psycopg.Error`` becomes the ``StoreError``/``DatabaseUnavailable`` a user sees, used by
+the CLI's error boundary and by library code that adds its own message first (nlq).
 """
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 from p88.config import Settings
-from p88.errors import ConfigError, DatabaseUnavailable
+from p88.errors import ConfigError, DatabaseUnavailable, P88Error, StoreError
 
 if TYPE_CHECKING:
     import psycopg
@@ -83,6 +87,33 @@ def unavailable(url: str, exc: BaseException) -> DatabaseUnavailable:
         f"cannot reach PostgreSQL at {where}: {_first_line(exc)}",
         hint="is the server running? check P88_DATABASE_URL",
     )
+
+
+def database_error(exc: BaseException, url: str | None = None) -> P88Error | None:
+    """The user-facing error for a psycopg error, or None when ``exc`` is not one p88 can
+    explain (not a psycopg error, or one that means a bug: that keeps its traceback).
+
+    psycopg is only consulted if something already imported it, keeping start-up light.
+    ``url`` names the server in a connection failure (never its password).
+    """
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is None or not isinstance(exc, psycopg.Error):
+        return None
+    errors = psycopg.errors
+    first = (str(exc).splitlines() or [type(exc).__name__])[0]
+    if isinstance(exc, errors.UndefinedTable | errors.UndefinedColumn | errors.UndefinedFunction):
+        return StoreError(
+            f"the database schema is older than this p88 ({first})", hint="run p88 db migrate"
+        )
+    if isinstance(exc, errors.InsufficientPrivilege):
+        return StoreError(f"the database refused: {first}", hint="check the database user's grants")
+    if isinstance(exc, errors.QueryCanceled):
+        return StoreError(f"the database gave up: {first}")
+    if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+        if url is not None:
+            return unavailable(url, exc)
+        return DatabaseUnavailable(f"lost the database: {first}", hint="is the server running?")
+    return None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -135,6 +135,21 @@ def _refuse_if_inconsistent(state: Status) -> None:
         )
 
 
+def require_current(conn: psycopg.Connection[Any], directory: Path | None = None) -> None:
+    """Refuse, with one clear line, a database whose schema is not this p88's: checked
+    once when a long-running command starts, so no query needs a fallback for an old
+    schema."""
+    state = status(conn, directory)
+    _refuse_if_inconsistent(state)
+    if state.pending:
+        names = ", ".join(f"{m.version:03d}_{m.name}" for m in state.pending)
+        raise MigrationError(
+            f"the database schema is behind this p88: {len(state.pending)} migration(s) "
+            f"pending ({names})",
+            hint="run p88 db migrate first",
+        )
+
+
 def migrate(
     conn: psycopg.Connection[Any],
     directory: Path | None = None,

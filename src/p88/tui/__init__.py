@@ -7,7 +7,7 @@ reads from PostgreSQL and follows new reads through LISTEN/NOTIFY on ``p88_reads
 from __future__ import annotations
 
 from p88.errors import StoreError
-from p88.store.connect import connect, describe
+from p88.store import connect, describe, require_current
 from p88.tui.app import LeaderboardApp
 from p88.tui.feed import APPLICATION_NAME, LiveFeed
 
@@ -16,13 +16,14 @@ __all__ = ["LeaderboardApp", "LiveFeed", "check", "run"]
 
 def check(url: str) -> None:
     """Fail with one clear line now, rather than show a banner on an empty screen, when
-    the database cannot be reached or has no timing schema yet."""
+    the database cannot be reached, has no timing schema yet, or an older one."""
     with connect(url, autocommit=True, application_name=APPLICATION_NAME) as conn:
         row = conn.execute("SELECT to_regclass('timing_reads') IS NOT NULL").fetchone()
-    if not row or not row[0]:
-        raise StoreError(
-            f"{describe(url)} has no p88 timing tables", hint="run p88 db migrate first"
-        )
+        if not row or not row[0]:
+            raise StoreError(
+                f"{describe(url)} has no p88 timing tables", hint="run p88 db migrate first"
+            )
+        require_current(conn)
 
 
 def run(url: str, *, session: str | None = None) -> None:

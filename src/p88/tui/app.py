@@ -26,8 +26,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Footer, Input, Select, Static, TabbedContent, TabPane
 
-from p88.store import crossings as q
-from p88.store.connect import describe
+from p88 import store
+from p88.store import arun, describe
 from p88.tui import widgets as w
 from p88.tui.feed import HEALTH_S, RETRY_S, LiveFeed
 from p88.tui.refresh import Refresher
@@ -83,8 +83,8 @@ class LeaderboardApp(App[None]):
         self.header_every_s = header_every_s
         self.session_id: int | None = None
         self.last_id = 0
-        self.latest: deque[Row] = deque(maxlen=q.LATEST_LIMIT)
-        self.roster = q.Roster()
+        self.latest: deque[Row] = deque(maxlen=store.LATEST_LIMIT)
+        self.roster = store.Roster()
         self.roster_at = 0.0
         self.choices: dict[str, list[tuple[str, str]]] = {"view": [], "sex": [], "age": []}
         self.filters = {"view": ALL, "sex": ALL, "age": ALL}
@@ -134,20 +134,21 @@ class LeaderboardApp(App[None]):
         assert conn is not None
         if self.session_id is None:
             key = self.session_key
-            sid = await (q.find_session(conn, key) if key else q.default_session(conn))
+            plan = store.find_session(key) if key else store.current_session(or_newest=True)
+            sid = await arun(conn, plan)
             if sid is None:
                 what = f"no session {key!r}" if key else "no session yet"
                 self.query_one(w.StatusBar).show(session=what)
                 self.loaded.set()
                 return
             self.session_id = sid
-        info = await q.session_info(conn, self.session_id)
-        self.roster = await q.load_roster(conn, self.session_id)
+        info = await arun(conn, store.session_summary(self.session_id))
+        self.roster = await arun(conn, store.load_roster(self.session_id))
         self.roster_at = time.monotonic()
         sexes, ages = self.roster.categories()
-        label = f"{info.name} (#{info.id})" if info else f"#{self.session_id}"
-        if info and info.event:
-            label += f" · {info.event}"
+        label = f"{info.session_name} (#{info.id})" if info else f"#{self.session_id}"
+        if info and info.event_name:
+            label += f" · {info.event_name}"
         self.query_one(w.StatusBar).show(session=label)
         self._set_choices("sex", [("All sexes", ALL), *((s, s) for s in sexes)])
         self._set_choices("age", [("All ages", ALL), *((a, a) for a in ages)])
@@ -156,12 +157,13 @@ class LeaderboardApp(App[None]):
 
     async def _load_views(self, conn: psycopg.AsyncConnection[Any]) -> None:
         assert self.session_id is not None
-        points = await q.locations(conn, self.session_id)
+        points = await arun(conn, store.location_order(self.session_id))
         views = [(f"Point {p}", f"point:{p}") for p in points]
         views += [(f"Race {name}", f"race:{rid}") for rid, name in self.roster.races]
         if not views:
             views = [("(no timing point yet)", ALL)]
-        preferred = next((v for _, v in views if "finish" in v.lower()), views[-1][1])
+        finish = store.default_point(points)
+        preferred = f"point:{finish}" if finish is not None else views[-1][1]
         self._set_choices("view", views, preferred)
 
     def _set_choices(self, name: str, options: list[tuple[str, str]], prefer: str = ALL) -> None:
@@ -180,7 +182,7 @@ class LeaderboardApp(App[None]):
         if self.session_id is None or self.feed.live is None:
             return
         live, sid = self.feed.live, self.session_id
-        rows = await q.crossings(live, sid, self.roster, after_id=self.last_id)
+        rows = await arun(live, store.latest_reads(sid, self.roster, after_id=self.last_id))
         if rows:
             known = {v for _, v in self.choices["view"]}
             if any(f"point:{r.point}" not in known for r in rows):
@@ -188,7 +190,7 @@ class LeaderboardApp(App[None]):
             self.show_crossings(rows)
         self.loaded.set()
 
-    def show_crossings(self, rows: list[q.Crossing]) -> None:
+    def show_crossings(self, rows: list[store.TimedRead]) -> None:
         """Put new crossings (newest first) at the top of the list."""
         self.latest.extendleft(w.crossing_row(c) for c in reversed(rows))
         self.last_id = max(self.last_id, rows[0].id)
@@ -205,23 +207,23 @@ class LeaderboardApp(App[None]):
         if self.session_id is None or self.feed.bulk is None or not self._showing("standings"):
             return
         if time.monotonic() - self.roster_at > ROSTER_EVERY_S:  # entries added mid-race
-            self.roster = await q.load_roster(self.feed.bulk, self.session_id)
+            self.roster = await arun(self.feed.bulk, store.load_roster(self.session_id))
             self.roster_at = time.monotonic()
         kind, _, key = self.filters["view"].partition(":")
         sex, age = self.filters["sex"] or None, self.filters["age"] or None
-        rows: list[q.Standing] = []
+        rows: list[store.PointStanding] | list[store.RankedResult] = []
         if kind == "point":
-            rows = await q.point_standings(
-                self.feed.bulk, self.session_id, key, self.roster, sex=sex, age_group=age
-            )
+            plan = store.point_standings(self.session_id, key, self.roster, sex=sex, age_group=age)
+            rows = await arun(self.feed.bulk, plan)
         elif kind == "race":
-            rows = await q.race_standings(self.feed.bulk, int(key), sex=sex, age_group=age)
+            ranking = store.live_ranking(int(key), sex=sex, age_group=age)
+            rows = await arun(self.feed.bulk, ranking)
         self.query_one("#standings-table", LiveTable).set_rows(rows)
 
     async def _refresh_header(self) -> None:
         if self.session_id is None or self.feed.bulk is None:
             return
-        figures = await q.header_figures(self.feed.bulk, self.session_id, self.clock())
+        figures = await arun(self.feed.bulk, store.header_figures(self.session_id, self.clock()))
         self.query_one(w.StatusBar).show(figures=figures, online=True)
 
     async def _refresh_search(self) -> None:
@@ -229,7 +231,8 @@ class LeaderboardApp(App[None]):
             return
         if not self._showing("search"):
             return
-        rows = await q.search_reads(self.feed.bulk, self.session_id, self.search_text, self.roster)
+        plan = store.search_reads(self.session_id, self.search_text, self.roster)
+        rows = await arun(self.feed.bulk, plan)
         self.query_one("#search-table", LiveTable).set_rows(list(map(w.search_row, rows)))
         tags = len({r.tag for r in rows})
         self.query_one("#search-summary", Static).update(
@@ -315,7 +318,7 @@ class LeaderboardApp(App[None]):
             self.notify("not connected to the database", severity="warning")
             return
         try:
-            sessions = await q.list_sessions(self.feed.bulk)
+            sessions = await arun(self.feed.bulk, store.list_sessions(limit=200))
         except psycopg.Error as exc:
             self.feed.lost(exc)
             return

@@ -24,8 +24,7 @@ from psycopg import sql
 from textual.message import Message
 from textual.message_pump import MessagePump
 
-from p88.store.connect import CONNECT_TIMEOUT_S
-from p88.store.live import Connected, Disconnected, ReadsCommitted, follow
+from p88.store import CONNECT_TIMEOUT_S, Connected, Disconnected, ReadsCommitted, follow
 
 APPLICATION_NAME = "p88 tui"
 RETRY_S: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 5.0)

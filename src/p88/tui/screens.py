@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from p88.store.crossings import SessionInfo
+from p88.store import SessionSummary
 from p88.tui import fmt
 
 HELP = """\
@@ -55,20 +55,20 @@ class SessionPicker(ModalScreen[int | None]):
 
     BINDINGS = [Binding("escape", "dismiss", "Cancel")]
 
-    def __init__(self, sessions: list[SessionInfo], current: int | None) -> None:
+    def __init__(self, sessions: list[SessionSummary], current: int | None) -> None:
         super().__init__()
         self.sessions = sessions
         self.current = current
 
     def compose(self) -> ComposeResult:
-        width = max(len(s.name) for s in self.sessions)
-        event_width = max(len(s.event or "") for s in self.sessions)
+        width = max(len(s.session_name) for s in self.sessions)
+        event_width = max(len(s.event_name or "") for s in self.sessions)
         options = [
             Option(
                 Text.assemble(
                     (f"#{s.id:<5}", "dim"),
-                    (s.name.ljust(width + 2), "bold"),
-                    (s.event or "").ljust(event_width + 2),
+                    (s.session_name.ljust(width + 2), "bold"),
+                    (s.event_name or "").ljust(event_width + 2),
                     ((s.status or "?").ljust(8), "green" if s.status == "active" else "dim"),
                     f"{fmt.count(s.total_reads):>9} reads",
                 ),

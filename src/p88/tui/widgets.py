@@ -8,7 +8,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Static
 
-from p88.store.crossings import Crossing, HeaderFigures, Standing
+from p88.store import HeaderFigures, PointStanding, RankedResult, TimedRead
 from p88.tui import fmt
 
 # (label, key, width): fixed widths, so columns do not jump about as rows come and go
@@ -106,15 +106,15 @@ def plain(value: str | None) -> str:
     return value or ""
 
 
-def crossing_row(c: Crossing) -> tuple[str, ...]:
+def crossing_row(c: TimedRead) -> tuple[str, ...]:
     return (fmt.clock(c.at), plain(c.point), plain(c.tag), plain(c.name), fmt.elapsed(c.elapsed))
 
 
-def search_row(c: Crossing) -> tuple[str, ...]:
+def search_row(c: TimedRead) -> tuple[str, ...]:
     return (*crossing_row(c), plain(c.reader), str(c.antenna))
 
 
-def standing_row(s: Standing) -> tuple[str, ...]:
+def standing_row(s: PointStanding | RankedResult) -> tuple[str, ...]:
     return (
         str(s.place),
         plain(s.bib),

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from psycopg import sql
 
 from p88.errors import RefusedError, StoreError
+from p88.store.connect import database_error
 
 if TYPE_CHECKING:
     import psycopg
@@ -111,7 +112,8 @@ def run_guarded(
             f"refused by rule 'role': {str(exc).splitlines()[0]}", rule="role"
         ) from None
     except psycopg.Error as exc:
-        raise StoreError(f"the query failed: {str(exc).splitlines()[0]}") from None
+        known = database_error(exc)  # the store's translation: an outage is exit 3, not 1
+        raise known or StoreError(f"the query failed: {str(exc).splitlines()[0]}") from None
     finally:
         timer.cancel()
     elapsed = (time.perf_counter() - started) * 1000

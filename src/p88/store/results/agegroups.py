@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from p88.errors import P88Error
+from p88.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -30,14 +30,18 @@ class AgeGroups:
 
     def __post_init__(self) -> None:
         if self.width < 1 or self.first < 1 or self.last <= self.first:
-            raise P88Error(
+            raise InputError(
                 f"bad age groups: width={self.width}, first={self.first}, last={self.last}",
                 hint="need width >= 1 and 1 <= first < last",
+                what="age groups",
+                where="--age-groups",
             )
         if (self.last - self.first) % self.width:
-            raise P88Error(
+            raise InputError(
                 f"age groups from {self.first} to {self.last} do not divide into "
-                f"{self.width}-year groups"
+                f"{self.width}-year groups",
+                what="age groups",
+                where="--age-groups",
             )
 
     def label(self, age: int | None) -> str | None:
@@ -64,11 +68,19 @@ class AgeGroups:
         try:
             parts = [int(p) for p in spec.split(":")]
         except ValueError:
-            raise P88Error(
-                f"bad age groups {spec!r}", hint="use WIDTH or WIDTH:FIRST:LAST, e.g. 5:20:80"
+            raise InputError(
+                f"bad age groups {spec!r}",
+                hint="use WIDTH or WIDTH:FIRST:LAST, e.g. 5:20:80",
+                what="age groups",
+                where="--age-groups",
             ) from None
         if len(parts) == 1:
             return cls(width=parts[0])
         if len(parts) == 3:
             return cls(width=parts[0], first=parts[1], last=parts[2])
-        raise P88Error(f"bad age groups {spec!r}", hint="use WIDTH or WIDTH:FIRST:LAST")
+        raise InputError(
+            f"bad age groups {spec!r}",
+            hint="use WIDTH or WIDTH:FIRST:LAST",
+            what="age groups",
+            where="--age-groups",
+        )

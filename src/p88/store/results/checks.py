@@ -20,6 +20,7 @@ from p88.store.results import points as pts
 from p88.store.results.flags import FASTEST_MPS, MAX_CHIP
 from p88.store.results.sessionreads import race_gun
 from p88.store.results.settings import load_settings
+from p88.units import elapsed_text
 
 if TYPE_CHECKING:
     import psycopg
@@ -123,7 +124,10 @@ def _impossible_pace(conn: psycopg.Connection[Any], race: _Race) -> list[Finding
         {"r": race.id, "d": race.decided, "m": race.distance_m, "fast": FASTEST_MPS},
     ).fetchall()
     return [
-        Finding(f"{m} m from {p0} to {point} in {_span(t)}: faster than world-record pace", bib=bib)
+        Finding(
+            f"{m} m from {p0} to {point} in {elapsed_text(t)}: faster than world-record pace",
+            bib=bib,
+        )
         for bib, p0, point, m, t in rows
     ]
 
@@ -298,8 +302,3 @@ def run_checks(
         for c in results
     ]  # fmt: skip
     return CheckReport(race_id, named, time.perf_counter() - t0)
-
-
-def _span(d: timedelta) -> str:
-    cs = round(d.total_seconds() * 100)
-    return f"{cs // 360000}:{cs // 6000 % 60:02d}:{cs // 100 % 60:02d}.{cs % 100:02d}"

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from p88.errors import P88Error
+from p88 import units
+from p88.errors import InputError
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "bib": ("bib", "bibnumber", "bibno", "number", "racenumber"),
@@ -45,7 +46,6 @@ _SEX = {"m": "M", "male": "M", "man": "M", "f": "F", "female": "F", "w": "F", "w
         "x": "X", "nb": "X", "nonbinary": "X", "n": "X"}  # fmt: skip
 _STATUS = {"finished": "finished", "fin": "finished", "f": "finished", "ok": "finished",
            "dnf": "DNF", "dns": "DNS", "dq": "DQ", "dsq": "DQ", "disqualified": "DQ"}  # fmt: skip
-_TIME = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d+)?)$")
 
 
 class CellError(ValueError):
@@ -66,9 +66,11 @@ def parse_map(spec: str | None) -> dict[str, str]:
         source, sep, target = part.partition("=")
         target = target.strip()
         if not sep or target not in FIELDS:
-            raise P88Error(
+            raise InputError(
                 f"bad --map entry {part.strip()!r}",
                 hint="use 'Source Column=field'; fields: " + ", ".join(FIELDS),
+                what="column map",
+                where="--map",
             )
         out[norm(source)] = target
     return out
@@ -86,23 +88,21 @@ def match_columns(headers: list[str], mapping: dict[str, str]) -> dict[str, int]
         found.setdefault("last_name", -1)
     missing = [f for f in REQUIRED if f not in found]
     if missing:
-        raise P88Error(
+        raise InputError(
             f"missing required column(s): {', '.join(missing)} "
             f"(found: {', '.join(h for h in headers if h.strip()) or 'none'})",
             hint="rename the column or name it with --map 'Column=field'",
+            what="file header",
         )
     return found
 
 
 def parse_duration(text: str) -> timedelta:
-    """'2:24:37', '24:37', '2:24:37.25' -> timedelta."""
-    m = _TIME.match(text.strip())
-    if not m:
-        raise CellError(f"{text!r} is not a time like 1:23:45")
-    hours, minutes, seconds = int(m[1] or 0), int(m[2]), float(m[3])
-    if minutes >= 60 and m[1] is not None or seconds >= 60:
-        raise CellError(f"{text!r} is not a time like 1:23:45")
-    return timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    """'2:24:37', '24:37', '2:24:37.25' (any form ``p88.units.parse_duration`` reads)."""
+    try:
+        return units.parse_duration(text)
+    except InputError:
+        raise CellError(f"{text!r} is not a time like 1:23:45") from None
 
 
 def parse_int(text: str, low: int, high: int, what: str) -> int:

@@ -12,7 +12,6 @@ reads plus the corrections, and :func:`correction_history` is the audit trail.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -22,6 +21,7 @@ from p88.store.results import points as pts
 from p88.store.results.flags import MAX_CHIP
 from p88.store.results.sessionreads import race_gun
 from p88.store.results.settings import load_settings
+from p88.units import duration_json, elapsed_text, parse_clock
 
 if TYPE_CHECKING:
     import psycopg
@@ -48,7 +48,6 @@ ACTIONS: tuple[Action, ...] = (
     "undo",
 )
 STATUS_ACTIONS = {"dq": "DQ", "dnf": "DNF", "dns": "DNS"}
-_CLOCK = re.compile(r"(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,8 +94,10 @@ class Correction:
         if self.action in STATUS_ACTIONS:
             return STATUS_ACTIONS[self.action]
         if self.action == "penalty" and self.penalty is not None:
-            sign = "-" if self.penalty < timedelta(0) else "+"
-            return f"penalty {sign}{abs(self.penalty)}" + (" (bonus)" if sign == "-" else "")
+            bonus = self.penalty < timedelta(0)
+            return f"penalty {'-' if bonus else '+'}{elapsed_text(abs(self.penalty))}" + (
+                " (bonus)" if bonus else ""
+            )
         if self.action == "time":
             return f"time at {self.point}: {self.at}"
         if self.action == "swap":
@@ -111,7 +112,7 @@ class Correction:
         return {
             "id": self.id, "race_id": self.race_id, "bib": self.bib, "action": self.action,
             "what": self.what(),
-            "penalty_s": self.penalty.total_seconds() if self.penalty is not None else None,
+            "penalty": duration_json(self.penalty) if self.penalty is not None else None,
             "point": self.point, "at": self.at.isoformat() if self.at else None,
             "other_bib": self.other_bib, "tag": self.tag, "undoes": self.undoes,
             "reason": self.reason, "made_by": self.made_by, "made_at": self.made_at.isoformat(),
@@ -120,25 +121,22 @@ class Correction:
 
 
 def race_moment(text: str, day: date, anchor: datetime | None, where: str) -> datetime:
-    """A time a person typed: ``HH:MM:SS[.hh]`` on the race's day, or an ISO date-time.
+    """A time a person typed: a time of day (``HH:MM:SS[.hh]``) on the race's day, or an
+    ISO date-time.
 
     A clock more than 12 hours before ``anchor`` (the gun) is on the next day, as reads
     roll over midnight: 00:10:10 after a 23:45 gun is the morning after."""
-    value = text.strip()
-    m = _CLOCK.fullmatch(value)
-    if m is None:
+    try:
+        clock = parse_clock(text, where=where)
+    except InputError:
         try:
-            return datetime.fromisoformat(value)
+            return datetime.fromisoformat(text.strip()).replace(tzinfo=None)
         except ValueError:
             raise InputError(
                 f"{where} {text!r}: use HH:MM:SS.hh (or YYYY-MM-DDTHH:MM:SS)", what="time",
                 where=where,
             ) from None  # fmt: skip
-    hours, minutes, seconds = int(m[1]), int(m[2]), int(m[3])
-    if hours > 23 or minutes > 59 or seconds > 59:
-        raise InputError(f"{where} {text!r} is not a time of day", what="time", where=where)
-    micro = int((m[4] or "0").ljust(6, "0"))
-    moment = datetime(day.year, day.month, day.day, hours, minutes, seconds, micro)
+    moment = datetime.combine(day, clock.replace(tzinfo=None))
     if anchor is not None and anchor - moment > timedelta(hours=12):
         moment += timedelta(days=1)
     return moment

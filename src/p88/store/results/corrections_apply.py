@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from p88.store.results.corrections import STATUS_ACTIONS, Correction, correction_history
 from p88.store.results.crossings import AMBIGUOUS_TAG, UNKNOWN_TAG, Read, Timing
-from p88.store.results.entries import METRES_PER_MILE, Entry, _hundredths, outcome
+from p88.store.results.entries import Entry, outcome
 from p88.store.results.points import PointRule
 from p88.store.results.settings import RaceSettings
 from p88.store.results.writes import Verdict
+from p88.units import pace as per_mile
 
 if TYPE_CHECKING:
     import psycopg
@@ -135,7 +136,7 @@ class CorrectedRace:
         if penalty and chip is not None:
             chip += penalty
             gun_time = gun_time + penalty if gun_time is not None else None
-            pace = _hundredths(chip * (METRES_PER_MILE / distance_m))
+            pace = per_mile(chip, distance_m)
         for c in mine:
             if c.action == "clear" and status == "review":
                 status = "finished"

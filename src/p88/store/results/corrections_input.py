@@ -8,23 +8,19 @@ naming the flag, and nothing is written.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from p88.errors import InputError
-from p88.store.results.columns import CellError, parse_duration
 from p88.store.results.corrections import CorrectionRequest, race_moment, race_window
 from p88.store.results.races import race_day
+from p88.units import parse_duration
 
 if TYPE_CHECKING:
     import psycopg
 
 __all__ = ["CorrectionFlags", "parse_penalty", "request_from_flags"]
-
-_UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*(s|sec|m|min|h)?")
-_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, None: 1}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,17 +52,15 @@ class CorrectionFlags:
 
 
 def parse_penalty(text: str) -> timedelta:
-    """'30', '30s', '2m', '1:30', '0:01:30.5'; a leading '-' makes it a bonus."""
+    """A duration (``30s``, ``2m``, ``0:01:30``); a leading '-' makes it a bonus."""
     value = text.strip()
     sign = -1 if value.startswith("-") else 1
-    body = value.lstrip("+-").strip()
-    m = _UNIT.fullmatch(body)
     try:
-        size = timedelta(seconds=float(m[1]) * _SECONDS[m[2]]) if m else parse_duration(body)
-    except CellError:
+        size = parse_duration(value.lstrip("+-"), where="--penalty")
+    except InputError as exc:
         raise InputError(
-            f"--penalty {text!r}: use seconds (30, -30), 2m, or H:MM:SS (-0:01:00 is a bonus)",
-            what="penalty", where="--penalty",
+            f"--penalty {text!r}: {exc.message} (-30s is a bonus)", what="penalty",
+            where="--penalty",
         ) from None  # fmt: skip
     if not size:
         raise InputError("--penalty must not be zero", what="penalty", where="--penalty")

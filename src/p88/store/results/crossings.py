@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from p88.store.results.points import PointRule
+from p88.units import clock_text, elapsed_text
 
 USED = "used"
 SAME = "same_crossing"
@@ -54,14 +55,9 @@ class Timing:
         return sum(1 for v in self.verdicts if v[2] == USED)
 
 
-def _clock(ts: datetime) -> str:
-    """'08:40:00.25' (strftime is several times slower, and this runs once per crossing)."""
-    return f"{ts.hour:02d}:{ts.minute:02d}:{ts.second:02d}.{ts.microsecond // 10000:02d}"
-
-
 def _span(d: timedelta) -> str:
-    s = int(d.total_seconds())
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+    """'0:05:00': a window or an early crossing, to the second (truncated)."""
+    return elapsed_text(d, digits=0)
 
 
 def crossings(reads: Sequence[Read], rule: PointRule) -> list[list[Read]]:
@@ -113,7 +109,7 @@ def time_entry(
             early = [r for r in mine if r.ts < gun]
             for r in early:
                 t.verdicts.append(
-                    (r.id, rule.location, BEFORE_GUN, f"before the gun at {_clock(gun)}")
+                    (r.id, rule.location, BEFORE_GUN, f"before the gun at {clock_text(gun)}")
                 )
             mine = mine[len(early) :]
         counted: datetime | None = None
@@ -128,11 +124,11 @@ def time_entry(
             if index < pick:
                 chosen = groups[pick]
                 again = chosen[0] if rule.choice == "first" else chosen[-1]
-                why = f"crossed the start again at {_clock(again.ts)} before running on"
+                why = f"crossed the start again at {clock_text(again.ts)} before running on"
                 t.verdicts += [(r.id, rule.location, EARLIER, why) for r in group]
                 continue
             if counted is not None:
-                why = f"{rule.kind} already crossed at {_clock(counted)}"
+                why = f"{rule.kind} already crossed at {clock_text(counted)}"
                 t.verdicts += [(r.id, rule.location, LATER, why) for r in group]
                 continue
             if rule.kind != "start" and reference is not None:
@@ -142,7 +138,7 @@ def time_entry(
                         f"{_span(elapsed)} after the start, under the {_span(rule.min_elapsed)} "
                         f"minimum for {rule.location}"
                         if elapsed >= timedelta(0)
-                        else f"before the runner's start at {_clock(reference)}"
+                        else f"before the runner's start at {clock_text(reference)}"
                     )
                     t.verdicts += [(r.id, rule.location, TOO_EARLY, why) for r in group]
                     continue
@@ -152,11 +148,11 @@ def time_entry(
                     when.id,
                     rule.location,
                     USED,
-                    f"{rule.kind} at {_clock(when.ts)} ({rule.choice} of {len(group)} reads)",
+                    f"{rule.kind} at {clock_text(when.ts)} ({rule.choice} of {len(group)} reads)",
                 )
             )
             window = _span(rule.dead_time)
-            why = f"same {rule.kind} crossing as {_clock(when.ts)} (dead time {window})"
+            why = f"same {rule.kind} crossing as {clock_text(when.ts)} (dead time {window})"
             t.verdicts += [(r.id, rule.location, SAME, why) for r in group if r is not when]
             if rule.kind == "start":
                 t.start = when.ts

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from p88.store.results.crossings import Timing
 from p88.store.results.flags import result_flags
+from p88.store.results.guns import elapsed
 from p88.store.results.points import PointRule
 from p88.store.results.settings import RaceSettings
+from p88.units import pace as per_mile
+from p88.units import truncate
 
 if TYPE_CHECKING:
     import psycopg
-
-METRES_PER_MILE = 1609.344
 
 
 @dataclass
@@ -84,11 +85,6 @@ def load_entries(
     return [Entry(*row) for row in rows]
 
 
-def _hundredths(d: timedelta) -> timedelta:
-    """Round to the hundredth, the resolution of a ChronoTrack read."""
-    return timedelta(microseconds=round(d / timedelta(microseconds=10_000)) * 10_000)
-
-
 def outcome(
     entry: Entry,
     timing: Timing,
@@ -108,9 +104,9 @@ def outcome(
     held = False
     reference = timing.start or gun
     if timing.finish is not None and reference is not None:
-        chip = _hundredths(timing.finish - reference)
-        gun_time = _hundredths(timing.finish - gun) if gun is not None else None
-        pace = _hundredths(chip * (METRES_PER_MILE / distance_m))
+        chip = truncate(timing.finish - reference)
+        gun_time = elapsed(timing.finish, gun)
+        pace = per_mile(chip, distance_m)
         flags = result_flags(timing, chip, distance_m, rules, gun, settings.cutoff)
         notes += flags
         held = bool(flags)

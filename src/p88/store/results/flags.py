@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from p88.store.results.crossings import Timing
 from p88.store.results.points import PointRule
+from p88.units import elapsed_text
 
 __all__ = ["FASTEST_MPS", "MAX_CHIP", "result_flags"]
 
@@ -21,10 +22,7 @@ MAX_CHIP = timedelta(hours=24)
 
 
 def _span(d: timedelta) -> str:
-    s = int(d.total_seconds())
-    sign = "-" if s < 0 else ""
-    s = abs(s)
-    return f"{sign}{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+    return elapsed_text(d, digits=0)
 
 
 def impossible_pace(chip: timedelta, distance_m: int) -> str | None:

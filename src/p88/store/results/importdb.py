@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from p88.errors import P88Error
+from p88.errors import InputError
 
 if TYPE_CHECKING:
     import psycopg
@@ -102,7 +102,12 @@ def load_races(
         what = (
             f"race {race_id}" if race_id is not None else f"event {event_id} (or it has no races)"
         )
-        raise P88Error(f"no {what}", hint="create it with p88 results new-race")
+        raise InputError(
+            f"no {what}",
+            hint="create it with p88 results new-race",
+            what="race" if race_id is not None else "event",
+            where="--race" if race_id is not None else "--event",
+        )
     infos = [RaceInfo(*r) for r in rows]
     if race_id is not None:
         return {str(race_id): infos[0]}

@@ -20,11 +20,12 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from p88.errors import P88Error
+from p88.errors import InputError
 from p88.store.results import columns as col
 from p88.store.results.agegroups import AgeGroups
 from p88.store.results.importdb import RaceInfo, load_races, write_rows
 from p88.store.results.places import update_places
+from p88.units import pace
 
 if TYPE_CHECKING:
     import psycopg
@@ -46,7 +47,7 @@ class RowError:
         return f"{where}: {self.message}"
 
 
-class ImportRejected(P88Error):
+class ImportRejected(InputError):
     """The file was not imported; ``errors`` lists every bad row."""
 
     def __init__(self, path: Path, errors: list[RowError]) -> None:
@@ -54,6 +55,8 @@ class ImportRejected(P88Error):
         more = f"; and {len(errors) - SHOWN_ERRORS} more" if len(errors) > SHOWN_ERRORS else ""
         super().__init__(
             f"{path.name}: {len(errors)} bad row(s), nothing imported: {shown}{more}",
+            what="file",
+            where=str(path),
             hint="fix the rows and import again",
         )
         self.errors = errors
@@ -83,14 +86,21 @@ def import_file(
     """Import a participants or results CSV into one race (``race_id``), or into the races
     of one event named in the file's race column (``event_id``)."""
     if (race_id is None) == (event_id is None):
-        raise P88Error("say where the rows go: a race or an event", hint="--race ID or --event ID")
+        raise InputError(
+            "say where the rows go: a race or an event",
+            hint="--race ID or --event ID",
+            what="race or event",
+            where="--race/--event",
+        )
     groups = age_groups or AgeGroups()
     headers, body = _read_csv(path)
     fields = col.match_columns(headers, mapping or {})
     if event_id is not None and "race" not in fields:
-        raise P88Error(
+        raise InputError(
             f"{path.name} has no race column to place rows in event {event_id}",
             hint="pass --race ID, or add a 'Race' column",
+            what="file",
+            where=str(path),
         )
     races = load_races(conn, race_id=race_id, event_id=event_id)
     kind = "results" if RESULT_FIELDS & fields.keys() else "participants"
@@ -113,7 +123,7 @@ def import_file(
     if errors:
         raise ImportRejected(path, errors)
     if not rows:
-        raise P88Error(f"{path.name} has no rows to import")
+        raise InputError(f"{path.name} has no rows to import", what="file", where=str(path))
     with conn.transaction():
         created, matched = write_rows(conn, rows, results=kind == "results")
         placed = kind == "results" and "overall_place" not in fields
@@ -128,7 +138,7 @@ def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise P88Error(f"no such file: {path}") from None
+        raise InputError(f"no such file: {path}", what="file", where=str(path)) from None
     except UnicodeDecodeError:
         text = path.read_text(encoding="latin-1")
     try:
@@ -186,7 +196,7 @@ def _row(
         raise _BadCell(exc.args[1] if len(exc.args) > 1 else None, str(exc.args[0])) from None
     out["age_group"] = cell("age_group") or groups.label(out["age"])
     if out["chip_time"] is not None:
-        out["pace"] = out["chip_time"] * (1609.344 / race.distance_m)
+        out["pace"] = pace(out["chip_time"], race.distance_m)
     return out
 
 

@@ -46,9 +46,14 @@ class PointRule:
 
     def __post_init__(self) -> None:
         if self.kind not in ("start", "split", "finish"):
-            raise P88Error(f"point {self.location}: kind must be start, split or finish")
+            raise InputError(
+                f"point {self.location}: kind must be start, split or finish", what="timing point"
+            )
         if self.dead_time < timedelta(0) or self.min_elapsed < timedelta(0):
-            raise P88Error(f"point {self.location}: dead time and minimum must not be negative")
+            raise InputError(
+                f"point {self.location}: dead time and minimum must not be negative",
+                what="timing point",
+            )
 
 
 def validate(rules: Sequence[PointRule]) -> list[PointRule]:
@@ -58,9 +63,13 @@ def validate(rules: Sequence[PointRule]) -> list[PointRule]:
         raise InputError(
             f"a race needs exactly one finish point, got {kinds.count('finish')}",
             hint="name it with --finish LOCATION",
+            what="timing points",
+            where="--start/--split/--finish",
         )
     if kinds.count("start") > 1:
-        raise P88Error("a race has at most one start point")
+        raise InputError(
+            "a race has at most one start point", what="timing points", where="--start"
+        )
     locations = [r.location for r in rules]
     if len(set(locations)) != len(locations):
         twice = sorted({loc for loc in locations if locations.count(loc) > 1})
@@ -116,7 +125,7 @@ def save(conn: psycopg.Connection[Any], race_id: int, rules: Sequence[PointRule]
     return True
 
 
-class PointsNotReady(P88Error):
+class PointsNotReady(InputError):
     """The race has no points set and the session's reads do not show them unambiguously
     yet (a live run keeps waiting; a single run exits 1 with this message)."""
 
@@ -199,10 +208,10 @@ def propose(conn: psycopg.Connection[Any], session_id: int, race_distance: int) 
 
 def distance_in(name: str, race_distance: int) -> int | None:
     """'5K' -> 5000 when a location is named for its distance (and it is inside the race)."""
-    from p88.store.results.races import parse_distance
+    from p88.units import parse_distance, whole_metres
 
     try:
-        metres = parse_distance(name)
+        metres = whole_metres(parse_distance(name))
     except P88Error:
         return None
     return metres if 0 < metres < race_distance else None

@@ -6,27 +6,10 @@ import re
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
-from p88.errors import InputError, P88Error
+from p88.errors import InputError
 
 if TYPE_CHECKING:
     import psycopg
-
-_DISTANCES = {"marathon": 42195, "half": 21098, "halfmarathon": 21098}
-_UNITS = {"k": 1000.0, "km": 1000.0, "m": 1.0, "mi": 1609.344, "mile": 1609.344, "miles": 1609.344}
-
-
-def parse_distance(text: str) -> int:
-    """'10K', '5km', '13.1mi', 'half', 'marathon', '42195' -> metres."""
-    key = re.sub(r"[\s_-]", "", text.lower())
-    if key in _DISTANCES:
-        return _DISTANCES[key]
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)(k|km|m|mi|mile|miles)?", key)
-    if not m:
-        raise P88Error(f"distance {text!r} not understood", hint="e.g. 5K, 10km, 13.1mi, half")
-    metres = round(float(m[1]) * _UNITS[m[2] or "m"])
-    if metres <= 0:
-        raise P88Error(f"distance {text!r} must be positive")
-    return metres
 
 
 def ensure_race(
@@ -83,17 +66,19 @@ def ensure_race(
 
 
 def resolve_session(conn: psycopg.Connection[Any], text: str) -> int:
-    """A timing session by id or by name."""
-    row = conn.execute(
-        "SELECT id FROM timing_sessions WHERE session_name = %s OR id::text = %s "
-        "ORDER BY (session_name = %s) DESC LIMIT 1",
-        (text, text, text),
-    ).fetchone()
-    if row is None:
-        raise P88Error(
-            f"no timing session {text!r}", hint="p88 serve or SELECT from timing_sessions"
+    """A timing session by name or by id (``p88.store.find_session``), or InputError."""
+    from p88.store.queries.plan import run
+    from p88.store.queries.sessions import find_session
+
+    found = run(conn, find_session(text))
+    if found is None:
+        raise InputError(
+            f"no timing session {text!r}",
+            hint="p88 serve or SELECT from timing_sessions",
+            what="timing session",
+            where="--session",
         )
-    return int(row[0])
+    return found
 
 
 def race_day(conn: psycopg.Connection[Any], race_id: int) -> tuple[date, datetime | None]:

@@ -17,12 +17,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from p88.errors import P88Error, RefusedError
+from p88.errors import InputError, RefusedError
 from p88.store.results import points as pts
 from p88.store.results.agegroups import AgeGroups
 from p88.store.results.corrections_apply import CorrectedRace, RaceCorrections, apply_corrections
 from p88.store.results.crossings import Timing, time_entry
 from p88.store.results.entries import Entry, load_entries, load_tags, write_entries
+from p88.store.results.guns import runner_gun
 from p88.store.results.places import update_places
 from p88.store.results.sessionreads import (
     gun_far_from_start,
@@ -116,9 +117,16 @@ def score_race(
         race = _load_race(conn, race_id)
         session = session_id if session_id is not None else race.session_id
         if session is None:
-            raise P88Error(f"race {race_id} has no timing session", hint="pass --session")
+            raise InputError(
+                f"race {race_id} has no timing session",
+                hint="pass --session",
+                what="timing session",
+                where="--session",
+            )
         if not conn.execute("SELECT 1 FROM timing_sessions WHERE id = %s", (session,)).fetchone():
-            raise P88Error(f"no timing session {session}")
+            raise InputError(
+                f"no timing session {session}", what="timing session", where="--session"
+            )
         if race.session_id != session:
             conn.execute("UPDATE ct_races SET session_id = %s WHERE id = %s", (session, race_id))
         check_session_dates(conn, session, race_id, race.event_date)
@@ -162,7 +170,7 @@ def score_race(
         finish_rule = rules[-1]
         for e in entries:
             got = timed.get(e.id)
-            e_gun = waves.get(e.wave, gun) if e.wave else gun
+            e_gun = runner_gun(gun, waves, e.wave)
             new = corrected.outcome(
                 e,
                 got or Timing(),
@@ -225,8 +233,7 @@ def _time_reads(
     timed: dict[int, Timing] = {}
     for eid, at in corrected.by_entry.items():
         entry = by_id[eid]
-        e_gun = waves.get(entry.wave, gun) if entry.wave else gun
-        t = time_entry(at, rules, e_gun, settings.start_rule)
+        t = time_entry(at, rules, runner_gun(gun, waves, entry.wave), settings.start_rule)
         timed[eid] = t
         verdicts += [
             (rid, eid, loc, corrected.tag_of(rid, eid), v, why)
@@ -243,8 +250,11 @@ def _load_race(conn: psycopg.Connection[Any], race_id: int) -> _Race:
         (race_id,),
     ).fetchone()
     if row is None:
-        raise P88Error(
-            f"no race {race_id}", hint="p88 results new-race creates a race and prints its id"
+        raise InputError(
+            f"no race {race_id}",
+            hint="p88 results new-race creates a race and prints its id",
+            what="race",
+            where="--race",
         )
     return _Race(*row)
 

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from p88.store.results.crossings import AMBIGUOUS_TAG, UNKNOWN_TAG
+from p88.store.results.guns import GUN_MATCH, pick_race_gun
 
 if TYPE_CHECKING:
     import psycopg
 
-GUN_MATCH = timedelta(hours=1)
 ID_SLACK = 20_000  # read ids below the highest scored one that may still commit late
 
 
 def race_gun(
     conn: psycopg.Connection[Any], session_id: int, scheduled: datetime | None
 ) -> tuple[datetime | None, str]:
-    """The race's gun: the session's gun event (the one nearest the race's start time,
-    within an hour, when the race has one), else the race's start time."""
+    """The race's gun (:func:`p88.store.results.guns.pick_race_gun` over the session's gun
+    events)."""
     guns = [
         r[0]
         for r in conn.execute(
@@ -27,15 +27,7 @@ def race_gun(
             (session_id,),
         ).fetchall()
     ]
-    if guns and scheduled is None:
-        return guns[0], "first gun event of the session"
-    if guns and scheduled is not None:
-        nearest = min(guns, key=lambda g: abs(g - scheduled))
-        if abs(nearest - scheduled) <= GUN_MATCH:
-            return nearest, "gun event nearest the race's start time"
-    if scheduled is not None:
-        return scheduled, "the race's start time"
-    return None, "none: chip times need start reads"
+    return pick_race_gun(guns, scheduled)
 
 
 def gun_far_from_start(

@@ -11,7 +11,7 @@ import csv
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from p88.errors import P88Error
+from p88.errors import InputError
 from p88.store.results import columns as col
 
 if TYPE_CHECKING:
@@ -23,11 +23,13 @@ def read_tag_map(path: Path) -> dict[str, str]:
     try:
         rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
     except FileNotFoundError:
-        raise P88Error(f"no such file: {path}") from None
+        raise InputError(f"no such file: {path}", what="tag map", where=str(path)) from None
     headers = [col.norm(h) for h in (rows[0] if rows else [])]
     fields = {f: headers.index(a) for f in ("bib", "tag") for a in col.FIELDS[f] if a in headers}
     if set(fields) != {"bib", "tag"}:
-        raise P88Error(f"{path.name} needs a bib column and a chip/tag column")
+        raise InputError(
+            f"{path.name} needs a bib column and a chip/tag column", what="tag map", where=str(path)
+        )
     out: dict[str, str] = {}
     owner: dict[str, str] = {}
     errors = []
@@ -44,7 +46,11 @@ def read_tag_map(path: Path) -> dict[str, str]:
             out[bib] = tag
             owner[tag] = bib
     if errors:
-        raise P88Error(f"{path.name}: nothing applied: " + "; ".join(errors[:10]))
+        raise InputError(
+            f"{path.name}: nothing applied: " + "; ".join(errors[:10]),
+            what="tag map",
+            where=str(path),
+        )
     return out
 
 
@@ -59,9 +65,11 @@ def apply_tag_map(conn: psycopg.Connection[Any], race_id: int, tags: dict[str, s
     }
     missing = sorted(set(tags) - known)
     if missing:
-        raise P88Error(
+        raise InputError(
             f"tag map names bib(s) not in race {race_id}: {', '.join(missing[:10])}",
             hint="import the participants first",
+            what="tag map",
+            where="--tag-map",
         )
     with conn.transaction():
         cur = conn.execute(

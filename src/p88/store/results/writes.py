@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from p88.store.results import points as pts
 from p88.store.results.crossings import Timing
 from p88.store.results.entries import Entry
+from p88.store.results.guns import runner_gun
 
 if TYPE_CHECKING:
     import psycopg
@@ -67,7 +68,7 @@ def write_splits(
     ):
         for rid, t in timed.items():
             e = entries[rid]
-            ref = t.start or (waves.get(e.wave, gun) if e.wave else gun)
+            ref = t.start or runner_gun(gun, waves, e.wave)
             if ref is None:
                 continue
             for loc, (ts, read_id) in t.splits.items():

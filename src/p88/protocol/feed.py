@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from p88.errors import P88Error, ProtocolError
+from p88.errors import InputError, ProtocolError
 from p88.protocol.codec import GunTime, Read, parse_line
 from p88.protocol.times import ReadTime, WallClock
 
@@ -75,9 +75,11 @@ class Feed:
             self.base_len = len(self.lines)
         self._seqs = [line.seq for line in self.lines]
         if any(b < a for a, b in zip(self._seqs, self._seqs[1:], strict=False)):
-            raise P88Error(
+            raise InputError(
                 f"{self.source or self.location}: sequence numbers go backwards",
                 hint="a feed must be in sequence order, as a controller sends it",
+                what="capture file",
+                where=self.source or self.location,
             )
 
     def __len__(self) -> int:
@@ -157,7 +159,7 @@ def load_feeds(
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise P88Error(f"cannot read {path}: {exc.strerror}") from None
+        raise InputError(f"cannot read {path}: {exc.strerror}", where=str(path)) from None
     clock = WallClock(day0, anchor=anchor)
     by_location: dict[str, tuple[list[Line], list[datetime], str]] = {}
     for number, raw in enumerate(data.split(b"\n"), start=1):
@@ -168,7 +170,12 @@ def load_feeds(
             msg = parse_line(raw)
         except ProtocolError as exc:
             if bad_lines is None:
-                raise P88Error(f"{path.name} line {number}: {exc.message}") from None
+                raise ProtocolError(
+                    f"{path.name} line {number}: {exc.message}",
+                    raw=raw,
+                    field=exc.field,
+                    line_no=number,
+                ) from None
             bad_lines.append(BadLine(path.name, number, exc.message))
             continue
         if not isinstance(msg, Read | GunTime):
