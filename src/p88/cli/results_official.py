@@ -11,8 +11,7 @@ from p88.cli._app import out, print_json, state
 from p88.errors import EXIT_REFUSED, InputError
 
 if TYPE_CHECKING:
-    from p88.store.results.checks import CheckReport
-    from p88.store.results.scoring import ScoreSummary
+    from p88.store import CheckReport, ScoreSummary
 
 Race = Annotated[int, typer.Option("--race", help="Race id.")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
@@ -82,9 +81,7 @@ def correct_cmd(
 
     Example: p88 results correct --race 1 --bib 104 --penalty 2m --reason "cut the cone"
     """
-    from p88.store import connect
-    from p88.store.results.corrections_input import CorrectionFlags, request_from_flags
-    from p88.store.results.official import correct_result
+    from p88.store import CorrectionFlags, connect, correct_result, request_from_flags
 
     flags = CorrectionFlags(
         bib=bib, reason=reason, made_by=_who(by), dq=dq, dnf=dnf, dns=dns, clear=clear,
@@ -110,8 +107,7 @@ def history_cmd(ctx: typer.Context, race: Race, as_json: Json = False) -> None:
 
     Example: p88 results history --race 1 --json
     """
-    from p88.store import connect
-    from p88.store.results.corrections import correction_history
+    from p88.store import connect, correction_history
 
     with connect(state(ctx).database_url(), autocommit=True) as conn:
         rows = correction_history(conn, race)
@@ -165,8 +161,7 @@ def check_cmd(
 
     Example: p88 results check --race 1 --json
     """
-    from p88.store import connect
-    from p88.store.results.checks import run_checks
+    from p88.store import connect, run_checks
 
     with connect(state(ctx).database_url(), autocommit=True) as conn:
         report = run_checks(conn, race, many_reads=many_reads, top=top)
@@ -196,8 +191,7 @@ def final_cmd(
 
     Example: p88 results final --race 1
     """
-    from p88.store import connect
-    from p88.store.results.official import make_official
+    from p88.store import connect, make_official
 
     with connect(state(ctx).database_url(), autocommit=True) as conn:
         done = make_official(conn, race, by=_who(by), accept=accept)

@@ -3,13 +3,19 @@
 ``score_race`` is what ``p88 results score``, the TUI and the HTTP server call; it is
 incremental and safe to call concurrently. ``guns`` holds the gun and elapsed-time rules
 every screen shares; a race's standings are read by ``p88.store.official_standings``.
-``import_file`` loads a participants or results CSV, all rows or none. Places follow
-SQL ``rank()``; age groups are ``AgeGroups`` (5-year groups by default).
+Corrections (``correct_result``, ``correction_history``), the checks (``run_checks``) and
+``make_official`` take a race from scored to official results. ``import_file`` loads a
+participants or results CSV, all rows or none. Places follow SQL ``rank()``; age groups
+are ``AgeGroups`` (5-year groups by default).
 """
 
 from p88.store.results.agegroups import AgeGroups
+from p88.store.results.checks import CheckReport, run_checks
+from p88.store.results.corrections import Correction, CorrectionRequest, correction_history
+from p88.store.results.corrections_input import CorrectionFlags, request_from_flags
 from p88.store.results.guns import elapsed, pick_race_gun, runner_gun
 from p88.store.results.importer import ImportRejected, ImportSummary, RowError, import_file
+from p88.store.results.official import correct_result, make_official
 from p88.store.results.places import update_places
 from p88.store.results.points import PointRule, PointsNotReady
 from p88.store.results.races import ensure_race, race_day, resolve_session
@@ -42,4 +48,13 @@ __all__ = [
     "save_settings",
     "PointsNotReady",
     "race_day",
+    "CheckReport",
+    "Correction",
+    "CorrectionFlags",
+    "CorrectionRequest",
+    "correct_result",
+    "correction_history",
+    "make_official",
+    "request_from_flags",
+    "run_checks",
 ]
