@@ -19,13 +19,19 @@ from psycopg import sql
 from results import POINTS, copy_reads, make_race, make_reads, timed
 
 from p88 import config
-from p88.store.connect import connect, database_url
-from p88.store.embedded import with_database
-from p88.store.migrations import migrate
-from p88.store.results import RaceSettings, ScoreOptions, save_settings, score_race
-from p88.store.results.checks import run_checks
-from p88.store.results.corrections import CorrectionRequest
-from p88.store.results.official import correct_result
+from p88.store import (
+    CorrectionRequest,
+    RaceSettings,
+    ScoreOptions,
+    connect,
+    correct_result,
+    database_url,
+    migrate,
+    run_checks,
+    save_settings,
+    score_race,
+    with_database,
+)
 
 DB = "p88_bench_checks"
 

@@ -136,7 +136,7 @@ def test_a_clean_race_is_clean_and_final_makes_it_official(
 ) -> None:
     race = build(tmp_path, conn, set())
     report = check(race, 0)
-    assert report["clean"] is True and report["open"] == [] and len(report["checks"]) == 8
+    assert report["clean"] is True and report["open"] == [] and len(report["checks"]) == 9
     assert f"Race {race}: clean." in cli("results", "check", "--race", str(race)).stdout
     got = json.loads(cli("results", "final", "--race", str(race), "--by", "lead", "--json").stdout)
     assert (got["official_by"], got["accepted"], got["finished"]) == ("lead", {}, 8)
@@ -212,6 +212,20 @@ def test_an_official_race_keeps_dnf_through_a_correction_and_its_undo(
     cli("results", "correct", "--race", str(race), "--bib", "6", "--undo",
         str(got["correction"]["id"]), "--reason", "sheet was for bib 9")  # fmt: skip
     assert six() == ("DNF", None, None)
+
+
+def test_reads_after_the_last_scoring_run_are_a_check(
+    p88_env: str, conn: psycopg.Connection[Any], tmp_path: Path
+) -> None:
+    race = build(tmp_path, conn, set())
+    late = tmp_path / "late.ct33"
+    late.write_text("CT01_33~99~FINISH~9~09:30:00.00~1~CHK~99\r\n")
+    cli("import", str(late), "--session", "june", "--date", str(DAY))
+    report = check(race, 4)
+    assert found(report) == {"not_scored": [(None, None, None, found(report)["not_scored"][0][3])]}
+    assert found(report)["not_scored"][0][3].startswith("1 read(s) not scored since the last")
+    cli("results", "score", "--race", str(race))
+    assert check(race, 0)["clean"] is True
 
 
 def test_score_final_points_at_results_final(p88_env: str) -> None:

@@ -90,6 +90,26 @@ class _Race:
     top: int
 
 
+def _not_scored(conn: psycopg.Connection[Any], race: _Race) -> list[Finding]:
+    """Reads that arrived after the last scoring run (or a race never scored): every
+    other check reads the stored results, so they would be out of date."""
+    if race.session is None:
+        return []
+    row = conn.execute(
+        "SELECT (SELECT max(started_at) FROM ct_scoring_runs WHERE race_id = %s),"
+        " (SELECT count(*) FROM timing_reads WHERE session_id = %s AND location_name = ANY(%s)"
+        " AND received_at >= coalesce((SELECT max(started_at) FROM ct_scoring_runs"
+        " WHERE race_id = %s), '-infinity'))",
+        (race.id, race.session, race.locations, race.id),
+    ).fetchone()
+    assert row is not None
+    last, news = row
+    if not news:
+        return []
+    when = f"since the last scoring run ({last:%Y-%m-%d %H:%M:%S})" if last else "(never scored)"
+    return [Finding(f"{news} read(s) not scored {when}")]
+
+
 def _missing_splits(conn: psycopg.Connection[Any], race: _Race) -> list[Finding]:
     """Finishers without a split that other runners have: a possible course cut."""
     rows = conn.execute(
@@ -238,6 +258,9 @@ def _held(conn: psycopg.Connection[Any], race: _Race) -> list[Finding]:
 Check = Callable[["psycopg.Connection[Any]", _Race], list[Finding]]
 #: name, title, what to do, the rule.
 CHECKS: list[tuple[str, str, str, Check]] = [
+    ("not_scored", "reads not scored yet",
+     "score the race first (p88 results score --race N): the other checks read its results",
+     _not_scored),
     ("missing_splits", "missing splits (possible course cut)",
      "check the split mat's reads; DQ a cut, or give a hand time (--time POINT=...)",
      _missing_splits),
