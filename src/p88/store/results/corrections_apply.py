@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from p88.store.results.corrections import STATUS_ACTIONS, Correction, correction_history
@@ -56,6 +57,15 @@ class RaceCorrections:
             rows=rows,
             applied=mark[0] if mark else 0,
         )
+
+    @cached_property
+    def by_bib(self) -> dict[str, list[Correction]]:
+        """The active corrections naming each bib (both bibs of a swap), in order made."""
+        out: dict[str, list[Correction]] = defaultdict(list)
+        for c in self.active:
+            for bib in {c.bib, c.other_bib or c.bib}:
+                out[bib].append(c)
+        return dict(out)
 
     def remember(self, conn: psycopg.Connection[Any], race_id: int) -> None:
         """Record that the run applied every correction so far (the settings row exists:
@@ -127,7 +137,7 @@ class CorrectedRace:
         if entry.bib in self.fixes.status_bibs and entry.status in ("DQ", "DNF", "DNS"):
             entry = replace(entry, status=None)  # a person's status: only the active one counts
         new = outcome(entry, timing, gun, distance_m, settings, final=final, rules=rules)
-        mine = [c for c in self.fixes.active if entry.bib in (c.bib, c.other_bib)]
+        mine = self.fixes.by_bib.get(entry.bib)
         if not mine:
             return new
         notes = [new.note] if new.note else []
@@ -175,6 +185,8 @@ def _owners_timeline(
         return sorted(found)
 
     for c in fixes.active:
+        if c.bib not in bib_id or (c.other_bib or c.bib) not in bib_id:
+            continue  # a runner no longer in the race: nothing of theirs to move
         if c.action == "swap" and c.other_bib:
             a, b = (bib_id[c.bib], c.bib), (bib_id[c.other_bib], c.other_bib)
             flip = {a: b, b: a}
