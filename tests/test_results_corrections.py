@@ -275,3 +275,21 @@ def test_bad_input_is_one_line_exit_1_and_nothing_written(
     assert got.stderr.startswith(message) and got.stderr.count("\n") == 1, got.stderr
     assert conn.execute("SELECT count(*) FROM ct_result_corrections").fetchone() == (0,)
     assert results(conn, race) == before
+
+
+def test_a_correction_stays_recorded_when_the_rescore_is_refused(
+    p88_env: str, conn: psycopg.Connection[Any], tmp_path: Path
+) -> None:
+    race = scored_race(tmp_path)
+    conn.execute("UPDATE ct_events SET event_date = '2024-06-01'")  # reads now far off its day
+    got = cli("results", "correct", "--race", str(race), "--bib", "104", "--dq", "--reason",
+              "cut", "--by", "ref", code=4)  # fmt: skip
+    assert got.stdout == "Correction #1 recorded: bib 104 DQ.\n"
+    assert got.stderr.startswith("Error: not rescored: session 'nye'")
+    assert got.stderr.endswith(
+        f"the correction applies at the next p88 results score --race {race} that succeeds\n"
+    )
+    assert results(conn, race) == TRUTH  # not rescored yet
+    conn.execute("UPDATE ct_events SET event_date = %s", (mr.DAY,))
+    cli("results", "score", "--race", str(race))
+    assert results(conn, race)["104"][0] == "DQ" and results(conn, race)["101"][3] == 1

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from p88.cli._app import out, print_json, state
+from p88.cli._app import err, out, print_json, state
 from p88.errors import EXIT_REFUSED, InputError
 
 if TYPE_CHECKING:
@@ -90,6 +90,14 @@ def correct_cmd(
     with connect(state(ctx).database_url(), autocommit=True) as conn:
         done = correct_result(conn, race, request_from_flags(conn, race, flags))
     c = done.correction
+    if done.rescore_error is not None:
+        out.print(f"Correction #{c.id} recorded: bib {c.bib} {c.what()}.", markup=False)
+        err.print(
+            f"Error: not rescored: {done.rescore_error.message}; the correction applies at "
+            f"the next p88 results score --race {race} that succeeds",
+            markup=False, soft_wrap=True,
+        )  # fmt: skip
+        raise typer.Exit(done.rescore_error.exit_code)
     if as_json:
         s = done.scoring
         rescored = None if s is None else {"full": s.full, "results_changed": s.results_changed,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from p88.errors import InputError, RefusedError
+from p88.errors import InputError, P88Error, RefusedError
 from p88.store.results.checks import CheckReport, run_checks
 from p88.store.results.corrections import Correction, CorrectionRequest, record_correction
 from p88.store.results.scoring import ScoreOptions, ScoreSummary, score_race
@@ -40,10 +40,12 @@ class Official:
 @dataclass(frozen=True)
 class Corrected:
     """A recorded correction and the rescoring it caused (None: the race has no session
-    to score from, so it applies at the next ``p88 results score``)."""
+    to score from, or scoring refused — ``rescore_error`` says why — so it applies at the
+    next ``p88 results score``)."""
 
     correction: Correction
     scoring: ScoreSummary | None
+    rescore_error: P88Error | None = None
 
 
 def _session(conn: psycopg.Connection[Any], race_id: int) -> int | None:
@@ -56,10 +58,16 @@ def _session(conn: psycopg.Connection[Any], race_id: int) -> int | None:
 def correct_result(
     conn: psycopg.Connection[Any], race_id: int, request: CorrectionRequest
 ) -> Corrected:
-    """Record a correction, then rescore the race so its standings include it."""
+    """Record a correction, then rescore the race so its standings include it. The
+    correction stays recorded when the rescoring is refused (points not set yet, reads on
+    the wrong date): it applies at the next run that succeeds."""
     correction = record_correction(conn, race_id, request)
-    scoring = score_race(conn, race_id) if _session(conn, race_id) is not None else None
-    return Corrected(correction, scoring)
+    if _session(conn, race_id) is None:
+        return Corrected(correction, None)
+    try:
+        return Corrected(correction, score_race(conn, race_id))
+    except P88Error as exc:
+        return Corrected(correction, None, exc)
 
 
 def make_official(
