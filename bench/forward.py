@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 from p88 import config
+from p88.fileimport import import_reads
 from p88.forward import ForwardConfig, Forwarder, Target
 from p88.protocol.client import ClientOptions
 from p88.protocol.codec import Read
@@ -40,7 +41,6 @@ from p88.sim.files import SimulatedRace, to_message
 from p88.sim.plan import new_connection_id
 from p88.store.connect import connect, database_url
 from p88.store.embedded import with_database
-from p88.store.ingest import import_reads
 from p88.store.migrations import migrate
 from p88.store.spool import SessionInfo
 

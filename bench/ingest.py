@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -42,7 +43,11 @@ from p88.store.connect import connect, database_url  # noqa: E402
 from p88.store.embedded import with_database  # noqa: E402
 from p88.store.migrations import migrate  # noqa: E402
 
-CAPTURE = Path(__file__).resolve().parents[2] / "shared" / "captures" / "mini11992-2024-12-14.ct33"
+#: ``../shared/captures`` beside the checkout, or ``P88_CAPTURES`` (as the tests find it).
+CAPTURES = Path(
+    os.environ.get("P88_CAPTURES") or Path(__file__).resolve().parents[2] / "shared" / "captures"
+)
+CAPTURE = CAPTURES / "mini11992-2024-12-14.ct33"
 DB = "p88_bench_ingest"
 
 

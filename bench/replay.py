@@ -38,6 +38,7 @@ from typing import Any
 import psycopg
 
 from p88 import config
+from p88.fileimport import import_reads
 from p88.protocol.client import ClientOptions
 from p88.protocol.replay import ReplayConfig, replay
 from p88.sim import build_course, simulate
@@ -45,7 +46,6 @@ from p88.sim.files import SimulatedRace, to_message
 from p88.sim.plan import new_connection_id
 from p88.store.connect import connect, database_url
 from p88.store.embedded import with_database
-from p88.store.ingest import import_reads
 from p88.store.migrations import migrate
 from p88.store.spool import SessionInfo
 

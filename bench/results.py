@@ -174,7 +174,7 @@ def _night_lines(runners: int, gun: datetime, seed: int = 3) -> list[bytes]:
 
 
 def bench_midnight(url: str, runners: int) -> None:
-    from p88.store.ingest import import_lines
+    from p88.fileimport import import_lines
     from p88.store.results import ensure_race
     from p88.store.spool import SessionInfo
 

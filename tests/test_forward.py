@@ -22,12 +22,13 @@ from typing import Any
 
 import pytest
 
+from p88.fileimport import import_reads
 from p88.forward import ForwardConfig, Forwarder, Target
 from p88.protocol.codec import GunTime, Read
 from p88.sim.course import build_course
 from p88.sim.files import simulate
+from p88.store import SessionInfo
 from p88.store.connect import connect
-from p88.store.ingest import SessionInfo, import_reads
 from tests.fix_db import _CREATED, create_database
 from tests.test_listener_support import options, running, wait_for
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import psycopg
 
+from p88.fileimport import import_lines, import_reads
 from p88.protocol import parse_line
 from p88.store.connect import connect
-from p88.store.ingest import import_lines, import_reads
 from p88.store.spool import SessionInfo
 
 DAY = date(2024, 12, 14)
@@ -123,3 +123,20 @@ def test_partly_duplicate_batch_is_attributed_per_connection(
         ).fetchall()
     assert got == [("ka", 100, 0), ("kb", 50, 51)]
     assert streams == [("ka", 100, 100), ("kb", 150, 50)]
+
+
+def test_store_never_imports_protocol() -> None:
+    """File import is a join at the package root (p88.fileimport); store stays codec-free."""
+    import ast
+
+    import p88.store
+
+    root = Path(p88.store.__file__).parent
+    offenders = []
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            offenders += [f"{path.name}: {n}" for n in names if n.startswith("p88.protocol")]
+    assert offenders == []

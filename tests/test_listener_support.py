@@ -34,10 +34,14 @@ class ScriptedClient:
     closed: asyncio.Event = field(default_factory=asyncio.Event)
     received: list[bytes] = field(default_factory=list)
     writer: asyncio.StreamWriter | None = None
+    local_addr: str | None = None  # another loopback address (127.0.0.2) plays another host
     _task: asyncio.Task[None] | None = None
 
     async def connect(self, greeting: bytes = b"SimpleClient~0.6.0~CTP01\r\n") -> None:
-        reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        local = (self.local_addr, 0) if self.local_addr else None
+        reader, self.writer = await asyncio.open_connection(
+            "127.0.0.1", self.port, local_addr=local
+        )
         self.writer.write(greeting)
         header = await reader.readline()
         count = int(header.strip().split(b"~")[2])

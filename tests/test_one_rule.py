@@ -226,3 +226,10 @@ def test_schema_behind_is_refused_at_start(conn: psycopg.Connection[Any], tmp_pa
     (tmp_path / "999_future_table.sql").write_text("CREATE TABLE future (id int);\n")
     with pytest.raises(MigrationError, match=r"1 migration\(s\) pending \(999_future_table\)"):
         store.require_current(conn, tmp_path)
+
+
+def test_serve_refuses_a_schema_behind_at_start(empty_db_url: str) -> None:
+    result = CliRunner().invoke(cli, ["--db", empty_db_url, "serve", "--port", "18809"])
+    assert result.exit_code == 1
+    assert "the database schema is behind this p88" in result.output
+    assert "run p88 db migrate first" in result.output

@@ -218,3 +218,36 @@ def test_pull_mode_resumes_per_location() -> None:
     assert server.data_to_send() == b"getdata~2~finish~4532\r\n"  # full: ask again at once
     server.receive(b"err~getdata~unknown location\r\n", 1.2)
     assert server.data_to_send() == b"getdata~2~start\r\n"
+
+
+def test_trickled_bytes_do_not_reset_the_greeting_deadline_or_the_line_timers() -> None:
+    slow = ServerConnection(ServerConfig(greeting_timeout=15), now=0.0)
+    for t in range(1, 20):  # one byte a second of a greeting that never ends
+        assert slow.receive(b"S", float(t)) == []
+        events = slow.tick(float(t) + 0.5)
+        if events:
+            break
+    assert isinstance(events[0], Closing) and "no greeting within 15 s" in events[0].reason
+    assert t == 15
+    cfg = ServerConfig(ping_interval=1000, idle_timeout=30)
+    streaming = ServerConnection(cfg, now=0.0)
+    _handshake(streaming)
+    for t in range(1, 60):  # bytes of a data line, never its end
+        streaming.receive(b"C", float(t))
+        events = streaming.tick(float(t) + 0.5)
+        if events:
+            break
+    assert isinstance(events[0], Closing) and "no complete line for 30 s" in events[0].reason
+
+
+def test_finish_turns_an_unterminated_tail_into_a_reject_after_the_handshake_only() -> None:
+    early = ServerConnection(ServerConfig(), now=0.0)
+    early.receive(b"SimpleClient~0.6", 0.1)
+    assert early.finish() == []  # a broken greeting is not data
+    server = ServerConnection(ServerConfig(max_line=64), now=0.0)
+    _handshake(server)
+    server.receive(b"CT01_33~1~finish~" + b"9" * 100, 1.0)
+    (event,) = server.finish()
+    assert isinstance(event, LineRejected) and len(event.raw) == 64
+    assert "117" in event.reason and "unterminated" in event.reason
+    assert server.finish() == []

@@ -34,7 +34,7 @@ def new_race(start: str = "23:45") -> int:
 
 def stored(conn: psycopg.Connection[Any], session: str) -> list[tuple[str, str, datetime]]:
     return [
-        tuple(r)  # type: ignore[misc]
+        tuple(r)
         for r in conn.execute(
             "SELECT location_name, tag_code, read_timestamp FROM timing_reads r JOIN"
             " timing_sessions s ON s.id = r.session_id WHERE s.session_name = %s ORDER BY 1, 2, 3",
@@ -130,3 +130,55 @@ def test_replay_dates_each_file_and_goes_on_over_a_bad_line(
     assert got == {"START": datetime(2026, 1, 1, 23, 45), "FINISH": mr.moment("23:52:00.00", 0)}
     result = cli("replay", str(start), "--to", "127.0.0.1:1", code=1)
     assert "--date" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_date_options_per_file_and_for_all(tmp_path: Path) -> None:
+    import pytest
+
+    from p88.errors import InputError
+    from p88.protocol.dates import date_options
+    from p88.protocol.times import date_in_name
+
+    files = [tmp_path / "START.ct33", tmp_path / "FINISH.ct33"]
+    every, per = date_options(["2025-12-31", "FINISH.ct33=2026-01-01"], files)
+    assert (every, per) == (mr.DAY, {"FINISH.ct33": mr.DAY + timedelta(days=1)})
+    with pytest.raises(InputError, match="no file named 'FINSH.ct33'"):
+        date_options(["FINSH.ct33=2026-01-01"], files)
+    with pytest.raises(InputError, match="--date given twice"):
+        date_options(["2025-12-31", "2026-01-01"], files)
+    assert date_in_name("race-20241214.ct33") == mr.DAY.replace(2024, 12, 14)
+    assert date_in_name("2024-12-14-to-2024-12-15.ct33") is None  # two dates: no guess
+    assert date_in_name("bib12345678.ct33") is None  # not a date
+
+
+def test_a_date_far_from_the_race_is_refused_at_import(
+    p88_env: str, conn: psycopg.Connection[Any], tmp_path: Path
+) -> None:
+    race = new_race()
+    start, _ = mr.write_files(tmp_path)
+    result = cli("import", str(start), "--session", "s", "--race", str(race),
+                 "--date", "2026-12-06", code=1)  # fmt: skip
+    assert result.stderr == (
+        "Error: START.ct33: --date 2026-12-06 is 340 days from the race's date 2025-12-31: "
+        "fix one of them\n"
+    )
+    assert stored(conn, "s") == []
+
+
+def test_import_several_files_each_with_its_own_date(
+    p88_env: str, conn: psycopg.Connection[Any], tmp_path: Path
+) -> None:
+    start, finish = mr.write_files(tmp_path)
+    named = tmp_path / "FINISH-2025-12-31.ct33"
+    finish.rename(named)
+    got = json.loads(cli("import", str(start), str(named), "--session", "both",
+                         "--date", "START.ct33=2025-12-31", "--json").stdout)  # fmt: skip
+    assert [(f["file"], f["date"], f["date_from"], f["inserted"]) for f in got["files"]] == [
+        ("START.ct33", "2025-12-31", "--date", 7), ("FINISH-2025-12-31.ct33", "2025-12-31",
+                                                   "file name", 6),
+    ]  # fmt: skip
+    assert got["inserted"] == 13 and stored(conn, "both") == mr.expected_reads()
+    # one file without a date refuses the whole command before anything is loaded
+    result = cli("import", str(named), str(start), "--session", "none", code=1)
+    assert "START.ct33: its times have no date" in result.stderr
+    assert stored(conn, "none") == []

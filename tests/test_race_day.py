@@ -172,6 +172,7 @@ def _stop_live_scorer(
         else:
             raise AssertionError(f"the live scorer never caught up:\n{log.read_text()}")
     proc.send_signal(signal.SIGINT)
-    assert proc.wait(30) == 0, log.read_text()
-    counts = [int(n) for n in re.findall(r"(\d+) finished", log.read_text())]
+    code = proc.wait(30)
+    assert code == 0, f"exit {code}\n{log.read_text()}"
+    counts = [int(n) for n in re.findall(r"(\d+)\s+finished", log.read_text())]
     assert counts and counts == sorted(counts), log.read_text()

@@ -54,8 +54,10 @@ async def listening(url: str, spool: Path, **options: Any) -> AsyncIterator[List
         await asyncio.wait_for(task, 30)
 
 
-async def send(url: str, spool: Path, paths: Sequence[Path], **options: Any) -> ReplaySummary:
-    async with listening(url, spool, time_format="normal", **options) as lis:
+async def send(
+    url: str, spool: Path, paths: Sequence[Path], time_format: str = "normal", **options: Any
+) -> ReplaySummary:
+    async with listening(url, spool, time_format=time_format, **options) as lis:
         assert lis.server is not None
         plan = plan_clients(paths, day0=mr.DAY, bad_lines=[])
         config = ReplayConfig("127.0.0.1", lis.server.bound_port, speed=None, linger_s=0.2)
@@ -75,16 +77,24 @@ def stored(conn: psycopg.Connection[Any], session: str, expected: int) -> list[A
         time.sleep(0.05)
 
 
+@pytest.mark.parametrize("fmt", ["normal", "iso"])
 @pytest.mark.parametrize("zone", ZONES)
 def test_listener_rolls_over_midnight_on_the_session_date_in_any_zone(
-    zone: str, db_url: str, conn: psycopg.Connection[Any], tmp_path: Path, machine_zone: Any
+    zone: str,
+    fmt: str,
+    db_url: str,
+    conn: psycopg.Connection[Any],
+    tmp_path: Path,
+    machine_zone: Any,
 ) -> None:
+    """Normal times on the session's date, rolled over midnight; ISO times as written.
+    The listener asks the client for the file's own format, so lines go out verbatim."""
     machine_zone(ZONES[(ZONES.index(zone) + 2) % len(ZONES)])  # the laptop's zone differs too
     conn.execute(
         "INSERT INTO timing_sessions (session_name, session_date) VALUES ('nye', %s)", (mr.DAY,)
     )
-    paths = mr.write_files(tmp_path / "files")
-    asyncio.run(send(db_url, tmp_path / "spool", paths, session="nye", timezone=zone))
+    paths = mr.write_files(tmp_path / "files", fmt)
+    asyncio.run(send(db_url, tmp_path / "spool", paths, fmt, session="nye", timezone=zone))
     want = mr.expected_reads()
     assert stored(conn, "nye", len(want)) == want
     (gun,) = conn.execute("SELECT gun_timestamp FROM timing_gun_events").fetchone()  # type: ignore[misc]

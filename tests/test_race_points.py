@@ -49,7 +49,7 @@ def results(conn: psycopg.Connection[Any], race: int) -> dict[str, tuple[Any, ..
 
 def saved_points(conn: psycopg.Connection[Any], race: int) -> list[tuple[str, str]]:
     return [
-        tuple(r)  # type: ignore[misc]
+        tuple(r)
         for r in conn.execute(
             "SELECT location_name, kind FROM ct_race_points WHERE race_id = %s ORDER BY 1",
             (race,),
@@ -160,10 +160,15 @@ def test_age_groups_survive_an_incremental_run_and_a_change_rescores(
         (race,),
     ).fetchall()
     assert masters == [("102", 1), ("103", 1)]
+    shown = json.loads(cli("results", "settings", "--race", str(race), "--json").stdout)
+    assert (shown["masters_age"], shown["age_labels"]) == (40, {"20-24": "Open"})
     # the start rule is a setting too: 'first' times 103 from the walk to the corral
-    cli("results", "settings", "--race", str(race), "--start-rule", "first")
+    cli("results", "settings", "--race", str(race), "--start-rule", "first", "--masters", "0")
     cli("results", "score", "--race", str(race))
     assert results(conn, race)["103"] == ("finished", mr.span("0:22:40"), mr.span("0:22:41"), 3, 2)
+    assert conn.execute(
+        "SELECT count(*) FROM ct_results WHERE race_id = %s AND masters_place IS NOT NULL", (race,)
+    ).fetchone() == (0,)
 
 
 def test_a_flagged_runner_is_held_unplaced_and_its_note_is_in_every_output(

@@ -9,7 +9,12 @@ durably spooled), never from what was merely received.
 
 Sessions: ``--session NAME`` wins; otherwise the client's event name from
 ``geteventinfo``; otherwise the default session, ``Session_%Y%m%d_%H%M%S``, which a
-restarted listener continues (the newest active one of today).
+restarted listener continues (the newest active one of today). A session is created when
+its first read, gun time or reject arrives, never at start: a listener started and
+stopped (or restarted through an outage) leaves no empty session behind. Each closed
+connection is logged once with the session its reads went to and how many were stored,
+were duplicates, or were rejected. Connection rows carry this listener's ``host:port``
+so the next start closes the rows a killed run left open (:mod:`p88.store.listener_state`).
 
 >>> # asyncio.run(Listener(url, ListenOptions(spool_dir=Path("spool"))).run(stop_event))
 """
@@ -23,16 +28,18 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import psycopg
-
 from p88.errors import ConfigError
+from p88.protocol.admission import AdmissionConfig
 from p88.protocol.codec import DataLine
 from p88.protocol.server import (
+    Authenticated,
+    AuthFailed,
     ClientError,
     Closing,
     Event,
@@ -58,20 +65,14 @@ from p88.store import (
     RejectRow,
     SessionInfo,
     WriterStats,
-    current_session,
+    check_spool_dir,
+    default_session_to_continue,
+    listener_key,
     oversize_field,
-    run,
-    session_summary,
+    session_day,
 )
 
-__all__ = [
-    "ListenOptions",
-    "Listener",
-    "ListenerStatus",
-    "default_session",
-    "load_auth_file",
-    "session_day",
-]
+__all__ = ["ListenOptions", "Listener", "ListenerStatus", "default_session", "load_auth_file"]
 
 log = logging.getLogger("p88.listen")
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -120,6 +121,12 @@ class ListenOptions:
     batch_size: int = 1000
     linger: float = 0.005
     max_connections: int = 256
+    max_pending: int = 128
+    max_pending_per_address: int = 48
+    max_per_address: int = 128
+    auth_delay: float = 0.5
+    auth_max_failures: int = 10
+    auth_lockout: float = 60.0
     max_line: int = 4096
     max_queued: int = 200_000
     idle_timeout: float = 120.0
@@ -134,6 +141,14 @@ class ListenOptions:
             max_line=self.max_line, greeting_timeout=self.greeting_timeout,
             ping_interval=self.ping_interval, idle_timeout=self.idle_timeout,
             stream_mode=self.stream_mode,
+        )  # fmt: skip
+
+    def admission(self) -> AdmissionConfig:
+        return AdmissionConfig(
+            max_connections=self.max_connections, max_pending=self.max_pending,
+            max_pending_per_address=self.max_pending_per_address,
+            max_per_address=self.max_per_address, delay=self.auth_delay,
+            max_failures=self.auth_max_failures, lockout=self.auth_lockout,
         )  # fmt: skip
 
     @property
@@ -168,30 +183,8 @@ def default_session(url: str, tz: str | None, *, now: datetime | None = None) ->
     """The newest active ``Session_…`` of today (a restarted listener continues it), else a
     new ``Session_%Y%m%d_%H%M%S`` name. With the database down, always a new name."""
     local = (now or datetime.now(UTC)).astimezone(zone(tz))
-    try:
-        with psycopg.connect(url, connect_timeout=3) as conn:
-            sid = run(conn, current_session(named_like=local.strftime("Session_%Y%m%d_%%")))
-            today = run(conn, session_summary(sid)) if sid is not None else None
-    except psycopg.OperationalError:
-        today = None
-    return today.session_name if today else local.strftime("Session_%Y%m%d_%H%M%S")
-
-
-def session_day(url: str, name: str) -> tuple[date | None, datetime | None] | None:
-    """A session's stored date and its latest read's local time, as a listener that takes
-    the session over needs them: dateless times go on the session's date (fixed when its
-    first read arrived), rolling over midnight from where the session is, so a resend on a
-    later day stores nothing twice. None when the session is new or the database is down."""
-    try:
-        with psycopg.connect(url, connect_timeout=3) as conn:
-            row = conn.execute(
-                "SELECT s.session_date, (SELECT max(t.last_read) FROM timing_read_totals t"
-                " WHERE t.session_id = s.id) FROM timing_sessions s WHERE s.session_name = %s",
-                (name,),
-            ).fetchone()
-    except psycopg.OperationalError:
-        return None
-    return (row[0], row[1]) if row else None
+    found = default_session_to_continue(url, local.strftime("Session_%Y%m%d_"))
+    return found or local.strftime("Session_%Y%m%d_%H%M%S")
 
 
 @dataclass
@@ -219,6 +212,7 @@ class _LinkState:
     reads: int = 0
     rejects: int = 0
     lines: int = 0
+    used: bool = False  # a read, gun time or reject went to ``session``
     info: dict[str, object] = field(default_factory=dict)
 
 
@@ -241,6 +235,8 @@ class Listener:
         self._now_cached = datetime.now(UTC)
         self._rate: deque[tuple[float, int]] = deque(maxlen=20)
         self._state: dict[str, _LinkState] = {}
+        self._key = ""
+        self._sessions: dict[str, SessionInfo | None] = {}  # None: created (submitted)
         self._clocks: dict[str, WallClock] = {}  # per session: its date, and where it is
 
     async def run(self, stop: asyncio.Event, *, ready: asyncio.Event | None = None) -> None:
@@ -251,21 +247,27 @@ class Listener:
 
     async def _serve(self, stop: asyncio.Event, ready: asyncio.Event | None) -> None:
         opts = self.options
+        await asyncio.to_thread(check_spool_dir, opts.spool_dir)
         if not self.session:
             self.session = await asyncio.to_thread(default_session, self.url, opts.timezone)
-        await asyncio.to_thread(self.writer.start)
-        self.writer.submit(SessionInfo(self.session, timezone=opts.timezone,
-                                       partner=opts.partner))  # fmt: skip
+        self._sessions[self.session] = SessionInfo(
+            self.session, timezone=opts.timezone, partner=opts.partner
+        )
         self.server = CtpServer(
             opts.server_config(), self, host=opts.host, port=opts.port,
             max_connections=opts.max_connections, tick_interval=opts.tick_interval,
+            admission=opts.admission(),
         )  # fmt: skip
-        await self.server.start()
+        await self.server.start()  # bound first: the port says which earlier run was ours
+        self._key = self.writer.listener_key = listener_key(self.server.bound_port)
+        await asyncio.to_thread(self.writer.start)
         if opts.open_to_network and not opts.users:
             log.warning("listening on %s without --auth-file: anyone on the network can send "
                         "reads", opts.host)  # fmt: skip
-        log.info("listening on %s:%d, session %s%s", opts.host, self.server.bound_port,
-                 self.session, "" if opts.open_to_network else
+        where = (f"session {self.session}" if opts.session else
+                 f"the client's event name as session, else {self.session}")  # fmt: skip
+        log.info("listening on %s:%d; reads go to %s%s", opts.host, self.server.bound_port,
+                 where, "" if opts.open_to_network else
                  " (loopback only; --host 0.0.0.0 opens it to the LAN)")  # fmt: skip
         if ready is not None:
             ready.set()
@@ -302,7 +304,8 @@ class Listener:
         if clock is None:
             clock = self._clocks[session] = WallClock(self._today(), self.options.timezone)
             self.writer.submit(SessionInfo(session, session_date=clock.session_date,
-                                           timezone=self.options.timezone))  # fmt: skip
+                                           timezone=self.options.timezone,
+                                           partner=self.options.partner))  # fmt: skip
         return clock
 
     async def _know_session(self, session: str) -> None:
@@ -316,15 +319,30 @@ class Listener:
     # --- App -----------------------------------------------------------------------------
 
     def opened(self, link: Link) -> None:
-        self._state[link.key] = _LinkState(self.session)
+        st = _LinkState(self.session)
+        st.info["listener"] = self._key
+        self._state[link.key] = st
+        self.writer.track(link.key)
         self.writer.submit(self._row(link))
+
+    def _use(self, st: _LinkState) -> None:
+        """The link's first data: create its session now (lazily, see the docstring)."""
+        st.used = True
+        default = SessionInfo(
+            st.session, timezone=self.options.timezone, partner=self.options.partner
+        )
+        info = self._sessions.get(st.session, default)
+        if info is not None:
+            self._sessions[st.session] = None
+            self.writer.submit(info)
 
     def _row(
         self, link: Link, ended: datetime | None = None, reason: str | None = None
     ) -> ConnectionRow:
         st = self._state[link.key]
         return ConnectionRow(
-            link.key, link.peer_ip, link.peer_port, link.connected_at, st.session, st.greeting,
+            link.key, link.peer_ip, link.peer_port, link.connected_at,
+            st.session if st.used else None, st.greeting,
             st.connection_id, dict(st.info), st.lines, ended, reason,
         )  # fmt: skip
 
@@ -334,9 +352,12 @@ class Listener:
         if isinstance(event, ReadReceived | GunReceived):
             msg = event.read if isinstance(event, ReadReceived) else event.gun
             st.lines += 1
+            if not st.used:
+                self._use(st)
+                self.writer.submit(self._row(link))
             problem = None
             if len(msg.tag) > 16 or len(msg.reader) > 16 or len(msg.location) > 100:
-                problem = oversize_field(msg)
+                problem = oversize_field(msg.location, msg.tag, msg.reader)
             if problem:
                 self._reject(link, st, msg.raw, problem, now)
                 return
@@ -359,6 +380,8 @@ class Listener:
             self._reject(link, st, event.raw, event.reason, now)
         elif isinstance(event, Greeted):
             st.greeting = event.raw.decode("utf-8", "replace")
+            if not self.options.users:
+                log.info("%s connected: %s", link.peer, st.greeting[:80])
             self.writer.submit(self._row(link))
         elif isinstance(event, Identified):
             st.connection_id = event.connection_id[:128]
@@ -376,22 +399,34 @@ class Listener:
         elif isinstance(event, ClientError):
             log.warning("%s replied err~%s~%s", link.peer, event.err.command, event.err.message)
         elif isinstance(event, Closing):
-            log.warning("closing %s: %s", link.peer, event.reason)
+            if not event.reason.startswith("authentication failed"):  # summarised instead
+                log.warning("closing %s: %s", link.peer, event.reason)
+        elif isinstance(event, Authenticated):
+            log.info("%s connected as %s: %s", link.peer, event.user, (st.greeting or "")[:80])
+        elif isinstance(event, AuthFailed):
+            st.info["auth_failed"] = event.user[:40]
         elif isinstance(event, Ignored):
             log.debug("%s: ignored %r", link.peer, event.message)
 
     def _event_info(self, link: Link, st: _LinkState, event: EventInfo) -> None:
         st.info["event"] = {"name": event.name, "id": event.event_id,
                             "description": event.description}  # fmt: skip
-        if not self.options.session and event.name.strip():
+        if not self.options.session and event.name.strip() and not st.used:
             st.session = event.name.strip()[:255]
-            self.writer.submit(SessionInfo(
+            info = SessionInfo(
                 st.session, event.name, event.event_id or None, event.description or None,
                 None, self.options.timezone, self.options.partner,
-            ))  # fmt: skip
+            )  # fmt: skip
+            if st.session in self._sessions and self._sessions[st.session] is None:
+                self.writer.submit(info)  # created already: update what the client says
+            else:
+                self._sessions[st.session] = info
         self.writer.submit(self._row(link))
 
     def _reject(self, link: Link, st: _LinkState, raw: bytes, reason: str, now: datetime) -> None:
+        if not st.used:
+            self._use(st)
+            self.writer.submit(self._row(link))
         st.rejects += 1
         self.rejected += 1
         if st.rejects <= _LOGGED_REJECTS or st.rejects % 1000 == 0:
@@ -412,10 +447,27 @@ class Listener:
         return resume
 
     def closed(self, link: Link, reason: str) -> None:
-        if link.key not in self._state:
+        st = self._state.get(link.key)
+        if st is None:
             return
         self.writer.submit(self._row(link, datetime.now(UTC), reason))
         del self._state[link.key]
+        if link.auth_failed:
+            self.writer.summary(link.key)  # counted in the login summary, not logged alone
+            return
+        peer, reads, rejects = link.peer, st.reads, st.rejects
+
+        def report(done: Future[tuple[int, int, int]]) -> None:
+            stored, dups, _ = done.result()
+            waiting = max(0, reads - stored - dups)
+            log.info(
+                "%s closed (%s): session %s: %d reads received, %d stored, %d duplicates, "
+                "%d rejected%s", peer, reason, st.session if st.used else "(none: no data)",
+                reads, stored, dups, rejects,
+                f", {waiting} spooled until the database is back" if waiting else "",
+            )  # fmt: skip
+
+        self.writer.summary(link.key).add_done_callback(report)
 
     def overloaded(self) -> bool:
         return self.writer.queued > self.options.max_queued

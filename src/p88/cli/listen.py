@@ -54,8 +54,10 @@ def _render(listener: Any) -> Any:
 
     st = listener.status()
     w = st.writer
+    where = (f"session {st.default_session}" if listener.options.session
+             else f"session: the client's event name, else {st.default_session}")  # fmt: skip
     head = Text.assemble(
-        ("p88 listen ", "bold"), f"{st.host}:{st.port}  session {st.default_session}  ",
+        ("p88 listen ", "bold"), f"{st.host}:{st.port}  {where}  ",
         ("db up" if w.db_up else f"DB DOWN ({w.last_error})", "green" if w.db_up else "bold red"),
         f"  spool backlog {st.backlog}  queued {st.queued}\n",
         f"received {st.received}  committed {w.committed}  duplicates {w.duplicates}  "

@@ -10,11 +10,16 @@ import typer
 from rich.table import Table
 
 from p88.cli._app import err, is_terminal, out, print_json, state
-from p88.errors import InputError
+from p88.errors import EXIT_INTERRUPTED, InputError
 
 
 def parse_target(target: str) -> tuple[str, int]:
-    """``HOST:PORT`` (or ``:PORT``, or ``PORT``) as a host and port."""
+    """``HOST:PORT`` (or ``:PORT``, or ``PORT``) as a host and port; a URL is refused."""
+    if "://" in target or "/" in target:
+        raise InputError(
+            f"--to {target!r}: expected HOST:PORT, not a URL (CTP01 is plain TCP), "
+            "e.g. 127.0.0.1:61611", what="server", where="--to",
+        )  # fmt: skip
     host, _, port = target.rpartition(":")
     if not port.isdigit() or not 0 < int(port) < 65536:
         raise InputError(
@@ -53,8 +58,8 @@ async def run_with_progress(clients: Sequence[Any], config: Any, show: bool) -> 
         return job.result()
 
 
-def summary_table(summary: Any) -> Table:
-    table = Table(title=f"Replayed in {summary.elapsed_s:.1f} s ({summary.rate:,.0f} lines/s)")
+def summary_table(summary: Any, title: str = "Replayed") -> Table:
+    table = Table(title=f"{title} in {summary.elapsed_s:.1f} s ({summary.rate:,.0f} lines/s)")
     for col in ("location", "file", "lines", "sent", "resent"):
         table.add_column(col, justify="right" if col in ("lines", "sent", "resent") else "left")
     for f in summary.feeds:
@@ -120,10 +125,11 @@ def replay(
     Example: p88 replay ../shared/captures/mini11992-2024-12-14.ct33 --to 127.0.0.1:61611 --speed 10
     """
     import asyncio
+    import time
 
     from p88.protocol.dates import date_options
     from p88.protocol.feed import BadLine
-    from p88.protocol.replay import ReplayConfig
+    from p88.protocol.replay import ReplayConfig, ReplaySummary
     from p88.sim.plan import parse_speed, plan_clients
     from p88.units import parse_clock
 
@@ -155,10 +161,17 @@ def replay(
         start=parse_clock(start, where="--start") if start else None,
         until=parse_clock(until, where="--until") if until else None,
     )
+    began = time.monotonic()
     try:
         summary = asyncio.run(run_with_progress(plan, config, is_terminal() and not as_json))
     except KeyboardInterrupt:
-        raise typer.Exit(130) from None
+        feeds = [f for group, _ in plan for f in group]
+        sent, total = sum(f.sent_upto for f in feeds), sum(len(f) for f in feeds)
+        err.print(summary_table(ReplaySummary([], feeds, time.monotonic() - began),
+                                title="Interrupted"))  # fmt: skip
+        err.print(f"interrupted: {sent:,} of {total:,} lines sent to {host}:{port}",
+                  markup=False)  # fmt: skip
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     for line in bad or ():
         err.print(f"skipped {line}", markup=False, highlight=False)
     if as_json:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -14,7 +16,7 @@ from rich.table import Table
 
 from p88.cli._app import err, is_terminal, out, print_json, state
 from p88.cli.results_official import check_cmd, correct_cmd, final_cmd, history_cmd
-from p88.cli.results_setup import points_cmd, settings_cmd
+from p88.cli.results_setup import new_race, points_cmd, settings_cmd
 from p88.errors import InputError
 
 if TYPE_CHECKING:
@@ -154,15 +156,18 @@ def score(
                 _report(score_race(conn, race, session_id, opts), as_json)
             return
         listen = connect(url, autocommit=True) if follow else None
-        try:
+        stop = threading.Event()
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, lambda *_: stop.set()) if main else None
+        try:  # Ctrl-C ends live scoring between runs: every run so far is committed
             follow_race(
                 conn, race, session_id, opts, every=every or 5.0, runs=runs, listen=listen,
-                report=lambda s: _report(s, as_json),
+                report=lambda s: _report(s, as_json), stop=stop,
                 waiting=lambda text: err.print(f"waiting: {text}", markup=False),
             )  # fmt: skip
-        except KeyboardInterrupt:
-            pass  # live scoring ends with Ctrl-C; every run so far is committed
         finally:
+            if main:
+                signal.signal(signal.SIGINT, previous)
             if listen is not None:
                 listen.close()
 
@@ -261,57 +266,6 @@ def import_(
         )
 
 
-@app.command("new-race")
-def new_race(
-    ctx: typer.Context,
-    partner: str = typer.Option(..., "--partner", help="Timing partner (tenant) name."),
-    event: str = typer.Option(..., "--event", help="Event name."),
-    on: str = typer.Option(..., "--date", help="Event date, YYYY-MM-DD."),
-    race: str = typer.Option(..., "--race", help="Race name, e.g. 10K."),
-    distance: str = typer.Option(
-        ..., "--distance", help="10K, 5000m, 10M or 10 mi (miles), half, marathon; needs a unit."
-    ),
-    start: Optional[str] = typer.Option(None, "--start", help="Gun time HH:MM[:SS]."),  # noqa: UP045
-    city: Optional[str] = typer.Option(None, "--city"),  # noqa: UP045
-    st: Optional[str] = typer.Option(None, "--state"),  # noqa: UP045
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
-) -> None:
-    """Create a race (and its partner and event when new); prints the race id.
-
-    Example: p88 results new-race --partner 'Big River' --event 'Hartford 10K' --date 2025-06-01 --race 10K --distance 10K --start 08:00
-    """  # noqa: E501
-    from p88.store import connect, ensure_race
-    from p88.units import parse_clock, parse_distance, whole_metres
-
-    distance_m = whole_metres(parse_distance(distance, where="--distance"))
-    gun = parse_clock(start, where="--start") if start else None
-    try:
-        day = date.fromisoformat(on)
-    except ValueError as exc:
-        raise InputError(
-            f"bad date or time: {exc}",
-            hint="--date YYYY-MM-DD --start HH:MM",
-            what="date",
-            where="--date",
-        ) from None
-    with connect(state(ctx).database_url(), autocommit=True) as conn:
-        race_id = ensure_race(
-            conn,
-            partner=partner,
-            event=event,
-            event_date=day,
-            race=race,
-            distance_m=distance_m,
-            start=gun,
-            city=city,
-            state=st,
-        )
-    if as_json:
-        print_json({"race_id": race_id})
-    else:
-        out.print(f"Race {race_id}: {event} {race} on {day}.")
-
-
 @app.command()
 def standings(
     ctx: typer.Context,
@@ -363,6 +317,7 @@ def standings(
             out.print(f"Held for review: bib {r.bib} ({r.name}): {r.note}", markup=False)
 
 
+app.command("new-race")(new_race)
 app.command("points")(points_cmd)
 app.command("settings")(settings_cmd)
 app.command("correct")(correct_cmd)

@@ -1,8 +1,8 @@
-"""``p88 results points`` and ``p88 results settings``: a race's set-up, stored with it."""
+"""``p88 results new-race``, ``points`` and ``settings``: a race's set-up, stored with it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Optional
 
 import typer
@@ -43,6 +43,53 @@ def _seconds_for(values: list[str], where: str) -> tuple[float | None, dict[str,
         else:
             every = seconds
     return every, per
+
+
+def new_race(
+    ctx: typer.Context,
+    partner: str = typer.Option(..., "--partner", help="Timing partner (tenant) name."),
+    event: str = typer.Option(..., "--event", help="Event name."),
+    on: str = typer.Option(..., "--date", help="Event date, YYYY-MM-DD."),
+    race: str = typer.Option(..., "--race", help="Race name, e.g. 10K."),
+    distance: str = typer.Option(
+        ..., "--distance", help="10K, 5000m, 10M or 10 mi (miles), half, marathon; needs a unit."
+    ),
+    start: Optional[str] = typer.Option(None, "--start", help="Gun time HH:MM[:SS]."),  # noqa: UP045
+    city: Optional[str] = typer.Option(None, "--city"),  # noqa: UP045
+    st: Optional[str] = typer.Option(None, "--state"),  # noqa: UP045
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """Create a race (and its partner and event when new); prints the race id.
+
+    Example: p88 results new-race --partner 'Big River' --event 'Hartford 10K' --date 2025-06-01 --race 10K --distance 10K --start 08:00
+    """  # noqa: E501
+    from p88.store import connect, ensure_race
+    from p88.units import parse_clock, parse_distance, whole_metres
+
+    distance_m = whole_metres(parse_distance(distance, where="--distance"))
+    gun = parse_clock(start, where="--start") if start else None
+    try:
+        day = date.fromisoformat(on)
+    except ValueError as exc:
+        raise InputError(
+            f"bad date: {exc}", hint="--date YYYY-MM-DD", what="date", where="--date"
+        ) from None
+    with connect(state(ctx).database_url(), autocommit=True) as conn:
+        race_id = ensure_race(
+            conn,
+            partner=partner,
+            event=event,
+            event_date=day,
+            race=race,
+            distance_m=distance_m,
+            start=gun,
+            city=city,
+            state=st,
+        )
+    if as_json:
+        print_json({"race_id": race_id})
+    else:
+        out.print(f"Race {race_id}: {event} {race} on {day}.")
 
 
 def _dead(seconds: float | None, current: timedelta) -> timedelta:
@@ -193,6 +240,8 @@ def settings_cmd(
 
     Example: p88 results settings --race 1 --age-groups 10:20:70 --age-groups F=5:20:80 --masters 40
     """  # noqa: E501
+    from dataclasses import replace
+
     from p88.store import connect, load_settings, race_settings, result_columns, save_settings
 
     if place_by is not None and place_by not in ("gun", "chip"):
@@ -213,12 +262,8 @@ def settings_cmd(
             current, age_groups=every, place_by=place_by, start_rule=rule, cutoff=closes,
             by_sex={**current.by_sex, **per_sex} if per_sex else None,
         )  # fmt: skip
-        if masters is not None:
-            new = race_settings.with_changes(new, masters_age=masters or None)
-            if masters == 0:
-                from dataclasses import replace
-
-                new = replace(new, masters_age=None)
+        if masters is not None:  # 0 turns masters places off
+            new = replace(new, masters_age=masters or None)
         if age_label:
             new = race_settings.with_changes(
                 new, labels={**new.labels, **race_settings.parse_labels(age_label, new)}

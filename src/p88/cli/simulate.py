@@ -46,6 +46,9 @@ def simulate(
     from p88.sim import all_stats, build_course, write_race
     from p88.sim import simulate as draw
 
+    if runners < 1:
+        raise InputError(f"--runners {runners}: give at least 1 entrant", what="runners",
+                         where="--runners")  # fmt: skip
     if out_dir is None and to is None:
         raise InputError(
             "say where the race goes: --out DIR, --to HOST:PORT, or both",

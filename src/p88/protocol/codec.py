@@ -405,3 +405,14 @@ class LineFramer:
             if nl < 0:
                 return out
             start = nl + 1
+
+    def flush(self) -> bytes | LineTooLong | None:
+        """The stream ended: the partial line left (CR stripped), or None. An over-long one
+        is its first ``max_line`` bytes with its full size."""
+        buf, dropped = bytes(self._buf), self._discarding
+        self._buf.clear()
+        self._discarding = 0
+        if dropped:
+            return LineTooLong(buf, dropped)
+        buf = buf.rstrip(b"\r")
+        return buf or None

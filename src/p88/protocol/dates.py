@@ -15,7 +15,7 @@ from pathlib import Path
 
 from p88.errors import InputError, ProtocolError
 from p88.protocol.codec import DataLine, parse_line
-from p88.protocol.times import CaptureDate, choose_date, parse_date_option
+from p88.protocol.times import CaptureDate, choose_date, date_in_name, parse_date_option
 
 __all__ = ["capture_date", "date_options", "needs_date"]
 
@@ -79,10 +79,19 @@ def capture_date(
     """The date for ``path``'s dateless times (None when its times carry their own date).
 
     Raises InputError naming ``--date`` when the file needs a date and neither
-    ``--date``, its name nor a race gives one.
+    ``--date``, its name nor a race gives one, or when ``--date`` (or the file name's
+    date) is more than a day from the race's: one of them is wrong.
     """
     if not needs_date(lines):
         return None
+    if race is not None:
+        for day, where in ((given, "--date"), (date_in_name(path.name), "the file name's date")):
+            if day is not None and abs((day - race[0]).days) > 1:
+                raise InputError(
+                    f"{path.name}: {where} {day} is {abs((day - race[0]).days)} days from the "
+                    f"race's date {race[0]}: fix one of them",
+                    what="date", where="--date",
+                )  # fmt: skip
     chosen = choose_date(given=given, name=path.name, race=race)
     if chosen is None:
         raise InputError(

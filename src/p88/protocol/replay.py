@@ -16,7 +16,10 @@ not "stored": after the last line a client keeps the link open for ``linger_s``,
 half-closes it and reads until the server closes its side (so the server reads every
 line before the end); if the server drops the link first, the client reconnects once
 more so the server can ask for what it lacks (a server that hangs up twice after the
-last line is taken to have everything).
+last line is taken to have everything). A server that closes after every line was
+delivered (push: written; pull: asked for) and then no longer answers has left with
+everything: the replay ends there, successfully, with a note. A host name that does not
+resolve is not transient: the replay fails at once instead of retrying for ``give_up_s``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import struct
 import time
 from collections.abc import Callable, Sequence
@@ -155,6 +159,8 @@ class Client:
         losses_when_complete = 0
         delay = self.config.retry_delay_s
         said_at: float | None = None
+        delivered = False  # every line went out, then the server closed the link
+        where = f"{self.config.host}:{self.config.port}"
         while True:
             ready = False
             try:
@@ -162,8 +168,22 @@ class Client:
                     asyncio.open_connection(self.config.host, self.config.port),
                     self.config.connect_timeout_s,
                 )
+            except socket.gaierror as exc:
+                if exc.errno == socket.EAI_AGAIN:  # the resolver is away: that may pass
+                    problem = f"cannot resolve {self.config.host!r} now"
+                else:
+                    raise ReplayError(
+                        f"cannot replay to {where}: the host name {self.config.host!r} does "
+                        "not resolve", hint="check --to (HOST:PORT)",
+                    ) from None  # fmt: skip
             except (OSError, TimeoutError) as exc:
                 problem = str(exc) or type(exc).__name__
+                if delivered:
+                    self.report.notes.append(
+                        "the server closed the link after every line was delivered and no "
+                        "longer answers"
+                    )
+                    return self.report
             else:
                 self.report.connections += 1
                 try:
@@ -178,7 +198,9 @@ class Client:
                 if ready and self._finished():
                     # Everything went out, but the link died before our linger ended: the
                     # server may not have stored the tail. Reconnect so it can ask again;
-                    # a server that keeps hanging up after that has what it wants.
+                    # a server that keeps hanging up after that, or is gone, has what it
+                    # wants.
+                    delivered = True
                     losses_when_complete += 1
                     if losses_when_complete >= 2:
                         self.report.notes.append("the server hung up after the last line")
@@ -187,7 +209,7 @@ class Client:
             failing_since = None if ready else (failing_since or now)
             if failing_since is not None and now - failing_since > self.config.give_up_s:
                 raise ReplayError(
-                    f"cannot replay to {self.config.host}:{self.config.port}: {problem}",
+                    f"cannot replay to {where}: {problem}",
                     hint="is p88 listen (or another CTP01 server) running there?",
                 )
             if ready:

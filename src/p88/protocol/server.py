@@ -14,7 +14,17 @@ should resume (computed from *committed* reads) and :meth:`ServerConnection.star
 ``start~loc[~seq]``, once per location; a later ``newlocation`` raises StartNeeded again.
 Data lines are events from the first byte on (a client may send early). ``ping`` goes
 out every ``ping_interval`` and a link that leaves ``max_missed_pings`` unanswered, or
-says nothing for ``idle_timeout``, is closed. A client ``ping`` is answered ``ack~ping``.
+sends no complete line for ``idle_timeout``, is closed. A client ``ping`` is answered
+``ack~ping``.
+
+Timers count complete lines, never bytes: a client trickling one byte a second must not
+hold its socket forever. The greeting (and authentication) must be complete within
+``greeting_timeout`` of the connection, however the bytes arrive; after that, a link
+lives on complete lines (a ping answered, a read) and nothing else. A failed
+authentication is :class:`AuthFailed` before :class:`Closing`, so the server can throttle
+the address. :meth:`ServerConnection.finish` turns what a client left inside an
+unterminated line when it hung up into a :class:`LineRejected` (a 5 MB line with no end
+is kept as a reject, truncated, never dropped silently).
 """
 
 from __future__ import annotations
@@ -40,6 +50,7 @@ from p88.protocol.codec import (
 )
 
 __all__ = [
+    "AuthFailed",
     "Authenticated",
     "ClientError",
     "Closing",
@@ -112,6 +123,13 @@ class Authenticated:
 
 
 @dataclass(frozen=True)
+class AuthFailed:
+    """A wrong user or password (the connection closes right after)."""
+
+    user: str
+
+
+@dataclass(frozen=True)
 class Identified:
     connection_id: str
 
@@ -175,8 +193,9 @@ class Closing:
 
 
 Event = (
-    Greeted | Authenticated | Identified | EventInfo | LocationsKnown | StartNeeded | ReadReceived
-    | GunReceived | LocationAnnounced | LineRejected | ClientError | Ignored | Closing
+    Greeted | Authenticated | AuthFailed | Identified | EventInfo | LocationsKnown | StartNeeded
+    | ReadReceived | GunReceived | LocationAnnounced | LineRejected | ClientError | Ignored
+    | Closing
 )  # fmt: skip
 
 _OPENING = ("getconnectionid", "geteventinfo", "getlocations")
@@ -198,7 +217,7 @@ class ServerConnection:
     _pending: list[str] = field(default_factory=list)  # opening commands still to ask
     _asked: tuple[str, float] | None = None  # command awaiting its reply, and since when
     _awaiting_start: set[str] = field(default_factory=set)
-    _last_heard: float = 0.0
+    _last_heard: float = 0.0  # when the last complete line arrived
     _now: float = 0.0
     _pull_next: dict[str, int | None] = field(default_factory=dict)
     _pulling: list[str | int] | None = None  # [location, lines still expected or -1, count]
@@ -207,6 +226,7 @@ class ServerConnection:
     _pull_wait: float | None = None
     _last_ping: float = 0.0
     _missed: int = 0
+    handshaken: bool = False  # greeting (and login) passed: the client is who it says
 
     def __post_init__(self) -> None:
         self._framer = LineFramer(self.config.max_line)
@@ -227,9 +247,10 @@ class ServerConnection:
         events: list[Event] = []
         if self.state == "closed":
             return events
-        self._last_heard = self._now = now
-        self._missed = 0
+        self._now = now
         for frame in self._framer.feed(data):
+            self._last_heard = now
+            self._missed = 0
             if isinstance(frame, LineTooLong):
                 reason = f"line longer than {self.config.max_line} bytes ({frame.size})"
                 events.append(LineRejected(frame.prefix, reason))
@@ -244,10 +265,10 @@ class ServerConnection:
         cfg = self.config
         if self.state == "closed":
             return []
-        if self.state in ("greeting", "auth") and now - self._last_heard > cfg.greeting_timeout:
+        if self.state in ("greeting", "auth") and now - self.now > cfg.greeting_timeout:
             return [self._close(f"no {self.state} within {cfg.greeting_timeout:g} s")]
         if now - self._last_heard > cfg.idle_timeout:
-            return [self._close(f"idle for {cfg.idle_timeout:g} s")]
+            return [self._close(f"no complete line for {cfg.idle_timeout:g} s")]
         events: list[Event] = []
         self._now = now
         if self._pull_wait is not None and now >= self._pull_wait:
@@ -263,6 +284,20 @@ class ServerConnection:
             self._missed += 1
             self._last_ping = now
         return events
+
+    def finish(self) -> list[Event]:
+        """The client hung up: what it left inside an unterminated line, as a reject (after
+        the handshake only; before it, a broken greeting is the close reason, not data)."""
+        tail = self._framer.flush()
+        if tail is None or not self.handshaken:
+            return []
+        if isinstance(tail, LineTooLong):
+            reason = (f"line longer than {self.config.max_line} bytes ({tail.size}) and "
+                      "unterminated when the client hung up")  # fmt: skip
+            return [LineRejected(tail.prefix, reason)]
+        return [
+            LineRejected(tail, f"unterminated line when the client hung up ({len(tail)} bytes)")
+        ]
 
     def start(self, positions: dict[str, int | None]) -> None:
         """Send ``start~loc[~seq]`` for locations not started yet on this connection (in pull
@@ -393,12 +428,16 @@ class ServerConnection:
             self.config.auth_method, self.seed, password, msg.digest
         ):
             self._send("err", "authorize", "invalid password")
-            return [self._close(f"authentication failed for user {msg.user!r}")]
+            return [
+                self._close(f"authentication failed for user {msg.user!r}"),
+                AuthFailed(msg.user),
+            ]
         self._send("ack", "authorize")
         return [Authenticated(msg.user), *self._open(now)]
 
     def _open(self, now: float) -> list[Event]:
         self.state = "opening"
+        self.handshaken = True
         self._pending = list(_OPENING)
         return self._next_opening(now)
 

@@ -5,26 +5,38 @@ No protocol logic lives here and nothing here knows about the database: an
 answers resume questions. Each client is an ``asyncio.Protocol`` whose
 ``data_received`` runs the state machine synchronously and hands events to the app
 without awaiting, so a slow or hostile client can only ever hold up itself. Bounds:
-``max_connections`` (extra clients are closed at once), the framer's line cap, an output
-buffer cap (a client that stops reading is closed), and the machine's idle/ping timers,
-driven by one ticker for all links. When ``App.overloaded()`` says the writer is behind,
-reading pauses on every link until it catches up.
+:mod:`p88.protocol.admission` (connections per address, unfinished handshakes per
+address and in total, the oldest unfinished one evicted to make room, failed logins
+slowed down and locked out per address), the framer's line cap, an output buffer cap (a
+client that stops reading is closed), and the machine's greeting deadline and line-based
+idle/ping timers, driven by one ticker for all links. When ``App.overloaded()`` says the
+writer is behind, reading pauses on every link until it catches up.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import socket
 import uuid
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from p88.errors import ConfigError
-from p88.protocol.server import Closing, Event, ServerConfig, ServerConnection, StartNeeded
+from p88.errors import InputError
+from p88.protocol.admission import Admission, AdmissionConfig
+from p88.protocol.server import (
+    AuthFailed,
+    Closing,
+    Event,
+    ServerConfig,
+    ServerConnection,
+    StartNeeded,
+)
 
-__all__ = ["App", "CtpServer", "Link"]
+__all__ = ["App", "CtpServer", "Link", "bind_error"]
 
 log = logging.getLogger("p88.listen")
 
@@ -53,6 +65,16 @@ class Link(asyncio.Protocol):
     transport: asyncio.Transport | None = None
     close_reason: str = ""
     attrs: dict[str, Any] = field(default_factory=dict)
+    opened_at: float = 0.0  # loop time
+    auth_failed: bool = False
+    _held: asyncio.TimerHandle | None = None
+
+    @property
+    def established(self) -> bool:
+        """The handshake (greeting, and login if required) is done."""
+        return (
+            self.machine is not None and self.machine.handshaken and self.machine.state != "closed"
+        )
 
     @property
     def peer(self) -> str:
@@ -64,17 +86,26 @@ class Link(asyncio.Protocol):
         peername = transport.get_extra_info("peername") or (None, None)
         self.peer_ip, self.peer_port = peername[0], peername[1]
         srv = self.server
-        if len(srv.links) >= srv.max_connections:
-            log.warning("refusing %s: %d connections already", self.peer, len(srv.links))
+        self.opened_at = now = srv.loop.time()
+        decision = srv.admission.decide(
+            str(self.peer_ip),
+            ((x, str(x.peer_ip), x.established, x.opened_at) for x in srv.links),
+            now,
+        )
+        if not decision.admit:
             transport.abort()
             return
+        if isinstance(decision.evict, Link):
+            log.info("closing %s: %s", decision.evict.peer, decision.reason)
+            decision.evict.close(decision.reason)
+            decision.evict.connection_lost(None)  # report it now: its slot is reused at once
         srv.links.add(self)
-        self.machine = ServerConnection(srv.config, now=srv.loop.time())
+        self.machine = ServerConnection(srv.config, now=now)
         srv.app.opened(self)
-        log.info("connection from %s", self.peer)
+        log.debug("connection from %s", self.peer)
 
     def data_received(self, data: bytes) -> None:
-        if self.machine is None:
+        if self.machine is None or self._held is not None:
             return
         self.bytes_in += len(data)
         events = self.machine.receive(data, self.server.loop.time())
@@ -90,10 +121,29 @@ class Link(asyncio.Protocol):
                 self.server.spawn(self._start(event))
             elif isinstance(event, Closing):
                 self.close_reason = event.reason
+            elif isinstance(event, AuthFailed):
+                self._hold(self.server.admission.failed_login(
+                    str(self.peer_ip), event.user, self.server.loop.time()))  # fmt: skip
             self.server.app.handle(self, event)
+        if self._held is not None:
+            return  # the refusal goes out when the hold ends
         self.flush()
         if self.machine.state == "closed" and self.transport is not None:
             self.transport.close()
+
+    def _hold(self, delay: float) -> None:
+        """Answer a failed login only after ``delay``: guessing becomes slow."""
+        self.auth_failed = True
+        if self.transport is not None:
+            self.transport.pause_reading()
+
+        def release() -> None:
+            self._held = None
+            self.flush()
+            if self.transport is not None:
+                self.transport.close()
+
+        self._held = self.server.loop.call_later(delay, release)
 
     async def _start(self, need: StartNeeded) -> None:
         positions = await self.server.app.positions(self, need)
@@ -122,12 +172,17 @@ class Link(asyncio.Protocol):
             return
         srv.links.discard(self)
         srv.paused.discard(self)
+        if self._held is not None:
+            self._held.cancel()
+            self._held = None
         reason = self.close_reason or (f"connection lost: {exc}" if exc else "client closed")
         self.close_reason = reason
         if self.machine is not None:
+            for event in self.machine.finish():  # a line the client left unterminated
+                srv.app.handle(self, event)
             self.machine.state = "closed"
         srv.app.closed(self, reason)
-        log.info("%s closed: %s", self.peer, reason)
+        log.debug("%s closed: %s", self.peer, reason)  # the app logs it with its counts
 
 
 class CtpServer:
@@ -143,12 +198,14 @@ class CtpServer:
         max_connections: int = 256,
         max_output: int = 1 << 20,
         tick_interval: float = 1.0,
+        admission: AdmissionConfig | None = None,
     ) -> None:
         self.config = config
         self.app = app
         self.host = host
         self.port = port
         self.max_connections = max_connections
+        self.admission = Admission(admission or AdmissionConfig(max_connections=max_connections))
         self.max_output = max_output
         self.tick_interval = tick_interval
         self.links: set[Link] = set()
@@ -165,10 +222,7 @@ class CtpServer:
                 lambda: Link(self), self.host, self.port, reuse_address=True
             )
         except OSError as exc:
-            raise ConfigError(
-                f"cannot listen on {self.host}:{self.port}: {exc.strerror or exc}",
-                hint="is another listener running? pick another --port",
-            ) from None
+            raise bind_error(self.host, self.port, exc) from None
         self._ticker = asyncio.create_task(self._tick())
 
     @property
@@ -186,8 +240,9 @@ class CtpServer:
             await asyncio.sleep(self.tick_interval)
             now = self.loop.time()
             for link in list(self.links):
-                if link.machine is not None:
+                if link.machine is not None and link._held is None:
                     link.dispatch(link.machine.tick(now))
+            self.admission.forget_idle(now)
             if self.paused and not self.app.overloaded():
                 for link in list(self.paused):
                     if link.transport is not None:
@@ -210,3 +265,24 @@ class CtpServer:
             if not self.links:
                 break
             await asyncio.sleep(0.01)
+
+
+def bind_error(host: str, port: int, exc: OSError) -> InputError:
+    """Why ``host:port`` cannot be listened on, in the user's terms: a busy port suggests
+    another listener, an address that is not valid or not this machine's says so."""
+    where = f"{host}:{port}"
+    if isinstance(exc, socket.gaierror):
+        return InputError(f"cannot listen on {where}: {host!r} is not a valid address or a "
+                          "host name that resolves", what="address", where="--host")  # fmt: skip
+    if exc.errno == errno.EADDRINUSE:
+        return InputError(f"cannot listen on {where}: the port is in use", what="port",
+                          where="--port", hint="is another listener running? pick another "
+                          "--port")  # fmt: skip
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return InputError(f"cannot listen on {where}: no interface of this machine has the "
+                          "address", what="address", where="--host")  # fmt: skip
+    if exc.errno == errno.EACCES:
+        return InputError(f"cannot listen on {where}: permission denied", what="port",
+                          where="--port", hint="ports below 1024 need privileges")  # fmt: skip
+    return InputError(f"cannot listen on {where}: {exc.strerror or exc}", what="address",
+                      where="--host")  # fmt: skip

@@ -20,14 +20,21 @@ from p88.store.connect import (
 )
 from p88.store.embedded import embedded_url, with_database
 from p88.store.ingest import (
-    ImportResult,
+    BatchResult,
+    SessionCache,
+    ensure_session,
     find_partner,
-    import_lines,
-    import_reads,
     oversize_field,
     session_owner,
+    write_batch,
 )
 from p88.store.ingest_writer import IngestWriter, WriterStats
+from p88.store.listener_state import (
+    close_dangling_connections,
+    default_session_to_continue,
+    listener_key,
+    session_day,
+)
 from p88.store.live import CHANNEL, Connected, Disconnected, ReadsCommitted, follow, notify
 from p88.store.migrations import Migration, Status, migrate, require_current, sql_dir, status
 from p88.store.queries import *  # noqa: F403  (its __all__ is part of this one)
@@ -81,8 +88,16 @@ from p88.store.results.columns import parse_map
 from p88.store.results.follow import follow_race
 from p88.store.results.importdb import load_races, write_rows
 from p88.store.results.importer import _read_csv as read_csv_rows
-from p88.store.results.scoring import session_label
-from p88.store.spool import ConnectionRow, GunRow, ReadRow, RejectRow, SessionInfo
+from p88.store.results.sessionreads import session_label
+from p88.store.spool import (
+    ConnectionRow,
+    GunRow,
+    Op,
+    ReadRow,
+    RejectRow,
+    SessionInfo,
+    check_spool_dir,
+)
 
 __all__ = [
     "CheckReport",
@@ -94,6 +109,16 @@ __all__ = [
     "make_official",
     "request_from_flags",
     "run_checks",
+    "Op",
+    "BatchResult",
+    "SessionCache",
+    "write_batch",
+    "check_spool_dir",
+    "close_dangling_connections",
+    "default_session_to_continue",
+    "ensure_session",
+    "listener_key",
+    "session_day",
     "ASK_ROLE",
     "AskRows",
     "DEFAULT_TIMEOUT_S",
@@ -121,7 +146,6 @@ __all__ = [
     "ConnectionRow",
     "GunRow",
     "ImportRejected",
-    "ImportResult",
     "ImportSummary",
     "IngestWriter",
     "Migration",
@@ -145,8 +169,6 @@ __all__ = [
     "embedded_url",
     "ensure_race",
     "import_results_file",
-    "import_lines",
-    "import_reads",
     "migrate",
     "notify",
     "oversize_field",

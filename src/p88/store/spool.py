@@ -24,6 +24,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from p88.errors import ConfigError
+
 __all__ = [
     "ConnectionRow",
     "GunRow",
@@ -32,6 +34,7 @@ __all__ = [
     "RejectRow",
     "SessionInfo",
     "Spool",
+    "check_spool_dir",
     "decode_op",
     "encode_op",
 ]
@@ -155,6 +158,21 @@ def decode_op(data: dict[str, Any]) -> Op:
             kwargs[f.name] = value
     op: Op = cls(**kwargs)
     return op
+
+
+def check_spool_dir(directory: Path) -> None:
+    """Refuse a spool directory that cannot be created or written, at start: an outage is
+    the worst moment to find out (ConfigError naming it and why)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / f".p88-write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(
+            f"spool directory {directory} is not usable: {exc.strerror or exc}",
+            hint="reads wait there during a database outage; give a writable --spool-dir",
+        ) from None
 
 
 class Spool:

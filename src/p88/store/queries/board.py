@@ -19,7 +19,7 @@ from psycopg import sql
 
 from p88.store.queries.plan import Plan, Query
 from p88.store.queries.races import RankedResult
-from p88.store.queries.timing import GUNS, Roster, elapsed, first_crossing, references
+from p88.store.queries.timing import GUNS, Roster, crossing_of, elapsed, references
 from p88.store.results.crossings import Read
 
 STANDINGS_LIMIT = 10_000
@@ -55,15 +55,15 @@ def point_standings(
         {"s": session_id, "point": point},
     )
     guns: list[datetime] = rows[0][3] if rows else []
-    by_tag: dict[str, list[Read]] = defaultdict(list)
+    by_tag: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
     for tag, read_id, ts, _ in rows:
-        by_tag[tag].append(Read(ts, read_id, point))
+        by_tag[tag].append((ts, read_id))
     runner_guns = roster.guns_for(
         (tag for tag in by_tag if _in_filter(roster, tag, sex, age_group)), guns
     )
     crossings: dict[str, Read] = {}
     for tag, gun in runner_guns.items():
-        crossing = first_crossing(by_tag[tag], roster.rule_for(tag, point), gun)
+        crossing = crossing_of(tuple(by_tag[tag]), roster.rule_for(tag, point), gun)
         if crossing is not None:
             crossings[tag] = crossing
     refs = yield from references(session_id, roster, runner_guns, crossings)

@@ -3,10 +3,12 @@
 ``score_race`` is what ``p88 results score``, the TUI and the HTTP server call; it is
 incremental and safe to call concurrently. ``guns`` holds the gun and elapsed-time rules
 every screen shares; a race's standings are read by ``p88.store.official_standings``.
-Corrections (``correct_result``, ``correction_history``), the checks (``run_checks``) and
-``make_official`` take a race from scored to official results. ``import_file`` loads a
-participants or results CSV, all rows or none. Places follow SQL ``rank()``; age groups
-are ``AgeGroups`` (5-year groups by default).
+``import_file`` loads a participants or results CSV, all rows or none. Places follow
+SQL ``rank()``. A race's timing points (``PointRule``, set with ``p88 results points``)
+and its settings (``RaceSettings``: age groups, masters, place by, start rule, cutoff)
+are stored with it, so every run scores the same way; flagged finishes are held
+(status ``review``), not placed. Corrections (``correct_result``, ``correction_history``),
+the checks (``run_checks``) and ``make_official`` take a race from scored to official.
 """
 
 from p88.store.results.agegroups import AgeGroups
@@ -26,35 +28,35 @@ from p88.store.results.tagmap import apply_tag_map, read_tag_map
 
 __all__ = [
     "AgeGroups",
-    "ImportRejected",
-    "ImportSummary",
-    "PointRule",
-    "RowError",
-    "ScoreOptions",
-    "ScoreSummary",
-    "apply_tag_map",
-    "elapsed",
-    "ensure_race",
-    "import_file",
-    "pick_race_gun",
-    "race_gun",
-    "read_tag_map",
-    "resolve_session",
-    "runner_gun",
-    "score_race",
-    "update_places",
-    "RaceSettings",
-    "load_settings",
-    "save_settings",
-    "PointsNotReady",
-    "race_day",
     "CheckReport",
     "Correction",
     "CorrectionFlags",
     "CorrectionRequest",
+    "ImportRejected",
+    "ImportSummary",
+    "PointRule",
+    "PointsNotReady",
+    "RaceSettings",
+    "RowError",
+    "ScoreOptions",
+    "ScoreSummary",
+    "apply_tag_map",
     "correct_result",
     "correction_history",
+    "elapsed",
+    "ensure_race",
+    "import_file",
+    "load_settings",
     "make_official",
+    "pick_race_gun",
+    "race_day",
+    "race_gun",
+    "read_tag_map",
     "request_from_flags",
+    "resolve_session",
     "run_checks",
+    "runner_gun",
+    "save_settings",
+    "score_race",
+    "update_places",
 ]

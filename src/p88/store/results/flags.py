@@ -85,7 +85,7 @@ def result_flags(
     cutoff: timedelta | None,
 ) -> list[str]:
     """Every flag that holds this finish for review (empty: publish it)."""
-    whole = impossible_pace(chip, distance_m)
+    whole = impossible_pace(chip, distance_m) if chip > timedelta(0) else None
     found = [
         finish_before_start(chip),
         too_long(chip),

@@ -11,6 +11,7 @@ finisher: later reads only re-time the runner they belong to.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 
 __all__ = ["follow_race"]
 
+TICK = 0.5  # seconds between looks at the stop flag while waiting
+
 
 def follow_race(
     conn: psycopg.Connection[Any],
@@ -37,14 +40,17 @@ def follow_race(
     listen: psycopg.Connection[Any] | None = None,
     report: Callable[[ScoreSummary], None] = lambda s: None,
     waiting: Callable[[str], None] = lambda text: None,
+    stop: threading.Event | None = None,
 ) -> int:
     """Score ``race_id`` again and again until ``runs`` runs (0: until interrupted).
 
     ``listen``: an autocommit connection to LISTEN on, to wake as soon as reads commit
     (``--follow``); without it the loop just sleeps ``every`` seconds. ``options``'
     points and overrides are set by the first run; later runs use what is stored.
-    Returns the number of scoring runs made.
+    ``stop`` (set by the CLI's Ctrl-C handler) ends the loop between runs, never inside
+    one. Returns the number of scoring runs made.
     """
+    halt = stop or threading.Event()
     done = 0
     opts = options
     session = session_id
@@ -62,25 +68,37 @@ def follow_race(
             session = summary.session_id
             opts = replace(opts, full=False, points=None, age_groups=None)
         done += 1
-        if runs and done >= runs:
+        if (runs and done >= runs) or halt.is_set():
             return done
-        _wait(listen, session, every)
+        _wait(listen, session, every, halt)
+        if halt.is_set():
+            return done
 
 
-def _wait(listen: psycopg.Connection[Any] | None, session: int | None, every: float) -> None:
-    """Sleep ``every`` seconds, or with ``listen`` until reads of ``session`` commit (but
-    not sooner than a tenth of ``every``, so a busy listener does not score per batch)."""
+def _wait(
+    listen: psycopg.Connection[Any] | None,
+    session: int | None,
+    every: float,
+    halt: threading.Event,
+) -> None:
+    """Wait ``every`` seconds, or with ``listen`` until reads of ``session`` commit (but
+    not sooner than a tenth of ``every``, so a busy listener does not score per batch);
+    looks at ``halt`` at least every ``TICK`` seconds."""
     started = time.monotonic()
-    if listen is None:
-        time.sleep(every)
-        return
-    for note in listen.notifies(timeout=every):
-        try:
-            event = ReadsCommitted.decode(note.payload)
-        except (ValueError, KeyError):
+    deadline = started + every
+    woken = False
+    while not woken and not halt.is_set() and (left := deadline - time.monotonic()) > 0:
+        if listen is None:
+            halt.wait(min(left, TICK))
             continue
-        if session is None or session in event.session_ids:
-            break
+        for note in listen.notifies(timeout=min(left, TICK)):
+            try:
+                event = ReadsCommitted.decode(note.payload)
+            except (ValueError, KeyError):
+                continue
+            if session is None or session in event.session_ids:
+                woken = True
+                break
     rest = every / 10 - (time.monotonic() - started)
     if rest > 0:
-        time.sleep(rest)
+        halt.wait(rest)

@@ -14,10 +14,10 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from p88.errors import InputError, RefusedError
+from p88.errors import InputError
 from p88.store.results import points as pts
 from p88.store.results.agegroups import AgeGroups
 from p88.store.results.corrections_apply import CorrectedRace, RaceCorrections, apply_corrections
@@ -26,11 +26,13 @@ from p88.store.results.entries import Entry, load_entries, load_tags, write_entr
 from p88.store.results.guns import runner_gun
 from p88.store.results.places import update_places
 from p88.store.results.sessionreads import (
+    check_session_dates,
     gun_far_from_start,
     gun_news,
     newly_known_tags,
     race_gun,
     reads_to_score,
+    session_label,
 )
 from p88.store.results.settings import (
     RaceSettings,
@@ -45,7 +47,6 @@ from p88.store.results.writes import Verdict, write_splits, write_verdicts
 if TYPE_CHECKING:
     import psycopg
 
-SESSION_DAY_SLACK = timedelta(days=1)  # a race past midnight, a rehearsal the day before
 LOCK_KEY = 8_861_162  # advisory lock namespace: one scorer per race at a time
 NOTIFY_CHANNEL = "p88_results"
 
@@ -290,33 +291,3 @@ def _rules(
                 f"(its locations: {', '.join(known) or 'none'})"
             )
     return pts.validate(rules), source, warnings
-
-
-def session_label(conn: psycopg.Connection[Any], session: int) -> str:
-    row = conn.execute(
-        "SELECT session_name FROM timing_sessions WHERE id = %s", (session,)
-    ).fetchone()
-    return f"{row[0]!r} ({session})" if row else str(session)
-
-
-def check_session_dates(
-    conn: psycopg.Connection[Any], session: int, race_id: int, race_day: date
-) -> None:
-    """Refuse to score a race from reads dated far from its day: a capture loaded with the
-    wrong (or today's default) date would give chip times of days, silently."""
-    row = conn.execute(
-        "SELECT min(first_read), max(last_read) FROM timing_read_totals WHERE session_id = %s",
-        (session,),
-    ).fetchone()
-    if row is None or row[0] is None:
-        return
-    first, last = row[0].date(), row[1].date()
-    if first <= race_day + SESSION_DAY_SLACK and last >= race_day - SESSION_DAY_SLACK:
-        return
-    span = str(first) if first == last else f"{first} to {last}"
-    raise RefusedError(
-        f"session {session_label(conn, session)} has reads dated {span}, but race {race_id} "
-        f"is on {race_day}: re-import the capture with --date {race_day} into a new session "
-        "(or fix the race's date)",
-        rule="session-date",
-    )

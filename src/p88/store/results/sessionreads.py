@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from p88.errors import RefusedError
 from p88.store.results.crossings import AMBIGUOUS_TAG, UNKNOWN_TAG
 from p88.store.results.guns import GUN_MATCH, pick_race_gun
 
 if TYPE_CHECKING:
     import psycopg
 
+SESSION_DAY_SLACK = timedelta(days=1)  # a race past midnight, a rehearsal the day before
 ID_SLACK = 20_000  # read ids below the highest scored one that may still commit late
 
 
@@ -130,3 +132,33 @@ def reads_to_score(
         (session, locations, [t for t, _ in new] + late_tags),
     ).fetchall()
     return rows, int(new[0][1]) if new else 0
+
+
+def session_label(conn: psycopg.Connection[Any], session: int) -> str:
+    row = conn.execute(
+        "SELECT session_name FROM timing_sessions WHERE id = %s", (session,)
+    ).fetchone()
+    return f"{row[0]!r} ({session})" if row else str(session)
+
+
+def check_session_dates(
+    conn: psycopg.Connection[Any], session: int, race_id: int, race_day: date
+) -> None:
+    """Refuse to score a race from reads dated far from its day: a capture loaded with the
+    wrong (or today's default) date would give chip times of days, silently."""
+    row = conn.execute(
+        "SELECT min(first_read), max(last_read) FROM timing_read_totals WHERE session_id = %s",
+        (session,),
+    ).fetchone()
+    if row is None or row[0] is None:
+        return
+    first, last = row[0].date(), row[1].date()
+    if first <= race_day + SESSION_DAY_SLACK and last >= race_day - SESSION_DAY_SLACK:
+        return
+    span = str(first) if first == last else f"{first} to {last}"
+    raise RefusedError(
+        f"session {session_label(conn, session)} has reads dated {span}, but race {race_id} "
+        f"is on {race_day}: re-import the capture with --date {race_day} into a new session "
+        "(or fix the race's date)",
+        rule="session-date",
+    )
