@@ -293,3 +293,35 @@ def test_a_correction_stays_recorded_when_the_rescore_is_refused(
     conn.execute("UPDATE ct_events SET event_date = %s", (mr.DAY,))
     cli("results", "score", "--race", str(race))
     assert results(conn, race)["104"][0] == "DQ" and results(conn, race)["101"][3] == 1
+
+
+def test_a_chip_handed_over_before_its_read_arrives_counts_in_the_incremental_run(
+    p88_env: str, conn: psycopg.Connection[Any], tmp_path: Path
+) -> None:
+    start, finish = mr.write_files(tmp_path / "files")
+    lines = finish.read_bytes().splitlines()
+    early, late = tmp_path / "early.ct33", tmp_path / "late.ct33"
+    early.write_bytes(b"\r\n".join(line for line in lines if b"~999~" not in line) + b"\r\n")
+    late.write_bytes(b"".join(line + b"\r\n" for line in lines if b"~999~" in line))
+    race = scored_race(tmp_path, [start, early])
+    assert results(conn, race) == TRUTH
+    correct(race, "106", "--tag", "999", "--from", "23:50", "--reason", "spare chip")
+    cli("import", str(late), "--session", "nye", "--race", str(race))
+    got = json.loads(cli("results", "score", "--race", str(race), "--json").stdout)
+    assert (got["full"], got["new_reads"]) == (False, 1)
+    assert results(conn, race)["106"] == (
+        "finished", span("0:14:02.00"), span("0:15:02.00"), 2, 1
+    )  # fmt: skip
+    full = json.loads(cli("results", "score", "--race", str(race), "--full", "--json").stdout)
+    assert full["results_changed"] == 0
+    trail = json.loads(cli("results", "history", "--race", str(race), "--json").stdout)
+    assert [t["what"] for t in trail] == ["tag 999 from 2025-12-31 23:50:00"]
+
+
+def test_history_of_a_race_without_corrections(p88_env: str, tmp_path: Path) -> None:
+    race = scored_race(tmp_path)
+    assert cli("results", "history", "--race", str(race)).stdout == (
+        f"Race {race} has no corrections.\n"
+    )
+    assert json.loads(cli("results", "history", "--race", str(race), "--json").stdout) == []
+    assert cli("results", "history", "--race", "9", code=1).stderr.startswith("Error: no race 9")
