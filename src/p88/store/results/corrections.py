@@ -21,7 +21,7 @@ from p88.store.results import points as pts
 from p88.store.results.flags import MAX_CHIP
 from p88.store.results.sessionreads import race_gun
 from p88.store.results.settings import load_settings
-from p88.units import duration_json, elapsed_text, parse_clock
+from p88.units import duration_json, elapsed_text
 
 if TYPE_CHECKING:
     import psycopg
@@ -31,7 +31,6 @@ __all__ = [
     "Correction",
     "CorrectionRequest",
     "correction_history",
-    "race_moment",
     "record_correction",
 ]
 
@@ -118,28 +117,6 @@ class Correction:
             "reason": self.reason, "made_by": self.made_by, "made_at": self.made_at.isoformat(),
             "undone_by": self.undone_by, "active": self.active,
         }  # fmt: skip
-
-
-def race_moment(text: str, day: date, anchor: datetime | None, where: str) -> datetime:
-    """A time a person typed: a time of day (``HH:MM:SS[.hh]``) on the race's day, or an
-    ISO date-time.
-
-    A clock more than 12 hours before ``anchor`` (the gun) is on the next day, as reads
-    roll over midnight: 00:10:10 after a 23:45 gun is the morning after."""
-    try:
-        clock = parse_clock(text, where=where)
-    except InputError:
-        try:
-            return datetime.fromisoformat(text.strip()).replace(tzinfo=None)
-        except ValueError:
-            raise InputError(
-                f"{where} {text!r}: use HH:MM:SS.hh (or YYYY-MM-DDTHH:MM:SS)", what="time",
-                where=where,
-            ) from None  # fmt: skip
-    moment = datetime.combine(day, clock.replace(tzinfo=None))
-    if anchor is not None and anchor - moment > timedelta(hours=12):
-        moment += timedelta(days=1)
-    return moment
 
 
 def race_window(conn: psycopg.Connection[Any], race_id: int) -> tuple[datetime, datetime] | None:

@@ -9,18 +9,18 @@ naming the flag, and nothing is written.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from p88.errors import InputError
-from p88.store.results.corrections import CorrectionRequest, race_moment, race_window
+from p88.store.results.corrections import CorrectionRequest, race_window
 from p88.store.results.races import race_day
-from p88.units import parse_duration
+from p88.units import parse_clock, parse_duration
 
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["CorrectionFlags", "parse_penalty", "request_from_flags"]
+__all__ = ["CorrectionFlags", "parse_penalty", "race_moment", "request_from_flags"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,6 +65,28 @@ def parse_penalty(text: str) -> timedelta:
     if not size:
         raise InputError("--penalty must not be zero", what="penalty", where="--penalty")
     return size * sign
+
+
+def race_moment(text: str, day: date, anchor: datetime | None, where: str) -> datetime:
+    """A time a person typed: a time of day (``HH:MM:SS[.hh]``) on the race's day, or an
+    ISO date-time.
+
+    A clock more than 12 hours before ``anchor`` (the gun) is on the next day, as reads
+    roll over midnight: 00:10:10 after a 23:45 gun is the morning after."""
+    try:
+        clock = parse_clock(text, where=where)
+    except InputError:
+        try:
+            return datetime.fromisoformat(text.strip()).replace(tzinfo=None)
+        except ValueError:
+            raise InputError(
+                f"{where} {text!r}: use HH:MM:SS.hh (or YYYY-MM-DDTHH:MM:SS)", what="time",
+                where=where,
+            ) from None  # fmt: skip
+    moment = datetime.combine(day, clock.replace(tzinfo=None))
+    if anchor is not None and anchor - moment > timedelta(hours=12):
+        moment += timedelta(days=1)
+    return moment
 
 
 def request_from_flags(
