@@ -189,17 +189,28 @@ def _owners_timeline(
             continue  # a runner no longer in the race: nothing of theirs to move
         if c.action == "swap" and c.other_bib:
             a, b = (bib_id[c.bib], c.bib), (bib_id[c.other_bib], c.other_bib)
-            flip = {a: b, b: a}
             for tag in wearing((c.bib, c.other_bib)):
-                edit_from(tag, _ALWAYS, lambda o, flip=flip: tuple(flip.get(p, p) for p in o))  # type: ignore[misc]
+                edit_from(tag, _ALWAYS, _swapping(a, b))
         elif c.action == "tag" and c.tag:
             start = c.at or _ALWAYS
             runner = (bib_id[c.bib], c.bib)
             for tag in wearing((c.bib,)):
                 if tag != c.tag:
-                    edit_from(tag, start, lambda o, r=runner: tuple(p for p in o if p != r))  # type: ignore[misc]
-            edit_from(c.tag, start, lambda _o, r=runner: (r,))  # type: ignore[misc]
+                    edit_from(tag, start, _without(runner))
+            edit_from(c.tag, start, _only(runner))
     return timeline
+
+
+def _swapping(a: tuple[int, str], b: tuple[int, str]) -> Callable[[Owners], Owners]:
+    return lambda owners: tuple(b if p == a else a if p == b else p for p in owners)
+
+
+def _without(runner: tuple[int, str]) -> Callable[[Owners], Owners]:
+    return lambda owners: tuple(p for p in owners if p != runner)
+
+
+def _only(runner: tuple[int, str]) -> Callable[[Owners], Owners]:
+    return lambda _owners: (runner,)
 
 
 def _owners_at(segs: list[tuple[datetime, Owners]], ts: datetime) -> Owners:
