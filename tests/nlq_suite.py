@@ -36,7 +36,8 @@ class Case:
     pins: dict[str, str] = field(default_factory=dict)
     columns: list[str] | None = None
     line: int = 0
-
+    says: str | None = None
+    db: str | None = None
     source: str = "questions"
 
     @property
@@ -73,6 +74,8 @@ def load_suite(path: Path = SUITE) -> list[Case]:
                     pins=pins,
                     columns=meta["columns"].split(",") if "columns" in meta else None,
                     line=first_line,
+                    says=meta.get("says"),
+                    db=meta.get("db"),
                     source=path.stem,
                 )
             )

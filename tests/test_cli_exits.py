@@ -28,7 +28,9 @@ def finish_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     race = tmp_path_factory.mktemp("race")
     result = runner.invoke(app, ["simulate", "--runners", "40", "--out", str(race)])
     assert result.exit_code == 0, result.output
-    return race / "FINISH.ct33"
+    dated = race / "FINISH-2026-06-07.ct33"  # a capture dated by its name (simulate's day)
+    (race / "FINISH.ct33").rename(dated)
+    return dated
 
 
 def _one_line_error(result: Any, code: int = 1) -> str:

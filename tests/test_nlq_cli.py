@@ -63,12 +63,25 @@ def test_ambiguous_question_names_the_flags_and_a_pin_settles_it(env: dict[str, 
     assert pinned.exit_code == 0 and "Hartford Marathon 2023" in pinned.stdout
 
 
-def test_unknown_event_is_refused_with_the_closest_name(env: dict[str, str]) -> None:
-    result = runner.invoke(app, ["ask", "how many finished Hartferd in 2023"], env=env)
+def test_unknown_event_is_refused_with_the_closest_names(env: dict[str, str]) -> None:
+    result = runner.invoke(app, ["ask", "how many finished Portlnd in 2023"], env=env)
     assert result.exit_code == EXIT_USER
-    assert result.stderr.strip() == (
-        "Error: no event matches 'hartferd' (did you mean Hartford Marathon?)"
+    assert result.stderr.strip().startswith(
+        "Error: no event matches 'portlnd' (did you mean Portland Maine Marathon or "
+        "Portland Rose Half"
     )
+
+
+def test_a_misspelled_event_with_one_match_is_answered_and_says_so(env: dict[str, str]) -> None:
+    result = runner.invoke(app, ["ask", "how many finished Hartferd in 2023"], env=env)
+    assert result.exit_code == 0, result.stderr
+    assert "read hartferd as Hartford Marathon" in " ".join(result.stdout.split())
+
+
+def test_a_write_is_refused_as_read_only(env: dict[str, str]) -> None:
+    result = runner.invoke(app, ["ask", "delete all the DNF results from 2019"], env=env)
+    assert result.exit_code == EXIT_REFUSED and result.stdout == ""
+    assert result.stderr.startswith("Error: p88 ask is read-only")
 
 
 @pytest.mark.parametrize("blank", ["", "   ", "???"])

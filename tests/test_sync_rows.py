@@ -81,8 +81,10 @@ def test_participant_rows_reads_a_list_of_events_or_one() -> None:
 
 
 def test_clock_text() -> None:
-    assert clock_text(timedelta(hours=1, minutes=2, seconds=3.456)) == "1:02:03.46"
-    assert clock_text(timedelta(minutes=59, seconds=59.999)) == "1:00:00.00"
+    assert clock_text(timedelta(hours=1, minutes=2, seconds=3.456)) == "1:02:03.45"
+    assert (
+        clock_text(timedelta(minutes=59, seconds=59.999)) == "0:59:59.99"
+    )  # truncated, never rounded up
 
 
 def test_changed_rows_sends_only_differences_and_clears_splits_that_went() -> None:

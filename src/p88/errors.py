@@ -7,6 +7,7 @@ stderr and its ``exit_code``. Anything else is a bug and keeps its traceback.
     ├── InputError                exit 1  a value the user gave is wrong; says what and where
     │   ├── ImportRejected        exit 1  a CSV with bad rows       [store.results.importer]
     │   ├── NotUnderstood         exit 1  a question's unknown words           [nlq.frame]
+    │   │   └── Unanswerable      exit 1  data p88 does not hold               [nlq.frame]
     │   ├── Ambiguous             exit 1  a question with two readings         [nlq.frame]
     │   └── PointsNotReady        exit 1  a race's points not yet clear  [store.results.points]
     ├── ConfigError               exit 1  a configuration value that cannot be used
@@ -21,6 +22,7 @@ stderr and its ``exit_code``. Anything else is a bug and keeps its traceback.
     │   ├── RemoteRefused         exit 1  the service said no (401, 404 ...)    [sync.errors]
     │   └── RemoteUnavailable     exit 1  the service did not answer in time    [sync.errors]
     └── RefusedError              exit 4  a request p88 will not run (e.g. unsafe SQL)
+        └── ReadOnly              exit 4  a question that asks for a write      [nlq.refuse]
 
 A class with ``[module]`` lives in ``p88.<module>``, beside the code that raises it (it
 carries that code's types); the others are defined here. Every subclass of ``P88Error``

@@ -263,6 +263,7 @@ class Forwarder:
             give_up_s=float("inf"),
             retry_delay_s=self.config.retry_delay_s,
             retry_max_s=self.config.retry_max_s,
+            say_retries=True,
             stall_s=float("inf"),
         )
         client = Client(list(state.feeds.values()), self._options(state), replay_config)

@@ -28,20 +28,33 @@ class _JsonFormatter(logging.Formatter):
         )  # fmt: skip
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record is emitted, not the one at set-up:
+    a process that runs the command in-process (tests, a plugin) swaps and closes it."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 def _setup_logging(fmt: str, live: bool) -> None:
     root = logging.getLogger("p88")
     root.setLevel(logging.INFO)
     root.handlers.clear()
     handler: logging.Handler
     if fmt == "json":
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _Stderr()
         handler.setFormatter(_JsonFormatter())
     elif live:
         from rich.logging import RichHandler
 
         handler = RichHandler(console=err, show_path=False, markup=False)
     else:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _Stderr()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     root.addHandler(handler)
     root.propagate = False

@@ -2,13 +2,20 @@
 
 Public surface: ``ask`` and ``explain`` (library entry points), ``Answer``, ``Explanation``,
 ``Catalog`` (reuse one across questions), ``guard``/``Policy``/``POLICY`` (the guard every
-SQL passes) and the errors ``NotUnderstood``, ``Ambiguous``, ``NotYours``.
+SQL passes) and the errors ``NotUnderstood``, ``Unanswerable``, ``Ambiguous``, ``NotYours``.
 """
 
 from p88.nlq.answer import Answer
 from p88.nlq.api import Explanation, ask, explain
 from p88.nlq.catalog import Catalog
-from p88.nlq.frame import Ambiguous, Frame, Interpretation, NotUnderstood, NotYours
+from p88.nlq.frame import (
+    Ambiguous,
+    Frame,
+    Interpretation,
+    NotUnderstood,
+    NotYours,
+    Unanswerable,
+)
 from p88.nlq.guard import Guarded, Policy, guard
 from p88.nlq.schema import POLICY
 
@@ -23,6 +30,7 @@ __all__ = [
     "Interpretation",
     "NotUnderstood",
     "NotYours",
+    "Unanswerable",
     "Policy",
     "ask",
     "explain",

@@ -29,9 +29,17 @@ _METRIC = {
     "median": "Median time of",
     "distribution": "Distribution of times of",
     "pr": "Personal best of",
-    "repeat": "Counted repeat runners (2+ results) among",
+    "repeat": "Counted people with repeat results among",
     "bq": "Boston qualifiers among",
+    "percentile": "Percentiles of",
+    "pb_set": "Personal bests set (faster than every earlier finish at the distance) by",
+    "improved": "Counted people faster in the later year among",
+    "stddev": "Standard deviation (sample) of the times of",
 }
+_MEASURE = {
+    "chip": "chip time", "gun": "gun time", "pace": "pace per mile", "pace_km": "pace per km",
+    "gap": "gun time minus chip time", "age": "age",
+}  # fmt: skip
 
 
 @dataclass
@@ -85,12 +93,14 @@ def plain(value: Any) -> Any:
 
 def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
     """One line: what was computed, over what, with which defaults; and the value."""
-    measure = {"chip": "chip time", "gun": "gun time", "pace": "pace"}[frame.measure]
+    measure = _MEASURE[frame.measure]
     if frame.subject == "reads":
         where = f"session {frame.session_id}" if frame.session_id is not None else "all sessions"
         extra = f" at {frame.location}" if frame.location else ""
         since = f" in the last {frame.minutes_back} minutes" if frame.minutes_back else ""
         head = "Listed latest reads" if frame.metric == "list" else "Counted reads"
+        if frame.unique_tags and frame.metric != "list":
+            head = "Counted distinct tags (then reads)"
         return _with_value(f"{head} of {where}{extra}{since} (raw timing reads)", frame, rows)
     who = _who(frame)
     scope = _scope(frame)
@@ -98,7 +108,15 @@ def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
         head = "Counted events" if frame.metric == "count" else "Listed events"
         return _with_value(f"{head}{scope}", frame, rows)
     head = _METRIC[frame.metric]
-    if frame.metric == "top":
+    if frame.metric == "percentile":
+        head = "Percentile " + ", ".join(f"{round(p * 100)}" for p in frame.percentiles) + " of"
+    if frame.metric == "bq" and frame.bq_percent:
+        head = "Percentage of Boston qualifiers among"
+    if frame.metric == "top" and frame.group_by:
+        head = (
+            f"{'Slowest' if frame.slowest else 'Top'} {frame.top_n or 1} in each group by {measure}"
+        )
+    elif frame.metric == "top":
         head = f"Top {frame.top_n}" if not frame.slowest else f"Slowest {frame.top_n}"
         head += f" by {measure} (placings use gun time unless --time chip)"
         who = who.replace("finishers", "finishers", 1)
@@ -110,15 +128,82 @@ def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
     ]
     if conds:
         text += " with " + " and ".join(conds)
-    if frame.metric in ("min", "max", "avg", "median", "distribution", "pr"):
+    timed = ("min", "max", "avg", "median", "distribution", "pr", "percentile", "stddev")
+    if frame.metric == "pb_set" and frame.bq_percent:
+        text = text.replace(head, "Percentage of finishers who set a personal best among", 1)
+    if frame.measure == "age" and frame.metric in ("min", "max", "avg", "median"):
+        word = {"min": "Youngest", "max": "Oldest", "avg": "Average", "median": "Median"}
+        text = text.replace(head, f"{word[frame.metric]} age of")
+    elif frame.metric in timed:
         text += f" ({measure})"
+    if frame.bq_margin is not None:
+        op, seconds = frame.bq_margin
+        text += f" by {'more than' if op == '>' else 'at least'} {clock(seconds)}"
+    if frame.metric == "repeat":
+        text += f", each with {frame.min_results} or more results (all years)"
+        if frame.top_n is not None:
+            text = text.replace("Counted people with repeat results", "Listed people", 1)
+    if frame.metric == "improved" and frame.got_slower:
+        text = text.replace("faster in the later year", "slower in the later year", 1)
+    if frame.metric == "improved" and frame.years:
+        text += f" who finished in both {frame.years[0]} and {frame.years[-1]} (chip time)"
+        if frame.top_n is not None:
+            text = text.replace("Counted people faster", "Listed people faster", 1)
+            text += f", most improved first, top {frame.top_n}"
     if frame.metric == "bq":
-        text += f" (chip time at or under the {frame.bq_year} Boston standard for sex and age)"
-    if frame.metric == "percent":
-        text += " out of all of them"
+        text += (
+            " (chip time at or under the Boston standard for sex and age on Boston race day,"
+            " of the Boston year whose window holds the race)"
+        )
+    if frame.metric == "percent" or frame.bq_percent:
+        text += _share_parts(frame, conds)
     if frame.group_by:
         text += ", by " + ", ".join(g.replace("_", " ") for g in frame.group_by)
+    if frame.ranked_by is not None:
+        counted = frame.metric in ("count", "percent", "bq")
+        desc = frame.rank_desc if frame.rank_desc is not None else counted
+        order = ("most first" if desc else "least first") if counted else (
+            "slowest first" if desc else "fastest first"
+        )  # fmt: skip
+        top = f", top {frame.rank_limit} (ties included)" if frame.rank_limit else ""
+        text += f", ranked {order}{top}"
+    if frame.min_group:
+        text += f", only groups of at least {frame.min_group}"
+    history = frame.metric in ("pb_set", "improved", "repeat") or frame.debut
+    if history and frame.partner_id is not None:
+        text += " (a runner's history here is their results at your events only)"
+    if frame.notes:
+        text += " [" + "; ".join(frame.notes) + "]"
     return _with_value(text, frame, rows)
+
+
+def _share_parts(frame: Frame, conds: list[str]) -> str:
+    """What a share counts and what it is out of, said outright."""
+    who = [_SEX[frame.sex]] if frame.sex else []
+    if frame.age_min is not None or frame.age_max is not None:
+        who.append("the ages asked")
+    if frame.home_state or frame.home_city or frame.out_of_state is not None or frame.debut:
+        who.append("the home/first-time condition")
+    counted: list[str] = []
+    if frame.status in ("DNF", "DNS", "DQ"):
+        counted.append(frame.status)
+    if frame.share_finished:
+        counted.append("finished")
+    if frame.metric == "bq":
+        counted.append("qualified for Boston")
+    counted += [] if frame.who_in_population else who
+    counted += [] if frame.conds_in_population else conds
+    among = (who if frame.who_in_population else []) + (conds if frame.conds_in_population else [])
+    if not counted:
+        return " (each group's share of them all)" if frame.group_by else ""
+    out = (
+        "every entry"
+        if frame.status == "entered" or counted[:1] in (["DNF"], ["DNS"], ["DQ"])
+        else "finishers"
+    )
+    if among:
+        out += " with " + " and ".join(among)
+    return f" [counted: {' and '.join(counted)}; out of: {out}]"
 
 
 def _who(frame: Frame) -> str:
@@ -143,8 +228,12 @@ def _who(frame: Frame) -> str:
         "DNS": "DNSs",
         "DQ": "disqualified runners",
     }[frame.status]
-    people = frame.people and frame.metric != "repeat"
+    people = frame.people and frame.metric not in ("repeat", "improved")
     parts.append(("people among " if people else "") + status)
+    if frame.debut:
+        parts.insert(0, "first-time (no earlier finish at the distance)")
+    if frame.out_of_state is not None:
+        parts.append("from out of state" if frame.out_of_state else "from the race's state")
     if frame.home_city:
         parts.append(f"from {frame.home_city}")
     if frame.home_state:
@@ -154,7 +243,9 @@ def _who(frame: Frame) -> str:
 
 def _scope(frame: Frame) -> str:
     years = ""
-    if frame.year_from is not None or frame.year_to is not None:
+    if frame.years:
+        years = " " + " and ".join(str(y) for y in frame.years)
+    elif frame.year_from is not None or frame.year_to is not None:
         lo, hi = frame.year_from, frame.year_to
         years = (
             f" {lo}" if lo == hi else f" {lo}-{hi}" if lo and hi else f" since {lo}" if lo
@@ -174,9 +265,12 @@ def _scope(frame: Frame) -> str:
 def _with_value(text: str, frame: Frame, rows: list[tuple[Any, ...]] | None) -> str:
     if rows is None:
         return text
-    if len(rows) == 1 and len(rows[0]) >= 1 and frame.metric not in ("list", "top", "pr"):
+    listed: tuple[str, ...] = ("list", "top", "pr")
+    if frame.metric in ("pb_set", "bq", "repeat", "improved") and frame.top_n is not None:
+        listed = (frame.metric,)
+    if len(rows) == 1 and len(rows[0]) >= 1 and frame.metric not in listed:
         if not frame.group_by and frame.metric != "distribution":
             return f"{text}: {plain(rows[0][0])}"
-    if frame.metric == "list" and len(rows) >= 100:
+    if (frame.metric == "list" or frame.metric in listed) and len(rows) >= 100:
         return f"{text}: the first {len(rows)} rows (capped; narrow the question for the rest)"
     return f"{text}: {len(rows)} row{'s' if len(rows) != 1 else ''}"

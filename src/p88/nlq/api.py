@@ -20,10 +20,11 @@ from p88.nlq.answer import Answer, describe
 from p88.nlq.catalog import Catalog
 from p88.nlq.compile import compile_frame, render
 from p88.nlq.execute import DEFAULT_TIMEOUT_S, run
-from p88.nlq.frame import Frame, NotUnderstood, NotYours
+from p88.nlq.frame import Frame, NotUnderstood, NotYours, Unanswerable
 from p88.nlq.guard import Guarded, guard
 from p88.nlq.schema import POLICY
 from p88.nlq.understand import Pins, events_for, understand
+from p88.units import MARATHON_M, whole_metres
 
 if TYPE_CHECKING:
     import psycopg
@@ -82,11 +83,49 @@ def compile_question(
         )
     if events is None and frame.distance is not None and frame.subject == "results":
         events = list(catalog.events)
+    if frame.metric == "bq":
+        check_boston_years(frame, catalog, events)
     race_ids = None if events is None else catalog.race_ids(events, frame.distance)
+    if frame.subject == "events" and frame.distance is not None:
+        pool = catalog.events if events is None else events
+        events = [
+            e for e in pool if any(m == frame.distance for _, m in catalog.races.get(e.id, ()))
+        ]
     if frame.subject == "events" and events is not None:
         frame.event_ids = tuple(e.id for e in events) or (-1,)
     tree = compile_frame(frame, race_ids, limit=POLICY.max_limit if frame.top_n else 100)
     return frame, guard(render(tree), POLICY, partner_id=partner_id)
+
+
+def boston_year(day: date) -> int:
+    """The Boston Marathon a race on ``day`` qualifies for: the B.A.A.'s window for Boston
+    Y opens in September of Y-2 (a race on 2024-10-13 qualifies for Boston 2026)."""
+    return day.year + (2 if day.month >= 9 else 1)
+
+
+def check_boston_years(frame: Frame, catalog: Catalog, events: list[Any] | None) -> None:
+    """Refuse when no race asked about has a loaded standard; say which are left out."""
+    pool = catalog.events if events is None else events
+    marathon = whole_metres(MARATHON_M)
+    marathons = [e for e in pool if any(m == marathon for _, m in catalog.races.get(e.id, ()))]
+    wanted = sorted({boston_year(e.event_date) for e in marathons})
+    have = [y for y in wanted if y in catalog.bq_years]
+    loaded = ", ".join(str(y) for y in catalog.bq_years) or "none"
+    if not have:
+        asked = ", ".join(str(y) for y in wanted) or "none"
+        raise Unanswerable(
+            f"no Boston qualifying standard for Boston {asked} is loaded (p88 holds the "
+            f"standards for Boston {loaded}); races qualify for the Boston whose window "
+            "(from September two years before) holds them",
+            words=["boston"],
+            suggestions=[],
+        )
+    missing = [y for y in wanted if y not in have]
+    if missing:
+        frame.notes.append(
+            f"races that qualify for Boston {', '.join(map(str, missing))} are not counted: "
+            f"p88 holds the standards for Boston {loaded} only"
+        )
 
 
 def ask(
@@ -121,6 +160,8 @@ def ask(
         )
     except (NotUnderstood, NotYours) as exc:
         if not llm_url or (isinstance(exc, NotYours) and not exc.model_may_try):
+            raise
+        if isinstance(exc, Unanswerable):
             raise
         from p88.nlq.llm import ask_model
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from sqlglot import exp
 
 from p88.nlq.compile_events import events_query, reads_query
+from p88.nlq.compile_rows import repeat_query, rows_query
+from p88.nlq.compile_shapes import earlier_finish, improved_query, pb_set_query, top_per_group
 from p88.nlq.frame import Frame
 from p88.nlq.nodes import (
     BUCKET_S,
@@ -25,6 +27,7 @@ from p88.nlq.nodes import (
     alias,
     col,
     interval,
+    measure_of,
     num,
     table,
     text,
@@ -44,8 +47,18 @@ class Builder:
         if short not in self.joins:
             self.joins.append(short)
 
-    def measure(self) -> exp.Column:
-        return col(R, MEASURE_COLUMN[self.frame.measure])
+    def measure(self) -> exp.Expr:
+        return measure_of(self.frame.measure)
+
+    def status_in_numerator(self) -> bool:
+        """A share of DNFs (DNS, DQs) is out of every entry, not out of the DNFs."""
+        return self.frame.metric == "percent" and self.frame.status in ("DNF", "DNS", "DQ")
+
+    def population(self) -> list[exp.Expr]:
+        """What a share is of, beyond its event, status and runner (see frame.py)."""
+        f = self.frame
+        who, conds = self.who(), self.conditions()
+        return (who if f.who_in_population else []) + (conds if f.conds_in_population else [])
 
     def where(self, *, numerator: bool = True) -> list[exp.Expr]:
         f = self.frame
@@ -54,17 +67,41 @@ class Builder:
             conds.append(
                 col(R, "race_id").isin(*(num(i) for i in self.race_ids or [-1]), copy=False)
             )
-        if f.status != "entered":
+        if f.status != "entered" and not self.status_in_numerator():
             conds.append(col(R, "status").eq(text(f.status)))
         if f.participant_ids:
             conds.append(
                 col(R, "participant_id").isin(*(num(i) for i in f.participant_ids), copy=False)
             )
         if numerator:
-            conds.extend(self.numerator())
+            conds.extend(self.who() + self.conditions())
+        else:
+            conds.extend(self.population())
         return conds
 
     def numerator(self) -> list[exp.Expr]:
+        """The condition a share counts (the rest of the question is its population)."""
+        f = self.frame
+        conds: list[exp.Expr] = []
+        if self.status_in_numerator():
+            conds.append(col(R, "status").eq(text(f.status)))
+        if f.share_finished:
+            conds.append(col(R, "status").eq(text("finished")))
+        if f.metric == "bq" and f.bq_percent:
+            conds.append(self.qualified())
+        if not f.who_in_population:
+            conds.extend(self.who())
+        if not f.conds_in_population:
+            conds.extend(self.conditions())
+        return conds
+
+    def conditions(self) -> list[exp.Expr]:
+        return [
+            OPS[c.op](this=measure_of(c.measure), expression=interval(c.seconds))
+            for c in self.frame.conditions
+        ]
+
+    def who(self) -> list[exp.Expr]:
         f = self.frame
         conds: list[exp.Expr] = []
         if f.sex:
@@ -73,9 +110,6 @@ class Builder:
             conds.append(exp.GTE(this=col(R, "age"), expression=num(f.age_min)))
         if f.age_max is not None:
             conds.append(exp.LTE(this=col(R, "age"), expression=num(f.age_max)))
-        for c in f.conditions:
-            column = col(R, MEASURE_COLUMN[c.measure])
-            conds.append(OPS[c.op](this=column, expression=interval(c.seconds)))
         home: list[exp.Expr] = []
         if f.home_state:
             home.append(exp.column("state").eq(text(f.home_state)))
@@ -88,7 +122,27 @@ class Builder:
                     query=people.where(exp.and_(*home, copy=False), copy=False), copy=False
                 )
             )
+        if f.out_of_state is not None:
+            self.need(E)
+            self.need(P)
+            same = col(P, "state").eq(col(E, "state"))
+            conds.append(exp.Not(this=exp.Paren(this=same)) if f.out_of_state else same)
+        if f.debut:
+            self.need(RA)
+            self.need(E)
+            conds.append(exp.Not(this=earlier_finish(f.distance)))
         return conds
+
+    def qualified(self) -> exp.Expr:
+        """Chip time at or under the Boston standard (less a margin, when one was asked)."""
+        standard: exp.Expr = col(B, "standard")
+        margin = self.frame.bq_margin
+        if margin is None:
+            return exp.LTE(this=col(R, "chip_time"), expression=standard)
+        op, seconds = margin
+        standard = exp.Sub(this=standard, expression=interval(seconds))
+        cls = exp.LT if op == ">" else exp.LTE
+        return cls(this=col(R, "chip_time"), expression=standard)
 
     def group_columns(self) -> list[tuple[exp.Expr, str]]:
         out: list[tuple[exp.Expr, str]] = []
@@ -123,18 +177,29 @@ class Builder:
                 name, on = targets[short]
                 select = select.join(table(name, short), on=on, copy=False)
         if B in self.joins:
-            select = select.join(table("bq_standards", B), on=bq_join(self.frame), copy=False)
+            kind = "LEFT" if self.frame.bq_percent else None
+            select = select.join(table("bq_standards", B), on=bq_join(), join_type=kind, copy=False)
         return select
 
 
-def bq_join(frame: Frame) -> exp.Expr:
+def boston_offset() -> exp.Expr:
+    """Years from a race to the Boston Marathon it qualifies for: the B.A.A. window for
+    Boston Y opens in September of Y-2, so a race from September on counts two years on."""
+    month = exp.Extract(this=exp.var("MONTH"), expression=col(E, "event_date"))
+    return exp.Case(ifs=[exp.If(this=exp.GTE(this=month, expression=num(9)), true=num(2))],
+                    default=num(1))  # fmt: skip
+
+
+def bq_join() -> exp.Expr:
+    """The standard of the race's Boston year, by sex and age on Boston race day."""
     division = exp.Case(
         ifs=[exp.If(this=col(R, "sex").eq(text("M")), true=text("M"))], default=text("F")
     )
+    age_then = exp.Add(this=col(R, "age"), expression=boston_offset())
     return exp.and_(
-        col(B, "boston_year").eq(num(frame.bq_year or 0)),
+        col(B, "boston_year").eq(exp.Add(this=year_of(), expression=boston_offset())),
         col(B, "sex").eq(division),
-        exp.Between(this=col(R, "age"), low=col(B, "age_min"), high=col(B, "age_max")),
+        exp.Between(this=age_then, low=col(B, "age_min"), high=col(B, "age_max")),
     )
 
 
@@ -148,18 +213,26 @@ def compile_frame(frame: Frame, race_ids: list[int] | None, limit: int = 100) ->
     b = Builder(frame, race_ids)
     m = frame.metric
     if m == "bq":
+        b.need(E)
         b.need(B)
-    if m in ("list", "top", "pr") or (m == "repeat" and frame.top_n is not None):
-        return _rows(b, limit)
+    if m == "top" and frame.group_by:
+        return top_per_group(b, limit)
+    if m == "pb_set":
+        return pb_set_query(b, limit)
+    if m == "improved":
+        return improved_query(b, limit)
+    if m in ("list", "top", "pr") or (m == "bq" and frame.top_n is not None):
+        return rows_query(b, limit)
     if m == "repeat":
-        return _repeat(b)
+        return repeat_query(b, limit)
     groups = b.group_columns()
     selects: list[exp.Expr] = [alias(g, name) for g, name in groups]
-    conds = b.where(numerator=m != "percent")
-    if m == "bq":
-        conds.append(exp.LTE(this=col(R, "chip_time"), expression=col(B, "standard")))
+    conds = b.where(numerator=m != "percent" and not frame.bq_percent)
+    if m == "bq" and not frame.bq_percent:
+        conds.append(b.qualified())
     measure = b.measure()
-    if m in ("count", "bq"):
+    value: exp.Expr = exp.Count(this=exp.Star())
+    if m in ("count", "bq") and not frame.bq_percent:
         counted = (
             exp.Count(this=exp.Distinct(expressions=[col(R, "participant_id")]))
             if frame.people
@@ -167,15 +240,26 @@ def compile_frame(frame: Frame, race_ids: list[int] | None, limit: int = 100) ->
         )
         name = "people" if frame.people else ("qualifiers" if m == "bq" else "results")
         selects.append(alias(counted, name))
-    elif m == "percent":
+        value = counted
+    elif (m == "percent" and not frame.bq_percent) and groups and not b.numerator():
+        # "percentage of finishers by age group": each group's share of them all
+        total = exp.Window(this=exp.Sum(this=exp.Count(this=exp.Star())))
+        ratio = exp.Div(
+            this=exp.Mul(this=num(100.0), expression=exp.Count(this=exp.Star())),
+            expression=total,
+        )
+        value = exp.Round(this=ratio, decimals=num(1))
+        selects += [alias(value.copy(), "percent"), alias(exp.Count(this=exp.Star()), "results")]
+    elif m == "percent" or frame.bq_percent:
         num_cond = exp.and_(*b.numerator(), copy=False) if b.numerator() else exp.true()
         matching = exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=num_cond))
         ratio = exp.Div(
             this=exp.Mul(this=num(100.0), expression=matching.copy()),
             expression=exp.Nullif(this=exp.Count(this=exp.Star()), expression=num(0)),
         )
+        value = exp.Round(this=ratio, decimals=num(1))
         selects += [
-            alias(exp.Round(this=ratio, decimals=num(1)), "percent"),
+            alias(value.copy(), "percent"),
             alias(matching, "matching"),
             alias(exp.Count(this=exp.Star()), "total"),
         ]
@@ -188,6 +272,14 @@ def compile_frame(frame: Frame, race_ids: list[int] | None, limit: int = 100) ->
         )
         selects = [alias(bucket, "from_time"), alias(exp.Count(this=exp.Star()), "results")]
         groups = [(bucket, "from_time")]
+    elif m == "percentile":
+        for p in frame.percentiles:
+            pct = exp.WithinGroup(
+                this=exp.PercentileCont(this=num(p)), expression=exp.Order(expressions=[measure])
+            )
+            selects.append(alias(pct, f"p{round(p * 100)}_{MEASURE_COLUMN[frame.measure]}"))
+            value = pct
+        selects.append(alias(exp.Count(this=exp.Star()), "results"))
     else:
         agg: exp.Expr
         if m == "avg":
@@ -198,101 +290,49 @@ def compile_frame(frame: Frame, race_ids: list[int] | None, limit: int = 100) ->
             )
         elif m == "min":
             agg = exp.Min(this=measure)
+        elif m == "stddev":  # PostgreSQL has no stddev(interval): over seconds, back
+            seconds = exp.Extract(this=exp.var("EPOCH"), expression=measure)
+            agg = exp.Mul(this=exp.Stddev(this=seconds), expression=interval(1))
         else:
             agg = exp.Max(this=measure)
         selects.append(alias(agg, f"{m}_{MEASURE_COLUMN[frame.measure]}"))
         selects.append(alias(exp.Count(this=exp.Star()), "results"))
+        value = agg
     select = b.source(exp.select(*selects))
     if conds:
         select = select.where(exp.and_(*conds, copy=False), copy=False)
     if groups:
         select = select.group_by(*(g for g, _ in groups), copy=False)
-        select = select.order_by(*(exp.column(name) for _, name in groups), copy=False)
+        if frame.min_group:
+            size = exp.GTE(this=exp.Count(this=exp.Star()), expression=num(frame.min_group))
+            select = select.having(size, copy=False)
+        order: list[exp.Expr] = [exp.column(name) for _, name in groups]
+        if frame.ranked_by is not None:
+            desc = frame.rank_desc
+            if desc is None:  # "rank by": counts and shares most first, times fastest first
+                desc = m in ("count", "bq", "percent") or frame.bq_percent
+            ranked = exp.Ordered(this=value.copy(), desc=desc, nulls_first=False)
+            if frame.rank_limit:
+                return _top_groups(select, selects, ranked, frame.rank_limit, limit)
+            order = [ranked, *order]
+        select = select.order_by(*order, copy=False)
     return select.limit(num(limit), copy=False)
 
 
-def _rows(b: Builder, limit: int) -> exp.Select:
-    """Rows of results (top N, lists, PRs), named and placed.
-
-    The results are filtered, ordered and limited first, in a subquery that the results
-    index serves; only those rows are then joined to participants, events and races, so a
-    top 10 never hashes the whole participants table.
-    """
-    frame = b.frame
-    measure_name = MEASURE_COLUMN[frame.measure]
-    conds = b.where()
-    if frame.metric == "bq":
-        conds.append(exp.LTE(this=col(R, "chip_time"), expression=col(B, "standard")))
-    keep = ["id", "participant_id", "event_id", "race_id", "sex", "age"]
-    keep += ["overall_place", "sex_place", measure_name]
-    inner = b.source(exp.select(*(col(R, c) for c in dict.fromkeys(keep))))
-    if conds:
-        inner = inner.where(exp.and_(*conds, copy=False), copy=False)
-    measure = b.measure()
-    if frame.metric != "pr":
-        order = [
-            exp.Ordered(this=measure.copy(), desc=frame.slowest, nulls_first=False),
-            exp.Ordered(this=col(R, "id")),
-        ]
-        top = min(frame.top_n or limit, limit)
-        inner = inner.order_by(*order, copy=False).limit(num(top), copy=False)
-    fields: list[exp.Expr] = [
-        alias(col(P, "first_name"), "first_name"),
-        alias(col(P, "last_name"), "last_name"),
-        alias(col(R, "sex"), "sex"),
-        alias(col(R, "age"), "age"),
-        alias(col(E, "name"), "event"),
-        alias(col(E, "event_date"), "date"),
-        alias(col(RA, "name"), "race"),
-        alias(col(R, measure_name), measure_name),
-    ]
-    if frame.metric == "top":
-        place = "sex_place" if frame.sex else "overall_place"
-        fields.insert(0, alias(col(R, place), place))
-    rank: exp.Expr | None = None
-    if frame.metric == "pr":
-        rank = exp.Window(
-            this=exp.RowNumber(),
-            partition_by=[col(R, "participant_id"), col(RA, "distance_m")],
-            order=exp.Order(expressions=[exp.Ordered(this=measure.copy()), col(R, "id")]),
-        )
-        fields += [alias(col(RA, "distance_m"), "distance_m"), alias(rank, "n")]
-    select = (
-        exp.select(*fields)
-        .from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier(R))))
-        .join(table("ct_participants", P), on=col(P, "id").eq(col(R, "participant_id")))
-        .join(table("ct_events", E), on=col(E, "id").eq(col(R, "event_id")))
-        .join(table("ct_races", RA), on=col(RA, "id").eq(col(R, "race_id")))
-    )
-    if frame.metric == "pr":
-        outer = [exp.column(a.alias) for a in fields if a.alias not in ("n", "distance_m")]
-        return (
-            exp.select(*outer)
-            .from_(select.subquery("t"), copy=False)
-            .where(exp.column("n").eq(num(1)), copy=False)
-            .order_by(exp.column("distance_m", table="t"), exp.column("last_name"), copy=False)
-            .limit(num(limit), copy=False)
-        )
-    order = [
-        exp.Ordered(this=col(R, measure_name), desc=frame.slowest, nulls_first=False),
-        exp.Ordered(this=col(R, "id")),
-    ]
-    return select.order_by(*order, copy=False).limit(num(min(frame.top_n or limit, limit)))
-
-
-def _repeat(b: Builder) -> exp.Select:
-    inner = exp.select(col(R, "participant_id"))
-    conds = b.where()
-    inner = b.source(inner)
-    if conds:
-        inner = inner.where(exp.and_(*conds, copy=False), copy=False)
-    inner = inner.group_by(col(R, "participant_id"), copy=False).having(
-        exp.GTE(this=exp.Count(this=exp.Star()), expression=num(b.frame.min_results))
-    )
+def _top_groups(
+    grouped: exp.Select, selects: list[exp.Expr], ranked: exp.Ordered, n: int, limit: int
+) -> exp.Select:
+    """The first ``n`` groups by the measure, ties included (two states with the same
+    count both are "the state with the most")."""
+    rank = exp.Window(this=exp.Rank(), order=exp.Order(expressions=[ranked]))
+    inner = grouped.select(alias(rank, "rank"), copy=False)
+    names = [s.alias for s in selects]
     return (
-        exp.select(alias(exp.Count(this=exp.Star()), "repeat_runners"))
+        exp.select(*(exp.column(name, table="t") for name in names))
         .from_(inner.subquery("t"), copy=False)
-        .limit(num(1), copy=False)
+        .where(exp.LTE(this=exp.column("rank", table="t"), expression=num(n)), copy=False)
+        .order_by(exp.column("rank", table="t"), *(exp.column(nm, table="t") for nm in names[:1]))
+        .limit(num(limit), copy=False)
     )
 
 

@@ -56,11 +56,11 @@ def reads_query(frame: Frame, limit: int) -> exp.Select:
     fields: list[exp.Expr] = []
     if "location" in frame.group_by:
         fields.append(alias(col(T, "location_name"), "location"))
-    fields += [
-        alias(exp.Count(this=exp.Star()), "reads"),
-        alias(exp.Count(this=exp.Distinct(expressions=[col(T, "tag_code")])), "tags"),
-        alias(exp.Max(this=col(T, "read_timestamp")), "latest_read"),
-    ]
+    reads = alias(exp.Count(this=exp.Star()), "reads")
+    tags = alias(exp.Count(this=exp.Distinct(expressions=[col(T, "tag_code")])), "tags")
+    # the figure asked about first: "how many tags crossed" is distinct tags, not reads
+    fields += [tags, reads] if frame.unique_tags else [reads, tags]
+    fields.append(alias(exp.Max(this=col(T, "read_timestamp")), "latest_read"))
     select = exp.select(*fields).from_(source, copy=False)
     select = select.where(exp.and_(*conds, copy=False), copy=False) if conds else select
     if "location" in frame.group_by:

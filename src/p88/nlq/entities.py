@@ -64,6 +64,9 @@ class Entities:
     def take(self, m: re.Match[str], group: int | str = 0) -> None:
         self.spans.append(m.span(group))
 
+    def take_group(self, m: re.Match[str], group: str) -> None:
+        self.spans.append(m.span(group))
+
 
 def normalise(question: str) -> str:
     """Lower case, plain quotes and spaces, number words as digits, 'and a half' folded."""
@@ -74,13 +77,53 @@ def normalise(question: str) -> str:
     for word, value in sorted(_NUMBER_WORDS.items(), key=lambda kv: -len(kv[0])):
         text = re.sub(rf"\b{word}\b", str(value), text)
     text = re.sub(r"\b(\d+) and a half (hours?|hrs?)", lambda m: f"{m[1]}.5 {m[2]}", text)
+    text = _short_years(text)
+    text = re.sub(r"\b(?:broken (?:down|out)|grouped|split|bucketed) by\b", "by", text)
+    groups = r"(?=(?:age|sex|gender|year|state|event|race|distance|division)s?\b)"
+    text = re.sub(
+        rf"\b(by|per|each|every) ((?:[a-z]+ ){{0,1}}[a-z]+),? and {groups}", r"\1 \2 and \1 ", text
+    )
+    text = re.sub(r"\b([mf])(\d{2})\b(?![-+:])", _division, text)
     text = re.sub(r"\ban? (hour)\b", r"1 \1", text)
     text = re.sub(r"\s+", " ", text).strip(" .")
     return text
 
 
+def _short_years(text: str) -> str:
+    """'23 and "in 23" (no unit after it) as 2023."""
+    text = re.sub(r"(?<![\w'])'(\d\d)\b", r"20\1", text)
+    unit = r"\s*(?:min|hour|hr|h\b|sec|:|%|percent|year|time|mile|mi\b|k\b|km|th\b|st\b|nd\b|rd\b)"
+    return re.sub(rf"\bin (1\d|2\d)\b(?!{unit})(?!\s*(?:-|\+|and|or)\b)", r"in 20\1", text)
+
+
+def _division(m: re.Match[str]) -> str:
+    """M45 / F50 (a division by its lower age) as the age group: m45-49, f80+."""
+    low = int(m[2])
+    if low < 20 or low % 5:
+        return m[0]
+    return f"{m[1]}{low}+" if low >= 80 else f"{m[1]}{low}-{low + 4}"
+
+
+def implied_distance(seconds: float, *, jargon: bool = False) -> int | None:
+    """The distance a bare time names ("sub 3" is the marathon, "sub 1:30" the half);
+    shorter times only when said as runners say them ("sub 20" 5K, "broke 50" 10K)."""
+    if seconds >= 2.5 * 3600:
+        return MARATHON
+    if 75 * 60 <= seconds < 2.5 * 3600:
+        return HALF
+    if jargon and 30 * 60 <= seconds < 75 * 60:
+        return TEN_K
+    if jargon and 10 * 60 <= seconds < 30 * 60:
+        return FIVE_K
+    return None
+
+
 _DISTANCES: list[tuple[str, int]] = [
-    (r"\bhalf[- ]?marathon(?:s|ers?)?\b|\bhalf\b|\b13\.1(?: ?miles?| ?mi)?\b|\b21\.1 ?km?\b", HALF),
+    (
+        r"\bhalf[- ]?marathon(?:s|ers?)?\b|\bhal(?:f|fs|ves)\b|\b13\.1(?: ?miles?| ?mi)?\b"
+        r"|\b21\.1 ?km?\b",
+        HALF,
+    ),
     (r"\bmarathon(?:s|ers?)?\b|\b26\.2(?: ?miles?| ?mi)?\b|\b42\.2 ?k(?:m)?\b", MARATHON),
     (r"\b10 ?k(?:m|s)?\b|\b10 ?kilomet(?:er|re)s?\b|\b6\.2 ?miles?\b", TEN_K),
     (r"\b5 ?k(?:m|s)?\b|\b5 ?kilomet(?:er|re)s?\b|\b3\.1 ?miles?\b", FIVE_K),
@@ -142,7 +185,11 @@ def _extract_pace(ent: Entities) -> None:
         op = _op_of(m["op"], m["suf"], default="<=")
         ent.bounds.append(Bound(op, secs, "pace", m.span(), m.group(0)))
         ent.take(m)
-    for m in re.finditer(rf"\b(?P<op>{_LT}|{_GT})\s*(?P<v>{_CLOCK}|\d+)\s+pace\b", text):
+    paced = (
+        rf"\b(?P<op>{_LT}|{_GT})\s*(?:an? )?(?P<v>{_CLOCK}|\d+)(?:[- ]?(?:minutes?|mins?))?"
+        r"\s+pace\b"
+    )
+    for m in re.finditer(paced, text):
         if ent.used(*m.span()):
             continue
         v = m["v"]
@@ -195,7 +242,7 @@ def _extract_times(ent: Entities) -> None:
     for m in re.finditer(pat, text):
         if ent.used(*m.span()):
             continue
-        if m["bare"] and not m["op"].startswith("sub"):
+        if m["bare"] and not re.match(r"sub|broke|break", m["op"]):
             continue  # "under 50": an age, not a time
         secs = seconds_of(m)
         if secs is None:
@@ -219,7 +266,9 @@ def _extract_ages(ent: Entities) -> None:
         ent.age_min, ent.age_max, ent.age_text = lo, hi, m[0]
         ent.take(m)
 
-    group = re.search(r"\b(?:(?P<sx>[mfx])\s?)?(?P<lo>\d{1,2})\s?-\s?(?P<hi>\d{2})\b", text)
+    group = re.search(
+        r"\b(?:(?:aged?|ages) )?(?:(?P<sx>[mfx])\s?)?(?P<lo>\d{1,2})\s?-\s?(?P<hi>\d{2})\b", text
+    )
     if group and not ent.used(*group.span()) and int(group["lo"]) < int(group["hi"]):
         if group["sx"]:
             ent.sex = group["sx"].upper()
@@ -227,7 +276,9 @@ def _extract_ages(ent: Entities) -> None:
         for word in re.finditer(r"\bage[- ]?groups?\b|\bag\b", text):
             ent.take(word)
         return
-    plus = re.search(r"\b(?:(?P<sx>[mf])\s?)?(?P<lo>\d{2})\s?\+", text)
+    plus = re.search(
+        r"\b(?:(?:aged?|ages) )?(?:(?P<sx>[mf])\s?)?(?P<lo>\d{2})\s?\+(?: age[- ]?groups?\b)?", text
+    )
     of = r"\s+(?:the age of\s+|age\s+)?"
     not_time = r"\b(?!\s*(?::|min|hour|h\b|sec|pace))"
     rules: list[tuple[str, object]] = [
@@ -235,6 +286,8 @@ def _extract_ages(ent: Entities) -> None:
         (r"\bmasters?\b", (40, None)),
         (r"\b(?:in (?:their|the) )?(?P<d>[1-9]0)s\b", "decade"),
         (r"\b(?:aged?|ages)\s+(?P<lo>\d{1,2})\s*(?:to|-|and)\s*(?P<hi>\d{1,2})\b", "range"),
+        (r"\b(?:men|women|male|males|runners|finishers|females|athletes) (?P<lo>[1-9]\d)"
+         r" (?:to|through) (?P<hi>[1-9]\d)\b(?! ?(?::|min|hour|h\b|sec))", "range"),
         (r"\bbetween (?:the )?ages? (?:of )?(?P<lo>\d{1,2}) and (?P<hi>\d{1,2})\b", "range"),
         (r"\b(?:aged?|ages)\s+(?P<lo>\d{1,2})\s+(?:and|or)\s+(?:over|older|up)\b", "min"),
         (r"\b(?P<lo>\d{1,2})\s+(?:and|or)\s+(?:over|older|up)\b", "min"),
@@ -325,10 +378,23 @@ def _extract_ranks(ent: Entities) -> None:
         ent.top_n = int(m[1] or m[2])
         ent.slowest = "slowest" in m[0] or m[0].startswith("last")
         ent.take(m)
+    elif m := re.search(r"\b(?:in |at )?last place\b|\b(?:finished|came|came in|was) last\b", text):
+        ent.top_n, ent.slowest = 1, True
+        ent.take(m)
+    elif m := re.search(
+        r"\btop (?=(?:\w+ )?(?:woman|man|finisher|runner|female|male|guy|girl|athlete)\b)",
+        text,
+    ):
+        ent.top_n = 1
+        ent.take(m)
     elif re.search(r"\bpodium\b", text):
         ent.top_n = 3
         ent.take(re.search(r"\bpodium\b", text))  # type: ignore[arg-type]
-    m = re.search(r"\bwinners?\b|\bwho won\b|\bwon\b", text)
+    m = re.search(
+        r"\bwinners?\b|\bwho won\b|\bwon\b|\bfirst (?:\w+ )?across the (?:finish )?line\b"
+        r"|\b(?:finished|came|placed|came in|was) first\b|\bfirst place\b",
+        text,
+    )
     if m:
         ent.winner = True
         ent.take(m)
@@ -337,8 +403,10 @@ def _extract_ranks(ent: Entities) -> None:
 def _extract_sex(ent: Entities) -> None:
     if ent.sex:
         return
-    f = re.search(r"\b(?:women|woman|female|females|ladies|lady|girls)\b", ent.text)
-    m = re.search(r"\b(?:men|man|male|males|guys|boys)\b", ent.text)
+    f = re.search(
+        r"\b(?:women|woman|female|females|ladies|lady|girls|gals|gal|womens|women's)\b", ent.text
+    )
+    m = re.search(r"\b(?:men|man|male|males|guys|boys|dudes|fellas|gents|mens|men's)\b", ent.text)
     x = re.search(r"\bnon-?binary\b", ent.text)
     found = [(s, hit) for s, hit in (("F", f), ("M", m), ("X", x)) if hit]
     if len(found) == 1:

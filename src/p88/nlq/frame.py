@@ -8,7 +8,19 @@ in one line. The defaults a frame applies are documented here and stated in ever
 * "finished" (and "ran", "finishers") means status 'finished': DNF, DNS and DQ excluded;
 * "masters" is 40 and over, "over 50" is 50 and over (the age on race day);
 * a count counts results (one per runner per race); "people", "unique" or "different"
-  counts each person once.
+  counts each person once;
+* a personal best (set at a race) beats every earlier finish of that person at the distance,
+  and needs at least one earlier finish; "improved" compares one person's two editions;
+* a Boston qualifier meets the standard of the Boston year whose window holds the race (the
+  window opens in September two years before), at the age on Boston race day;
+* a time condition with no distance names one by its size ("sub 3" is the marathon; "sub
+  20" or "broke 50 minutes", runners' words, the 5K or 10K);
+* in a share, the condition asked about is the numerator ("what percent were women"); who
+  the share is of ("share of women who broke 4 hours") stays in the denominator too; a
+  finish rate is finishers out of every entry;
+* top N per group (each age group, every division) ranks within the group by gun time;
+  ranking groups orders them by the measure, most first for counts and shares, fastest
+  first for times, keeping only groups of at least the minimum size asked for.
 """
 
 from __future__ import annotations
@@ -20,9 +32,9 @@ from p88.errors import InputError, P88Error
 
 Metric = Literal[
     "count", "percent", "list", "top", "min", "max", "avg", "median", "distribution",
-    "pr", "repeat", "bq", "events", "reads",
+    "pr", "repeat", "bq", "events", "reads", "percentile", "pb_set", "improved", "stddev",
 ]  # fmt: skip
-Measure = Literal["chip", "gun", "pace"]
+Measure = Literal["chip", "gun", "pace", "pace_km", "gap", "age"]
 Group = Literal["sex", "age_group", "year", "event", "state", "distance", "location"]
 
 
@@ -33,6 +45,7 @@ class Condition:
     measure: Measure
     op: str
     seconds: float
+    jargon: bool = False  # said as "sub 50" / "broke 50": names a distance by its size
 
 
 @dataclass
@@ -70,6 +83,23 @@ class Frame:
     minutes_back: int | None = None
     unique_tags: bool = False
     recent_days: int | None = None
+    years: tuple[int, ...] = ()
+    percentiles: tuple[float, ...] = ()
+    rank_desc: bool | None = None
+    rank_limit: int | None = None
+    min_group: int | None = None
+    bq_percent: bool = False
+    share_finished: bool = False
+    bq_margin: tuple[str, float] | None = None
+    all_distances: bool = False
+    debut: bool = False
+    out_of_state: bool | None = None
+    every_edition: bool = False
+    show_place: bool = False
+    got_slower: bool = False
+    who_in_population: bool = False
+    conds_in_population: bool = False
+    ranked_by: str | None = None
     notes: list[str] = field(default_factory=list)
     confidence: float = 1.0
 
@@ -105,6 +135,11 @@ class NotUnderstood(InputError):
         super().__init__(message, what="question", hint=hint)
         self.words = words
         self.suggestions = suggestions
+
+
+class Unanswerable(NotUnderstood):
+    """p88 understood enough to know it cannot answer: data it does not hold, a question
+    about the asker, an empty database. Never offered to a model."""
 
 
 class Ambiguous(InputError):

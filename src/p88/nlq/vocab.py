@@ -8,31 +8,28 @@ import re
 
 VOCAB = frozenset(
     """
-    a about across all along also am an and any are as at average averages avg be been best
-    between breakdown by can count counts could did do does done each entered entrants entries
-    ever every fast faster fastest female finish finished finisher finishers finishing
-    finish-time find first for from gave get give had has have held how i in is it its
-    just last least list many me mean median men more most much my names name number of on
-    one or other our over overall own people per percent percentage person persons please
-    participants participant participated race races racer racers ran result results run
-    runner runners running show slow slower slowest so than that the their them there these
-    they this those time times timed to top total tell under us was we were what when where
-    which who whom whose with women year years you your chip gun pace paces median typical
-    distribution histogram spread pr prs pb pbs personal record records repeat returning
-    again once more twice multiple than back came come qualifier qualifiers qualify
-    qualified qualifying bq bqs dnf dnfs dns dq dqs disqualified not start started starters
-    registered signed up entrant events event group groups sex gender state states
-    location locations reads read tags tag live current session sessions data timing count
-    latest recent recently crossed crossings mat mats active our ours held host hosted
-    course share proportion fraction out quickest longest did didn't t complete completed
-    completing finishing place placed places placing winner winners won win podium vs versus
-    compared compare trend over years yearly annual annually ranked rank rankings ranking
-    home live lived living based hometown grand masters master
-    it's what's who's how's there's whats hows whos finishes since before after year's
-    took take taking among different distinct unique individual i'm im i've ive from
-    between within across kind sort anyone anybody someone runners' runner's got get
-    getting came finishing totals overall athletes athlete competitors competitor field
-    division divisions category categories class entries race's event's marathoners
+    a about across all along also am an and any are as at average averages avg be been
+    between breakdown by can count counts could did do does done entered entrants entries
+    ever fastest female finish finished finisher finishers finishing finish-time find for
+    from gave get give had has have held how i in is it its just least list many me mean
+    median men more most much my names name number of on one or our over overall own people
+    percent percentage person persons please participants participant participated race
+    races racer racers ran result results run runner runners running show slowest so that
+    the their them there these they this those time times timed to total tell under us was
+    we were what when where which who whom whose with women year years you your chip gun
+    pace paces typical distribution histogram spread pr prs pb pbs personal record records
+    repeat returning again back came come qualifier qualifiers qualify qualified qualifying
+    bq bqs dnf dnfs dns dq dqs disqualified start started starters registered signed up
+    entrant events event group groups sex gender location locations reads read tags tag live
+    current session sessions data timing latest recent recently crossed crossings mat mats
+    active ours host hosted course share proportion fraction out quickest longest didn't t
+    complete completed completing winner winners won win podium vs versus compared compare
+    trend yearly annual annually home lived living based hometown grand masters master it's
+    what's who's how's there's whats hows whos finishes year's took take taking among
+    different distinct unique individual i'm im i've ive within kind sort anyone anybody
+    someone runners' runner's got getting totals athletes athlete competitors competitor
+    field division divisions category categories class race's event's marathoners sent drew
+    brought attracted went averaged only line rate rates recorded posted logged
     """.split()
 )
 
@@ -44,12 +41,14 @@ REPEAT = re.compile(
     r"|\b(?:more than once|multiple times|twice or more|again)\b"
     r"|\bcame back\b"
 )
-PERCENT = re.compile(r"\b(?:percent(?:age)?|share|proportion|fraction)\b|%")
+PERCENT = re.compile(r"\b(?:percent(?:age)?|share|proportion|fraction|rate)\b|%")
 AVG = re.compile(r"\b(?:average|mean|avg)\b")
 MEDIAN = re.compile(r"\b(?:median|typical)\b")
 DISTRIBUTION = re.compile(r"\b(?:distribution|histogram|spread)\b")
-MIN = re.compile(r"\b(?:fastest|best|quickest) (?:[\w-]+ ){0,2}times?\b|\bcourse record\b")
-MAX = re.compile(r"\b(?:slowest|longest) (?:[\w-]+ ){0,2}times?\b")
+MIN = re.compile(
+    r"\b(?:fastest|best|quickest) (?:[\w-]+ ){0,2}(?:times?|paces?)\b|\bcourse record\b"
+)
+MAX = re.compile(r"\b(?:slowest|longest) (?:[\w-]+ ){0,2}(?:times?|paces?)\b")
 TOP_WORDS = re.compile(r"\b(?:fastest|quickest|slowest)\b")
 COUNT = re.compile(r"\b(?:how many|number of|count|total)\b")
 LIST = re.compile(r"\b(?:list|show|who|which runners|find|names?|give me)\b")
@@ -63,26 +62,43 @@ EVENTS = re.compile(
 PEOPLE = re.compile(r"\b(?:people|persons|unique|different|distinct|individual)\b")
 ALL_YEARS = re.compile(
     r"\b(?:ever|all[- ]time|all years|every year|in total|overall|history|each year|per year"
+    r"|course records?"
     r"|by year|year over year|over the years)\b"
 )
 STATUS = [
-    (re.compile(r"\bdnfs?\b|\bdid(?: not|n't) finish\b"), "DNF"),
-    (re.compile(r"\bdns\b|\bdid(?: not|n't) start\b"), "DNS"),
+    (
+        re.compile(
+            r"\bdnfs?\b|\bdid(?: not|n't) finish\b|\bdropped out\b|\bdrop(?:ped)? ?outs?\b"
+            r"|\bquit\b|\bdnf rate\b"
+        ),
+        "DNF",
+    ),
+    (re.compile(r"\bdns\b|\bdid(?: not|n't) start\b|\bno[- ]shows?\b"), "DNS"),
     (re.compile(r"\bdqs?\b|\bdisqualified\b"), "DQ"),
     (
         re.compile(r"\b(?:entered|registered|entrants?|entries|signed up|participants?)\b"),
         "entered",
     ),
 ]
+_EACH = r"\b(?:by|per|each|every|for each|across|all)(?: of)?(?: (?:our|the|their|its|all))?"
 GROUPS = [
-    (re.compile(r"\bby (?:sex|gender)\b|\bmen (?:vs|versus|and|compared to) women\b"), "sex"),
-    (re.compile(r"\b(?:by|per|each|every|across) age(?: groups?)?\b|\bby ag\b"), "age_group"),
-    (re.compile(r"\b(?:by|per|each|every) year\b|\byear over year\b|\btrend\b|\bover the years\b"
-                r"|\byearly\b|\bannual(?:ly)?\b"), "year"),
-    (re.compile(r"\b(?:by|per|each|every) (?:event|race)\b"), "event"),
-    (re.compile(r"\b(?:by|per|each|every) (?:state|home state)\b"), "state"),
-    (re.compile(r"\b(?:by|per|each|every) distance\b"), "distance"),
-    (re.compile(r"\b(?:by|per|each|every) (?:location|timing point|point|mat)\b"), "location"),
+    (re.compile(r"\b(?:by|per|each|every|for each) (?:sex|gender)\b"
+                r"|\bm[ae]n (?:vs|versus|and|or|compared to) wom[ae]n\b"
+                r"|\bwom[ae]n (?:vs|versus|and|or|compared to) m[ae]n\b"
+                r"|\b(?:male|males) (?:and|or|vs) (?:female|females)\b"
+                r"|\b(?:female|females) (?:and|or|vs) (?:male|males)\b"), "sex"),
+    (re.compile(_EACH + r" (?:age(?:[- ]?groups?)?|divisions?|age categor(?:y|ies))\b|\bby ag\b"
+                r"|\b(?:division|age[- ]?group|ag)(?= (?:winners?|champions?|podiums?))"
+                r"|\bage[- ]?group (?:breakdown|split|distribution|counts?)\b"
+                r"|\b(?:their|his|her) (?:age[- ]?groups?|divisions?)\b"), "age_group"),
+    (re.compile(r"\b(?:by|per|each|every|for each)(?: of)?(?: (?:our|the|its))?"
+                r" (?:years?|editions?)\b|\byear over year\b|\btrend\b"
+                r"|\bover the years\b|\byearly\b|\bannual(?:ly)?\b"), "year"),
+    (re.compile(_EACH + r" (?:events?|races?|marathons?|half marathons?|halfs?|halves|10ks?"
+                r"|5ks?)\b"), "event"),
+    (re.compile(_EACH + r" (?:states?|home states?)\b"), "state"),
+    (re.compile(_EACH + r" distances?\b"), "distance"),
+    (re.compile(_EACH + r" (?:locations?|timing points?|points?|mats?)\b"), "location"),
 ]  # fmt: skip
 LIVE = re.compile(
     r"\b(?:reads?|read count|tags?|timing data|live|crossings?|crossed|mats?)\b|\bsession \d+"

@@ -59,6 +59,7 @@ class ReplayConfig:
     give_up_s: float = 30.0
     retry_delay_s: float = 0.2
     retry_max_s: float = 0.2
+    say_retries: bool = False  # log an unreachable server once a minute (p88 forward)
     stall_s: float = 15.0
     close_timeout_s: float = 120.0
     loop: bool = False
@@ -214,7 +215,7 @@ class Client:
                 )
             if ready:
                 delay = self.config.retry_delay_s
-            elif said_at is None or now - said_at >= 60:
+            elif self.config.say_retries and (said_at is None or now - said_at >= 60):
                 said_at = now
                 log.warning("%s:%d: %s; retrying", self.config.host, self.config.port, problem)
             await asyncio.sleep(delay)
