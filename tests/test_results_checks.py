@@ -49,8 +49,9 @@ def crossings(faults: set[str]) -> dict[str, list[tuple[str, datetime]]]:
             at[point] += [(str(i), when), (str(i), when + timedelta(seconds=0.3))]
     if "unknown_tags" in faults:  # a volunteer's bib on the finish mat
         at["FINISH"] += [("777", GUN + timedelta(minutes=10, seconds=30 * k)) for k in range(12)]
-    if "after_window" in faults:  # the course closes at 0:40:00; a tag read at 0:50:00
+    if "after_window" in faults:  # the course closes at 0:40:00: reads at 0:45 and 0:50
         at["FINISH"].append(("555", GUN + timedelta(minutes=50)))
+        at["FINISH"].append(("5", GUN + timedelta(minutes=45)))  # 5 walks back over the mat
     return at
 
 
@@ -104,8 +105,12 @@ EXPECTED: dict[str, dict[str, list[tuple[Any, ...]]]] = {
         "held": [("4", None, "Runner No4", "2000 m in 0:00:59 between 0 m and 2000 m is faster "
                   "than world-record pace: check for a cut course")],
     },
-    "after_window": {"after_window": [(None, "555", None, "1 read(s) after the course closed "
-                                       "at 2026-06-07 09:40:00, last 2026-06-07 09:50:00")]},
+    "after_window": {"after_window": [
+        ("5", "5", "Runner No5",
+         "1 read(s) after the course closed at 2026-06-07 09:40:00, last 2026-06-07 09:45:00"),
+        (None, "555", None,
+         "1 read(s) after the course closed at 2026-06-07 09:40:00, last 2026-06-07 09:50:00"),
+    ]},
     "reads_no_result": {"reads_no_result": [("6", None, "Runner No6",
                                              "read at 2K, START but no finish")]},
     "unknown_tags": {"unknown_tags": [(None, "777", None,

@@ -158,10 +158,12 @@ def _after_window(conn: psycopg.Connection[Any], race: _Race) -> list[Finding]:
         return []
     end = race.gun + race.close
     rows = conn.execute(
-        "SELECT t.tag_code, count(*), max(t.read_timestamp), min(r.bib) FROM timing_reads t"
-        " LEFT JOIN ct_results r ON r.race_id = %s AND coalesce(r.tag_code, r.bib) = t.tag_code"
-        " WHERE t.session_id = %s AND t.location_name = ANY(%s) AND t.read_timestamp > %s"
-        " AND (r.bib IS NULL OR r.bib <> ALL(%s)) GROUP BY t.tag_code ORDER BY t.tag_code",
+        "SELECT tag, n, last, bib FROM (SELECT t.tag_code AS tag, count(*) AS n,"
+        " max(t.read_timestamp) AS last, (SELECT min(r.bib) FROM ct_results r"
+        " WHERE r.race_id = %s AND coalesce(r.tag_code, r.bib) = t.tag_code) AS bib"
+        " FROM timing_reads t WHERE t.session_id = %s AND t.location_name = ANY(%s)"
+        " AND t.read_timestamp > %s GROUP BY t.tag_code) x"
+        " WHERE bib IS NULL OR bib <> ALL(%s) ORDER BY tag",
         (race.id, race.session, race.locations, end, race.decided),
     ).fetchall()
     return [
