@@ -237,4 +237,6 @@ def test_score_final_points_at_results_final(p88_env: str) -> None:
     got = cli("results", "score", "--race", "1", "--final", code=1)
     assert got.stderr.startswith("Error: --final moved: p88 results final --race 1 closes")
     assert got.stderr.count("\n") == 1
-    assert cli("results", "check", "--race", "5", code=1).stderr == "Error: no race 5\n"
+    assert cli("results", "check", "--race", "5", code=1).stderr == (
+        "Error: no race 5 (p88 results new-race creates a race and prints its id)\n"
+    )

@@ -5,6 +5,7 @@ stderr and its ``exit_code``. Anything else is a bug and keeps its traceback.
 
     P88Error                      exit 1  a user mistake: bad flag value, bad file, unknown name
     ├── InputError                exit 1  a value the user gave is wrong; says what and where
+    │   ├── UnknownRace           exit 1  no race has the id given with --race
     │   ├── ImportRejected        exit 1  a CSV with bad rows       [store.results.importer]
     │   ├── NotUnderstood         exit 1  a question's unknown words           [nlq.frame]
     │   │   └── Unanswerable      exit 1  data p88 does not hold               [nlq.frame]
@@ -74,6 +75,18 @@ class InputError(P88Error):
         super().__init__(message, hint=hint)
         self.what = what
         self.where = where
+
+
+class UnknownRace(InputError):
+    """No race has this id: one message for every command that takes ``--race``."""
+
+    def __init__(self, race_id: int) -> None:
+        super().__init__(
+            f"no race {race_id}",
+            what="race",
+            where="--race",
+            hint="p88 results new-race creates a race and prints its id",
+        )
 
 
 class ConfigError(P88Error):

@@ -6,6 +6,8 @@ import json
 import logging
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Optional
 
@@ -39,6 +41,21 @@ class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
     @stream.setter
     def stream(self, value: Any) -> None:
         pass
+
+
+@contextmanager
+def _logging(fmt: str, live: bool) -> Iterator[None]:
+    """The listener's log lines on stderr while the command runs; put back as they were
+    after it, so a process that runs the command in-process keeps its own logging."""
+    root = logging.getLogger("p88")
+    saved = (root.level, list(root.handlers), root.propagate)
+    _setup_logging(fmt, live)
+    try:
+        yield
+    finally:
+        root.setLevel(saved[0])
+        root.handlers[:] = saved[1]
+        root.propagate = saved[2]
 
 
 def _setup_logging(fmt: str, live: bool) -> None:
@@ -218,8 +235,8 @@ def listen(
         max_connections=max_connections,
     )
     live = log_format == "text" and is_terminal()
-    _setup_logging(log_format, live)
     if options.open_to_network and not options.users:
         err.print(f"Warning: listening on {options.host} without --auth-file: anyone on the "
                   "network can send reads.", markup=False)  # fmt: skip
-    asyncio.run(_serve(Listener(url, options), live))
+    with _logging(log_format, live):
+        asyncio.run(_serve(Listener(url, options), live))

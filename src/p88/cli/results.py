@@ -30,6 +30,11 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
+# --- publishing: divisions, awards, age grades, exports (p88.cli.results_publish) ---------
+from p88.cli import results_publish  # noqa: E402
+
+results_publish.register(app)
+
 
 def _working(what: str, as_json: bool) -> AbstractContextManager[object]:
     """A spinner on a terminal while one long transaction runs (it reports no steps)."""
@@ -272,23 +277,35 @@ def standings(
     race: int = typer.Option(..., "--race", help="Race id."),
     limit: int = typer.Option(20, "--limit", min=1, max=100_000, help="How many lines."),
     sex: Optional[str] = typer.Option(None, "--sex", help="M, F or X only."),  # noqa: UP045
+    splits: bool = typer.Option(False, "--splits", help="Time and place at every split."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
-    """Show a race's standings: place, bib, name, division places, chip and gun time.
+    """Show a race's standings: place, bib, name, division places, times and pace.
 
     Results held for review (status review) are listed unplaced, with the note saying why.
+    With --splits, each split's elapsed time and the runner's place there.
 
-    Example: p88 results standings --race 1 --limit 10
+    Example: p88 results standings --race 1 --limit 10 --splits
     """
-    from p88.store import connect, official_standings, run
+    from p88.store import connect, load_sheet, official_standings, run
+    from p88.units import pace_text
 
     with connect(state(ctx).database_url(), autocommit=True) as conn:
         rows = run(
             conn,
             official_standings(race, limit=limit, sex=sex.upper() if sex else None, everyone=True),
         )
+        sheet = load_sheet(conn, race, bibs=[r.bib for r in rows])
+    extra = {r.bib: r for r in sheet.rows}
     if as_json:
-        print_json([_standing_json(r) for r in rows])
+        from p88.exports.shapes import duration, row_json
+
+        print_json([
+            {**_standing_json(r), "pace_per_km": duration(extra[r.bib].pace_km),
+             "pace_per_mile": duration(extra[r.bib].pace_mile),
+             "splits": row_json(sheet, extra[r.bib])["splits"]}
+            for r in rows
+        ])  # fmt: skip
         return
     table = Table(title=f"race {race}")
     for c in (
@@ -301,15 +318,24 @@ def standings(
         "group pl",
         "chip",
         "gun",
+        "pace /mi",
+        "pace /km",
         "status",
         "note",
     ):
         table.add_column(c)
+    points = [p.name for p in sheet.splits] if splits else []
+    for name in points:
+        table.add_column(f"{name} (place)")
     for r in rows:
+        more = extra[r.bib]
+        at = [more.splits.get(name) for name in points]
         table.add_row(
             str(r.place or ""), r.bib, r.name, r.sex or "", r.age_group or "",
             str(r.sex_place or ""), str(r.age_group_place or ""), _clock(r.chip_time),
-            _clock(r.gun_time), r.status or "", r.note or "",
+            _clock(r.gun_time), pace_text(more.pace_mile) if more.pace_mile else "",
+            pace_text(more.pace_km, "km") if more.pace_km else "", r.status or "", r.note or "",
+            *[f"{_clock(s.elapsed)} ({s.place or '-'})" if s else "" for s in at],
         )  # fmt: skip
     out.print(table)
     for r in rows:

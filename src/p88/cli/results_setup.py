@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from p88.cli._app import out, print_json, state
-from p88.errors import InputError
+from p88.errors import InputError, UnknownRace
 
 if TYPE_CHECKING:
     from p88.store import PointRule
@@ -139,7 +139,7 @@ def points_cmd(
             "SELECT distance_m, session_id FROM ct_races WHERE id = %s", (race,)
         ).fetchone()
         if row is None:
-            raise InputError(f"no race {race}", what="race", where="--race")
+            raise UnknownRace(race)
         distance, race_session = row
         sid = resolve_session(conn, session) if session else race_session
         if sid is not None and race_session is None:

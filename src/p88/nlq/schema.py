@@ -34,7 +34,7 @@ TABLES: dict[str, frozenset[str]] = {
         {"id", "partner_id", "event_id", "race_id", "participant_id", "bib", "tag_code"}
         | {"wave", "sex", "age", "age_group", "start_time", "finish_time", "chip_time"}
         | {"gun_time", "pace", "status", "overall_place", "sex_place", "age_group_place"}
-        | {"masters_place"}
+        | {"masters_place", "age_graded_time", "age_grade"}
     ),
     "ct_splits": frozenset(
         {"result_id", "race_id", "partner_id", "point", "distance_m", "crossing_time", "elapsed"}
@@ -63,7 +63,7 @@ HIDDEN: dict[str, tuple[str, ...]] = {
     "timing_locations": ("reader_id", "created_at"),
     "ct_events": ("created_at",),
     "ct_races": ("external_id", "created_at", "official_at", "official_by", "official_open"),
-    "ct_results": ("source", "note", "updated_at"),
+    "ct_results": ("source", "note", "updated_at", "entry_fields"),
     "ct_splits": ("read_id",),
 }
 

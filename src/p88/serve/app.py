@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from p88 import __version__
-from p88.serve import errors, logs, nl, stream, timing
+from p88.serve import errors, logs, nl, results_site, stream, timing
 from p88.serve.auth import Grant
 from p88.serve.db import Database, DatabaseGone
 from p88.serve.deps import DbDep, HubDep
@@ -70,6 +70,7 @@ def create_app(
     errors.install(app)
     app.include_router(timing.router)
     app.include_router(stream.router)
+    app.include_router(results_site.router)
     nl.install(app)
 
     @app.get(

@@ -84,11 +84,31 @@ from p88.store.results import columns as result_columns
 from p88.store.results import import_file as import_results_file
 from p88.store.results import points as race_points
 from p88.store.results import settings as race_settings
+from p88.store.results.agegrade import TABLES as AGE_GRADE_TABLES
+from p88.store.results.agegrade import AgeGrade, age_grade, update_age_grades
+from p88.store.results.awards import SEX_NAMES, Award, AwardDivision, Awards, compute_awards
 from p88.store.results.columns import parse_map
+from p88.store.results.divisions import (
+    AwardRules,
+    Division,
+    load_rules,
+    parse_division,
+    save_rules,
+)
+from p88.store.results.entryfields import load_entry_fields
 from p88.store.results.follow import follow_race
 from p88.store.results.importdb import load_races, write_rows
 from p88.store.results.importer import _read_csv as read_csv_rows
 from p88.store.results.sessionreads import session_label
+from p88.store.results.sheet import (
+    CoursePoint,
+    RaceSheet,
+    SheetRow,
+    SplitResult,
+    load_sheet,
+    race_list,
+    race_partner,
+)
 from p88.store.spool import (
     ConnectionRow,
     GunRow,
@@ -193,5 +213,29 @@ __all__ = [
     "unavailable",
     "update_places",
     "with_database",
+]
+__all__ += [
+    "AGE_GRADE_TABLES",
+    "AgeGrade",
+    "Award",
+    "AwardDivision",
+    "AwardRules",
+    "Awards",
+    "CoursePoint",
+    "Division",
+    "RaceSheet",
+    "SEX_NAMES",
+    "SheetRow",
+    "SplitResult",
+    "age_grade",
+    "compute_awards",
+    "load_entry_fields",
+    "load_rules",
+    "load_sheet",
+    "parse_division",
+    "race_list",
+    "race_partner",
+    "save_rules",
+    "update_age_grades",
 ]
 __all__ += queries.__all__

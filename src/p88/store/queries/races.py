@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from psycopg import sql
 
-from p88.errors import InputError
+from p88.errors import UnknownRace
 from p88.store.queries.plan import Plan, Query, where
 
 STANDINGS_LIMIT = 10_000
@@ -127,12 +127,7 @@ def official_standings(
             sql.SQL("SELECT 1 FROM ct_races WHERE id = %(race)s"), {"race": race_id}
         )
         if not found:
-            raise InputError(
-                f"no race {race_id}",
-                hint="p88 results new-race creates a race and prints its id",
-                what="race",
-                where="--race",
-            )
+            raise UnknownRace(race_id)
     return [OfficialResult(*row) for row in rows]
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from p88.errors import InputError
+from p88.errors import UnknownRace
 from p88.store.results import points as pts
 from p88.store.results.flags import FASTEST_MPS, MAX_CHIP
 from p88.store.results.sessionreads import race_gun
@@ -301,7 +301,7 @@ def run_checks(
         "SELECT session_id, start_time, distance_m FROM ct_races WHERE id = %s", (race_id,)
     ).fetchone()
     if row is None:
-        raise InputError(f"no race {race_id}", what="race", where="--race")
+        raise UnknownRace(race_id)
     session, scheduled, distance = row
     gun = race_gun(conn, session, scheduled)[0] if session is not None else scheduled
     race = _Race(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from p88.errors import InputError
+from p88.errors import InputError, UnknownRace
 from p88.store.results import points as pts
 from p88.store.results.flags import MAX_CHIP
 from p88.store.results.sessionreads import race_gun
@@ -140,10 +140,7 @@ def _race(conn: psycopg.Connection[Any], race_id: int) -> tuple[date, datetime |
         (race_id,),
     ).fetchone()
     if row is None:
-        raise InputError(
-            f"no race {race_id}", what="race", where="--race",
-            hint="p88 results new-race creates a race and prints its id",
-        )  # fmt: skip
+        raise UnknownRace(race_id)
     return row[0], row[1]
 
 

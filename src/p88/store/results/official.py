@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from p88.errors import InputError, P88Error, RefusedError
+from p88.errors import InputError, P88Error, RefusedError, UnknownRace
 from p88.store.results.checks import CheckReport, run_checks
 from p88.store.results.corrections import Correction, CorrectionRequest, record_correction
 from p88.store.results.scoring import ScoreOptions, ScoreSummary, score_race
@@ -51,7 +51,7 @@ class Corrected:
 def _session(conn: psycopg.Connection[Any], race_id: int) -> int | None:
     row = conn.execute("SELECT session_id FROM ct_races WHERE id = %s", (race_id,)).fetchone()
     if row is None:
-        raise InputError(f"no race {race_id}", what="race", where="--race")
+        raise UnknownRace(race_id)
     return row[0] if row[0] is not None else None
 
 

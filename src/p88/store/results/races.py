@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
-from p88.errors import InputError
+from p88.errors import InputError, UnknownRace
 
 if TYPE_CHECKING:
     import psycopg
@@ -90,8 +90,5 @@ def race_day(conn: psycopg.Connection[Any], race_id: int) -> tuple[date, datetim
         (race_id,),
     ).fetchone()
     if row is None:
-        raise InputError(
-            f"no race {race_id}", what="race", where="--race",
-            hint="p88 results new-race creates a race and prints its id",
-        )  # fmt: skip
+        raise UnknownRace(race_id)
     return row[0], row[1]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from p88.errors import InputError
+from p88.errors import InputError, UnknownRace
 from p88.store.results import points as pts
 from p88.store.results.agegroups import AgeGroups
 from p88.store.results.corrections_apply import CorrectedRace, RaceCorrections, apply_corrections
@@ -251,12 +251,7 @@ def _load_race(conn: psycopg.Connection[Any], race_id: int) -> _Race:
         (race_id,),
     ).fetchone()
     if row is None:
-        raise InputError(
-            f"no race {race_id}",
-            hint="p88 results new-race creates a race and prints its id",
-            what="race",
-            where="--race",
-        )
+        raise UnknownRace(race_id)
     return _Race(*row)
 
 

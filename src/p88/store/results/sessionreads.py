@@ -16,19 +16,21 @@ SESSION_DAY_SLACK = timedelta(days=1)  # a race past midnight, a rehearsal the d
 ID_SLACK = 20_000  # read ids below the highest scored one that may still commit late
 
 
+def session_guns(conn: psycopg.Connection[Any], session_id: int) -> list[datetime]:
+    """The session's gun events, earliest first."""
+    rows = conn.execute(
+        "SELECT gun_timestamp FROM timing_gun_events WHERE session_id = %s ORDER BY gun_timestamp",
+        (session_id,),
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
 def race_gun(
     conn: psycopg.Connection[Any], session_id: int, scheduled: datetime | None
 ) -> tuple[datetime | None, str]:
     """The race's gun (:func:`p88.store.results.guns.pick_race_gun` over the session's gun
     events)."""
-    guns = [
-        r[0]
-        for r in conn.execute(
-            "SELECT gun_timestamp FROM timing_gun_events WHERE session_id = %s "
-            "ORDER BY gun_timestamp",
-            (session_id,),
-        ).fetchall()
-    ]
+    guns = session_guns(conn, session_id)
     return pick_race_gun(guns, scheduled)
 
 
@@ -40,14 +42,7 @@ def gun_far_from_start(
     if the guns belong to another race. Says what to fix."""
     if scheduled is None:
         return None
-    guns = [
-        r[0]
-        for r in conn.execute(
-            "SELECT gun_timestamp FROM timing_gun_events WHERE session_id = %s "
-            "ORDER BY gun_timestamp",
-            (session_id,),
-        ).fetchall()
-    ]
+    guns = session_guns(conn, session_id)
     if not guns or any(abs(g - scheduled) <= GUN_MATCH for g in guns):
         return None
     nearest = min(guns, key=lambda g: abs(g - scheduled))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from p88.errors import InputError
+from p88.errors import InputError, UnknownRace
 from p88.store.results.agegroups import AgeGroups
 from p88.store.results.points import PointRule
 
@@ -124,10 +124,7 @@ def load_settings(conn: psycopg.Connection[Any], race_id: int) -> RaceSettings:
         (race_id,),
     ).fetchone()
     if row is None:
-        raise InputError(
-            f"no race {race_id}", what="race", where="--race",
-            hint="p88 results new-race creates a race and prints its id",
-        )  # fmt: skip
+        raise UnknownRace(race_id)
     groups, by_sex, labels, masters, rule, cutoff, place_by = row
     if groups is None:
         return RaceSettings(place_by=place_by)
