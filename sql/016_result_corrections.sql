@@ -23,8 +23,8 @@
 --
 -- Scoring applies the corrections on every run; a new one (or an undo) re-times only the
 -- runners it names, then re-places the race. Measured (bench/checks.py, 30,000 runners,
--- 300,000 reads, a loaded 2-core machine): full scoring 27.7 s; every check 1.8 s; a DQ
--- of the winner recorded and rescored 3.1 s (the places of everyone behind change).
+-- 300,000 reads, a shared 2-core machine): full scoring 10.8 s; every check 0.77 s; a DQ
+-- of the winner recorded and rescored 1.5 s (the places of everyone behind change).
 --
 -- Append-only: a trigger refuses UPDATE, and DELETE except the cascade from deleting the
 -- race. The trigger is single-server (see DESIGN: a Citus reference table keeps it, a

@@ -158,13 +158,14 @@ def _after_window(conn: psycopg.Connection[Any], race: _Race) -> list[Finding]:
         return []
     end = race.gun + race.close
     rows = conn.execute(
-        "SELECT tag, n, last, bib FROM (SELECT t.tag_code AS tag, count(*) AS n,"
-        " max(t.read_timestamp) AS last, (SELECT min(r.bib) FROM ct_results r"
-        " WHERE r.race_id = %s AND coalesce(r.tag_code, r.bib) = t.tag_code) AS bib"
-        " FROM timing_reads t WHERE t.session_id = %s AND t.location_name = ANY(%s)"
-        " AND t.read_timestamp > %s GROUP BY t.tag_code) x"
-        " WHERE bib IS NULL OR bib <> ALL(%s) ORDER BY tag",
-        (race.id, race.session, race.locations, end, race.decided),
+        "WITH late AS (SELECT tag_code AS tag, count(*) AS n, max(read_timestamp) AS last"
+        " FROM timing_reads WHERE session_id = %s AND location_name = ANY(%s)"
+        " AND read_timestamp > %s GROUP BY tag_code),"
+        " owners AS (SELECT coalesce(tag_code, bib) AS tag, min(bib) AS bib FROM ct_results"
+        " WHERE race_id = %s GROUP BY 1)"
+        " SELECT l.tag, l.n, l.last, o.bib FROM late l LEFT JOIN owners o ON o.tag = l.tag"
+        " WHERE o.bib IS NULL OR o.bib <> ALL(%s) ORDER BY l.tag",
+        (race.session, race.locations, end, race.id, race.decided),
     ).fetchall()
     return [
         Finding(f"{n} read(s) after the course closed at {end}, last {last}", bib=bib, tag=tag)
