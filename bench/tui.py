@@ -2,15 +2,22 @@
 
     python bench/tui.py [--runners 5000] [--seconds 15] [--rates 20,200]
 
-A race of N runners (results tables filled, so names are joined) with ~3 reads per
+A race of N runners (results tables filled, so names are joined; its points saved with
+distances, so crossings have a pace and the announcer projects) with ~3 reads per
 crossing already stored at START and 10K for everyone, HALF for 60 %, FINISH for 30 %.
-The leaderboard runs headless in this process on the crossings tab, its standings set to
-FINISH. A writer *process* then commits one read per transaction (with its NOTIFY, as the
-listener does) at each rate in turn, and records when each commit returned. The app
-records when each new read was first part of a frame it rendered (``App._display``, plus
-turning that frame into terminal bytes). Printed: commit-to-screen p50/p99/max per rate,
-and how long one refresh takes (crossings, standings, header), side by side with ratios.
-Uses P88_DATABASE_URL or the embedded server; makes and drops database p88_bench_tui.
+The leaderboard runs headless in this process, its standings (and runner card) set to
+FINISH. For each rate in turn and each tab in turn (crossings, runner card, raw reads,
+standings) a writer *process* commits one FINISH read per transaction (with its NOTIFY,
+as the listener does) and records when each commit returned; about 70 % of them are a
+runner's first finish read, i.e. a new crossing. The app records when each read was first
+part of a frame it rendered on the tab on screen (``App._display``, plus turning that
+frame into terminal bytes): for the crossings tab the read that timed a new crossing, for
+the card the crossing it shows (the newest: at 200/s several arrive per refresh, and only
+the last is drawn), for the reads tab every read. Printed: commit-to-screen p50/p99/max
+per rate and tab, how long one refresh takes (crossings, reads, standings, announcer,
+header), and the card's and raw reads' latency as ratios to the crossings tab's, measured
+in the same run. Uses P88_DATABASE_URL or the embedded server; makes and drops database
+p88_bench_tui.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
+from textual.widgets import TabbedContent
 
 from p88 import config, store
 from p88.store import ReadsCommitted, connect, database_url, migrate, notify, with_database
@@ -36,6 +44,8 @@ from p88.tui import LeaderboardApp
 DB = "p88_bench_tui"
 GUN = datetime(2025, 10, 11, 8, 0, 0)
 POINTS = ("START", "10K", "HALF", "FINISH")
+MEASURED = ("crossings", "card", "reads")  # tabs whose commit -> screen is timed
+PHASES = (*MEASURED, "standings")
 
 PREFILL = """
 WITH p AS (INSERT INTO timing_partners (name, code) VALUES ('Bench Timing', 'bench') RETURNING id),
@@ -52,6 +62,15 @@ SELECT r.partner_id, r.event_id, r.id, pp.id, (1000 + pp.id)::text,
        CASE WHEN pp.id %% 2 = 0 THEN 'F' ELSE 'M' END,
        (20 + 5 * (pp.id %% 10))::text || '-' || (24 + 5 * (pp.id %% 10))::text
 FROM r, pp
+"""
+
+RACE_POINTS = """
+INSERT INTO ct_race_points (race_id, event_id, partner_id, location_name, kind, seq, distance_m)
+SELECT r.id, r.event_id, r.partner_id, p.name, p.kind, p.seq, p.metres
+FROM ct_races r, (VALUES ('START', 'start', 0, 0), ('10K', 'split', 1, 10000),
+                         ('HALF', 'split', 2, 21097), ('FINISH', 'finish', 3, 42195))
+     AS p(name, kind, seq, metres)
+WHERE r.session_id = %(s)s
 """
 
 READS = """
@@ -84,6 +103,7 @@ def prepare(url: str, runners: int) -> int:
                 (sid, point),
             )
         conn.execute(PREFILL, {"gun": GUN, "s": sid, "n": runners})
+        conn.execute(RACE_POINTS, {"s": sid})
         for point, base, spread, share in (
             ("START", 0, 600, 100),
             ("10K", 2400, 3000, 100),
@@ -141,32 +161,56 @@ def writer(url: str, sid: int, runners: int, rate: float, seconds: float, phase:
 
 
 class MeasuredApp(LeaderboardApp):
-    """The real app, with stopwatches on its refreshes and on its frames."""
+    """The real app, with stopwatches on its refreshes and on its frames.
+
+    Each tab's "new on screen" are the read ids it shows for the first time: crossings
+    (the read that timed each new crossing), the card (the crossing it shows), raw reads.
+    A frame puts the pending ids of the tab on screen on screen; the others are dropped
+    (a hidden tab's update is drawn when the tab is shown, which is not what we time)."""
 
     def __init__(self, url: str, **kwargs: Any) -> None:
         super().__init__(url, **kwargs)
-        self.pending: list[int] = []
-        self.updated_at = 0.0
-        self.on_screen: dict[int, float] = {}
-        self.timings: dict[str, list[float]] = {"crossings": [], "standings": [], "header": []}
+        self.pending: dict[str, list[int]] = {tab: [] for tab in MEASURED}
+        self.updated_at: dict[str, float] = dict.fromkeys(MEASURED, 0.0)
+        self.on_screen: dict[str, dict[int, float]] = {tab: {} for tab in MEASURED}
+        self.seen: set[int] = set()
+        self.timings: dict[str, list[float]] = {
+            "crossings": [],
+            "reads": [],
+            "standings": [],
+            "announcer": [],
+            "header": [],
+        }
         self.frames: list[float] = []
 
-    def show_crossings(self, rows: list[store.TimedRead]) -> None:
+    def _updated(self, tab: str, ids: list[int]) -> None:
+        if ids and not self.pending[tab]:
+            self.updated_at[tab] = time.monotonic()
+        self.pending[tab].extend(ids)
+
+    def show_crossings(self, rows: list[store.Crossing]) -> None:
         super().show_crossings(rows)
-        if not self.pending:
-            self.updated_at = time.monotonic()
-        self.pending.extend(r.id for r in rows)
+        new = [c.read_id for c in rows if c.read_id not in self.seen]
+        self.seen.update(new)
+        self._updated("crossings", new)
+
+    def show_card(self, crossing: store.Crossing | None) -> None:
+        super().show_card(crossing)
+        if crossing is not None:
+            self._updated("card", [crossing.read_id])
 
     def _display(self, screen: Any, renderable: Any) -> None:
         if renderable is not None and hasattr(renderable, "render_segments"):
             renderable.render_segments(self.console)  # the bytes a terminal would get
         super()._display(screen, renderable)
         now = time.monotonic()
-        if self.pending:
-            self.frames.append(now - self.updated_at)
-        for read_id in self.pending:
-            self.on_screen.setdefault(read_id, now)
-        self.pending.clear()
+        tab = self.query_one(TabbedContent).active
+        for name, ids in self.pending.items():
+            if name == tab and ids:
+                self.frames.append(now - self.updated_at[name])
+                for read_id in ids:
+                    self.on_screen[name].setdefault(read_id, now)
+            ids.clear()
 
     async def _timed(self, name: str, body: Callable[[], Awaitable[None]]) -> None:
         started = time.monotonic()
@@ -176,8 +220,16 @@ class MeasuredApp(LeaderboardApp):
     async def _refresh_crossings(self) -> None:
         await self._timed("crossings", super()._refresh_crossings)
 
+    async def _refresh_reads(self) -> None:
+        before = self.reads_last_id
+        await self._timed("reads", super()._refresh_reads)
+        self._updated("reads", [r.id for r in self.reads if r.id > before])
+
     async def _refresh_standings(self) -> None:
         await self._timed("standings", super()._refresh_standings)
+
+    async def _refresh_announcer(self) -> None:
+        await self._timed("announcer", super()._refresh_announcer)
 
     async def _refresh_header(self) -> None:
         await self._timed("header", super()._refresh_header)
@@ -217,14 +269,14 @@ async def run_writer(
 
 async def measure(url: str, sid: int, runners: int, rates: list[float], seconds: float) -> None:
     app = MeasuredApp(url, session=str(sid))
-    results: dict[float, list[float]] = {}
+    results: dict[tuple[float, str], list[float]] = {}
     async with app.run_test(size=(120, 40)) as pilot:
         while not (app.loaded.is_set() and app.query_one("#crossings-table").row_count):
             await pilot.pause(0.05)
         await pilot.pause(1.0)
         phase = 0
         for rate in rates:
-            for tab in ("crossings", "standings"):
+            for tab in PHASES:
                 app.action_show_tab(tab)
                 await pilot.pause(1.5)
                 for timing in app.timings.values():
@@ -234,15 +286,15 @@ async def measure(url: str, sid: int, runners: int, rates: list[float], seconds:
                 committed = await run_writer(url, sid, runners, rate, seconds, phase)
                 await pilot.pause(1.0)
                 print(f"\n{rate:g} reads/s for {seconds:g} s, {tab} tab on screen:")
-                if tab == "crossings":
-                    lat = [app.on_screen[i] - t for i, t in committed if i in app.on_screen]
-                    missing = sum(1 for i, _ in committed if i not in app.on_screen)
-                    results[rate] = lat
-                    print(f"  {len(committed)} committed, {missing} never shown")
+                if tab in MEASURED:
+                    shown = app.on_screen[tab]
+                    lat = [shown[i] - t for i, t in committed if i in shown]
+                    results[(rate, tab)] = lat
+                    print(f"  {len(committed)} reads committed, {len(lat)} shown on this tab")
                     print(f"  commit -> on screen   {ms(lat)}")
-                    print(f"  table update -> frame {ms(app.frames)}")
+                    print(f"  tab update -> frame   {ms(app.frames)}")
                 for name, values in app.timings.items():
-                    if name != ("standings" if tab == "crossings" else "crossings"):
+                    if values:
                         print(f"  one {name:9} refresh {ms(values)}")
         app.action_show_tab("standings")
         for point in ("FINISH", "START"):  # START: every runner, the largest table
@@ -255,14 +307,32 @@ async def measure(url: str, sid: int, runners: int, rates: list[float], seconds:
                 whole.append(time.monotonic() - started)
             rows = app.query_one("#standings-table").row_count
             print(f"standings at {point} ({rows:,} runners): one refresh {ms(whole)}")
-    if len(rates) >= 2:
-        lo, hi = results[rates[0]], results[rates[-1]]
-        if lo and hi:
+        app.action_show_tab("announcer")
+        await pilot.pause(1.5)
+        whole = []
+        for _ in range(5):
+            started = time.monotonic()
+            await LeaderboardApp._refresh_announcer(app)
+            whole.append(time.monotonic() - started)
+        rows = app.query_one("#announcer-table").row_count
+        print(f"announcer (coming up: {rows} of {runners:,} runners): one refresh {ms(whole)}")
+    print("\ncommit -> on screen, same run (p50 / p99, ms; ratio to the crossings tab):")
+    for rate in rates:
+        base = results.get((rate, "crossings"))
+        for tab in MEASURED:
+            lat = results.get((rate, tab), [])
+            if not lat:
+                print(f"  {rate:>5g}/s {tab:9} n/a")
+                continue
+            p50, p99 = statistics.median(lat), pct(lat, 0.99)
+            ratio = (
+                f"  ({p50 / statistics.median(base):.2f}x, {p99 / pct(base, 0.99):.2f}x)"
+                if base
+                else ""
+            )
             print(
-                f"\nratio {rates[-1]:g}/s vs {rates[0]:g}/s: p50 "
-                f"{statistics.median(hi) / statistics.median(lo):.2f}x, p99 "
-                f"{pct(hi, 0.99) / pct(lo, 0.99):.2f}x; p99 at {rates[-1]:g}/s is "
-                f"{pct(hi, 0.99) / 0.250:.2f}x the 250 ms budget"
+                f"  {rate:>5g}/s {tab:9} {p50 * 1000:7.1f} / {p99 * 1000:7.1f}{ratio}"
+                f"  p99 is {p99 / 0.250:.2f}x the 250 ms budget"
             )
 
 

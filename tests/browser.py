@@ -95,6 +95,23 @@ class DevTools:
         result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
         return result["result"].get("value")
 
+    def set_viewport(self, width: int, height: int) -> None:
+        """Lay the page out as on a ``width`` x ``height`` screen (CSS pixels)."""
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
+
+    def screenshot(self, path: Path) -> None:
+        """Save what the page shows now as a PNG."""
+        import base64
+
+        data = self.call("Page.captureScreenshot", format="png")["data"]
+        path.write_bytes(base64.b64decode(data))
+
     def close(self) -> None:
         try:
             self.call("Browser.close", timeout=5)

@@ -169,7 +169,8 @@ def test_health_docs_and_page(api: httpx.Client) -> None:
     assert "/api/timing/stream" in spec["paths"] and "/api/timing/recent-reads" in spec["paths"]
     page = api.get("/")
     assert page.headers["content-type"].startswith("text/html")
-    assert "EventSource" in page.text
+    assert '<script src="/static/index.js"' in page.text  # its code is a file, not inline
+    assert "EventSource" in api.get("/static/common.js").text
 
 
 def test_no_tables_is_503_not_500(empty_db_url: str) -> None:

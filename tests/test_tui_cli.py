@@ -20,3 +20,11 @@ def test_database_without_schema_says_migrate(empty_db_url: str) -> None:
     result = runner.invoke(app, ["--db", empty_db_url, "tui"])
     assert result.exit_code == 1
     assert "has no p88 timing tables (run p88 db migrate first)" in result.output
+
+
+def test_unknown_session_is_one_line_and_exit_1(db_url: str) -> None:
+    result = runner.invoke(app, ["--db", db_url, "tui", "--session", "999"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: no session '999' in ")
+    assert "press s to pick one" in result.output
+    assert len(result.output.strip().splitlines()) == 1

@@ -152,6 +152,66 @@ def fixed_race(conn: psycopg.Connection[Any]) -> int:
     return sid
 
 
+ON_COURSE = [  # bib, first, last, sex, age group, half crossing after the gun (s), city
+    ("107", "Gia", "Rossi", "F", "40-44", 5000.0, ("Hartford", "CT")),
+    ("108", "Hugo", "Lind", "M", "40-44", 5100.0, ("Boston", "MA")),
+    ("109", "Ines", "Costa", "F", "30-34", 4800.0, (None, None)),
+]
+CITIES = {"101": ("New Haven", "CT"), "104": ("Providence", "RI")}
+MESSAGES = {"105": "Go Mom!", "108": "Boston or bust"}  # the runner display's (migration 018)
+HALF_M, FINISH_M = 21100, 42195
+
+
+def with_course(conn: psycopg.Connection[Any], sid: int) -> None:
+    """The fixed race with its points saved with distances (START 0, HALF 21.1 km,
+    FINISH 42.195 km), cities, display messages, and three more runners past HALF and not
+    yet finished (their reads arrive with the others, before the frozen clock)."""
+    race = conn.execute(
+        "SELECT id, event_id, partner_id FROM ct_races WHERE session_id = %s", (sid,)
+    ).fetchone()
+    assert race is not None
+    for name, kind, seq, metres in (
+        ("START", "start", 0, 0),
+        ("HALF", "split", 1, HALF_M),
+        ("FINISH", "finish", 2, FINISH_M),
+    ):
+        conn.execute(
+            "INSERT INTO ct_race_points (race_id, event_id, partner_id, location_name, kind,"
+            " seq, distance_m) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            (*race, name, kind, seq, metres),
+        )
+    for bib, message in MESSAGES.items():
+        conn.execute(
+            "INSERT INTO ct_display_messages (race_id, event_id, partner_id, bib, message)"
+            " VALUES (%s, %s, %s, %s, %s)",
+            (*race, bib, message),
+        )
+    for bib, (city, state) in CITIES.items():
+        conn.execute(
+            "UPDATE ct_participants SET city = %s, state = %s WHERE id = ("
+            " SELECT participant_id FROM ct_results WHERE bib = %s AND race_id = %s)",
+            (city, state, bib, race[0]),
+        )
+    reads: list[Read] = []
+    for i, (bib, first, last, sex, group, half, (city, state)) in enumerate(ON_COURSE):
+        person = conn.execute(
+            "INSERT INTO ct_participants (first_name, last_name, sex, city, state)"
+            " VALUES (%s, %s, %s, %s, %s) RETURNING id",
+            (first, last, sex, city, state),
+        ).fetchone()
+        assert person is not None
+        conn.execute(
+            "INSERT INTO ct_results (partner_id, event_id, race_id, participant_id, bib, sex,"
+            " age_group) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            (race[2], race[1], race[0], person[0], bib, sex, group),
+        )
+        reads.append(("START", bib, GUN + timedelta(seconds=12 + i)))
+        reads.append(("HALF", bib, GUN + timedelta(seconds=half)))
+        reads.append(("HALF", bib, GUN + timedelta(seconds=half + 1.5)))  # a re-read
+    reads.sort(key=lambda r: r[2])
+    insert_reads(conn, sid, reads, received_at=NOW - timedelta(seconds=20))
+
+
 async def _aconn(url: str) -> psycopg.AsyncConnection[Any]:
     return await psycopg.AsyncConnection.connect(url, autocommit=True)
 

@@ -15,16 +15,18 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import OptionList
 
-from tests.test_tui_data import GUN, add_session, fixed_race, insert_reads
+from p88.tui.card import RunnerCard
+from tests.test_tui_data import GUN, add_session, fixed_race, insert_reads, with_course
 from tests.test_tui_live import column, make_app, wait_for
 
 SIZE = (110, 32)
 Compare = Callable[..., bool]
+LONG_LABEL = "postgresql://timing@race-hub.example.org:5432/hartford_marathon_2025_finish_line"
 
 
 @pytest.fixture
 def race_url(db_url: str, conn: psycopg.Connection[Any]) -> str:
-    fixed_race(conn)
+    with_course(conn, fixed_race(conn))
     return db_url
 
 
@@ -33,7 +35,7 @@ def loaded(app: Any) -> Callable[[Pilot[Any]], Awaitable[None]]:
         await wait_for(
             pilot,
             lambda: (
-                len(column(app, "crossings-table", 0)) == 22
+                len(column(app, "crossings-table", 0)) == 23
                 and app.query_one("#status").figures is not None
                 and app.query_one("#status").online
             ),
@@ -87,3 +89,37 @@ def test_session_picker(
 def test_help(snap_compare: Compare, race_url: str) -> None:
     app = make_app(race_url)
     assert snap_compare(app, press=["question_mark"], terminal_size=SIZE, run_before=loaded(app))
+
+
+def test_header_long_label_at_120_columns(snap_compare: Compare, race_url: str) -> None:
+    app = make_app(race_url)
+    app.db_label = LONG_LABEL
+    assert snap_compare(app, terminal_size=(120, 30), run_before=loaded(app))
+
+
+def test_header_and_footer_at_80_by_24(snap_compare: Compare, race_url: str) -> None:
+    app = make_app(race_url)
+    app.db_label = LONG_LABEL
+    assert snap_compare(app, terminal_size=(80, 24), run_before=loaded(app))
+
+
+def test_announcer(snap_compare: Compare, race_url: str) -> None:
+    app = make_app(race_url)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await loaded(app)(pilot)
+        await pilot.press("3")
+        await wait_for(pilot, lambda: len(column(app, "announcer-table", 0)) == 3)
+
+    assert snap_compare(app, terminal_size=(120, 30), run_before=run_before)
+
+
+def test_runner_card(snap_compare: Compare, race_url: str) -> None:
+    app = make_app(race_url)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await loaded(app)(pilot)
+        await pilot.press("4")
+        await wait_for(pilot, lambda: app.query_one(RunnerCard).crossing is not None)
+
+    assert snap_compare(app, terminal_size=(120, 30), run_before=run_before)

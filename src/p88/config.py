@@ -49,6 +49,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("listen_port", "61611", "port p88 listen binds (ChronoTrack default 61611)"),
     Setting("serve_host", "127.0.0.1", "address p88 serve binds"),
     Setting("serve_port", "8088", "port p88 serve binds"),
+    Setting("display_colors", None, "display pages' colours: bg=#RRGGBB fg=#RRGGBB accent=#RRGGBB"),
+    Setting("display_logo", None, "image file the display pages show (served at /display/logo)"),
     Setting("partner", None, "timing partner (tenant) p88 ask answers for; unset = all"),
     Setting("runsignup_api_key", None, "RunSignUp API key (p88 sync runsignup)", secret=True),
     Setting("runsignup_api_secret", None, "RunSignUp API secret", secret=True),

@@ -12,6 +12,7 @@ from p88.cli import (
     config_cmd,
     db,
     demo,
+    display,
     forward,
     import_cmd,
     plugins,
@@ -59,6 +60,7 @@ def root(
 
 app.add_typer(db.app, name="db")
 app.add_typer(demo.app, name="demo")
+app.add_typer(display.app, name="display")
 app.add_typer(results.app, name="results")
 app.add_typer(sync.app, name="sync")
 app.command("config")(config_cmd.show)

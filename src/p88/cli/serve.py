@@ -27,10 +27,13 @@ def serve(
     ),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
 ) -> None:
-    """Serve the timing HTTP API, live updates (SSE) and a display page.
+    """Serve the timing HTTP API, live updates (SSE) and the display pages.
 
     The seed's /api/timing endpoints, live reads as Server-Sent Events
-    (/api/timing/stream), a leaderboard, /health, /docs, and a live display page at /.
+    (/api/timing/stream), a leaderboard, /health, /docs (offline), and pages for screens:
+    crossings at /, runner cards at /display, chip check at /chipcheck, runners coming up
+    at /announcer (press S on a page for its settings). Colours and a logo for the pages:
+    the display_colors and display_logo settings (p88 config).
     Reads PostgreSQL only, so it can run beside the listener or on another machine.
 
     Binds 127.0.0.1 unless --host says otherwise; any other address needs --token-file.
@@ -42,6 +45,7 @@ def serve(
     """
     from p88.serve import ServeOptions, base_url, check_binding, check_free, check_port, run
     from p88.serve.auth import permission_warning
+    from p88.serve.pages import DisplayOptions
     from p88.store import connect, describe, require_current
 
     settings = state(ctx).settings()
@@ -50,6 +54,7 @@ def serve(
     check_port(chosen_port)  # refuse before touching the database
     check_binding(bind, token_file)
     check_free(bind, chosen_port)
+    DisplayOptions.parse(settings.get("display_colors"), settings.get("display_logo"))
     if token_file is not None and (warning := permission_warning(token_file)):
         err.print(f"warning: {warning}", markup=False, soft_wrap=True)
     url = state(ctx).database_url()
@@ -65,5 +70,7 @@ def serve(
             port=chosen_port,
             token_file=token_file,
             log_level=log_level,
+            display_colors=settings.get("display_colors"),
+            display_logo=settings.get("display_logo"),
         )
     )

@@ -19,16 +19,23 @@ def tui(
         show_default=False,
     ),
 ) -> None:
-    """Live leaderboard in the terminal: latest crossings, standings, search.
+    """Live leaderboard in the terminal: crossings, standings, announcer, runner card.
 
     Follows new reads as the listener commits them (PostgreSQL LISTEN/NOTIFY) and
-    only ever reads from the database. Keys: 1 crossings, 2 standings, / search,
-    s session, p/x/a standings filters, ? help, q quit. The mouse works too.
+    only ever reads from the database.
+
+    Tabs: 1 crossings (one row per runner per point, with name, place and pace),
+    2 standings (per point or race), 3 announcer (the next runners expected at the
+    finish, projected from their pace), 4 runner card (the last crossing, name in big
+    letters), 5 reads (raw reads), / search (by bib or name; Esc leaves the box).
+
+    Keys: s session, p point/race, x sex, a age group, r refresh, ? help, q quit.
+    The mouse works too.
 
     Example: p88 tui --session 1
     """
     from p88.tui import check, run
 
     url = state(ctx).database_url()
-    check(url)
+    check(url, session)
     run(url, session=session)

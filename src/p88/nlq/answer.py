@@ -99,9 +99,20 @@ def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
         extra = f" at {frame.location}" if frame.location else ""
         since = f" in the last {frame.minutes_back} minutes" if frame.minutes_back else ""
         head = "Listed latest reads" if frame.metric == "list" else "Counted reads"
+        if frame.metric == "list" and frame.top_n:
+            head = f"Listed the {frame.top_n} latest reads"
         if frame.unique_tags and frame.metric != "list":
             head = "Counted distinct tags (then reads)"
-        return _with_value(f"{head} of {where}{extra}{since} (raw timing reads)", frame, rows)
+        per = ", by location" if "location" in frame.group_by else ""
+        return _with_value(f"{head} of {where}{extra}{since} (raw timing reads){per}", frame, rows)
+    if frame.subject == "standards":
+        parts = [f"Boston {frame.bq_year}" if frame.bq_year else "every loaded Boston year"]
+        parts += [_SEX[frame.sex]] if frame.sex else []
+        if frame.age_min is not None or frame.age_max is not None:
+            lo, hi = frame.age_min, frame.age_max
+            parts.append(f"age {lo if lo == hi else f'{lo}-{hi}'} on Boston race day")
+        head = "Boston qualifying standards (meet or beat, chip time) for " + ", ".join(parts)
+        return _with_value(head, frame, rows)
     who = _who(frame)
     scope = _scope(frame)
     if frame.subject == "events":
@@ -119,13 +130,34 @@ def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
     elif frame.metric == "top":
         head = f"Top {frame.top_n}" if not frame.slowest else f"Slowest {frame.top_n}"
         head += f" by {measure} (placings use gun time unless --time chip)"
+        if frame.measure == "age":
+            head = "Oldest" if frame.slowest else "Youngest"
+            head += " (everyone at that age) of"
         who = who.replace("finishers", "finishers", 1)
+    if frame.both_distances is not None or frame.both_years:
+        pair = (
+            "a " + " and a ".join(DISTANCE_LABEL.get(d, f"{d} m") for d in frame.both_distances)
+            if frame.both_distances is not None
+            else "finishes in both " + " and ".join(map(str, frame.years))
+        )
+        head = f"{'Counted' if frame.metric == 'count' else 'Listed'} people with {pair};"
+    if frame.more_than is not None:
+        a, b = (_SEX[s] for s in frame.more_than)
+        head = f"Counted {a} minus {b} among"
+    if frame.more_years is not None:
+        y1, y2 = frame.more_years
+        head = f"Counted {y1} minus {y2}:"
     text = f"{head} {who}{scope}"
     conds = [
         f"{'pace' if c.measure == 'pace' else c.measure + ' time'} {_OP_WORDS[c.op]} "
         f"{pace_text(c.seconds) if c.measure == 'pace' else clock(c.seconds)}"
         for c in frame.conditions
     ]
+    if frame.behind_winner is not None:
+        winner = {"F": "the women's winner", "M": "the men's winner"}.get(
+            frame.winner_sex or "", "the race's overall winner"
+        )
+        conds.append(f"gun time within {clock(frame.behind_winner)} of {winner}")
     if conds:
         text += " with " + " and ".join(conds)
     timed = ("min", "max", "avg", "median", "distribution", "pr", "percentile", "stddev")
@@ -140,7 +172,8 @@ def describe(frame: Frame, rows: list[tuple[Any, ...]] | None = None) -> str:
         op, seconds = frame.bq_margin
         text += f" by {'more than' if op == '>' else 'at least'} {clock(seconds)}"
     if frame.metric == "repeat":
-        text += f", each with {frame.min_results} or more results (all years)"
+        span = "all years" if frame.year_from is None else "within the years asked"
+        text += f", each with {frame.min_results} or more results ({span})"
         if frame.top_n is not None:
             text = text.replace("Counted people with repeat results", "Listed people", 1)
     if frame.metric == "improved" and frame.got_slower:
@@ -199,6 +232,8 @@ def _share_parts(frame: Frame, conds: list[str]) -> str:
     out = (
         "every entry"
         if frame.status == "entered" or counted[:1] in (["DNF"], ["DNS"], ["DQ"])
+        else "starters"
+        if frame.status == "started"
         else "finishers"
     )
     if among:
@@ -224,6 +259,7 @@ def _who(frame: Frame) -> str:
     status = {
         "finished": "finishers",
         "entered": "entrants (any status)",
+        "started": "starters (finished, DNF or DQ)",
         "DNF": "DNFs",
         "DNS": "DNSs",
         "DQ": "disqualified runners",
@@ -237,7 +273,8 @@ def _who(frame: Frame) -> str:
     if frame.home_city:
         parts.append(f"from {frame.home_city}")
     if frame.home_state:
-        parts.append(f"from {STATE_NAMES.get(frame.home_state, frame.home_state)}")
+        where = "from outside" if frame.home_state_not else "from"
+        parts.append(f"{where} {STATE_NAMES.get(frame.home_state, frame.home_state)}")
     return " ".join(parts)
 
 

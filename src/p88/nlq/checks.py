@@ -19,9 +19,12 @@ def read_share(ent: Entities, frame: Frame) -> None:
     if frame.metric != "percent" and not frame.bq_percent:
         return
     rate = re.search(r"\b(?:finish(?:ing)?|completion) rates?\b", text)
-    entries = frame.status == "entered" and re.search(r"\b(?:finished|completed|finish)\b", text)
+    entries = frame.status in ("entered", "started") and re.search(
+        r"\b(?:finished|completed|finish)\b", text
+    )
     if rate or entries:
-        frame.status, frame.share_finished = "entered", True
+        frame.share_finished = True
+        frame.status = "started" if frame.status == "started" else "entered"
         if rate:
             ent.take(rate)
         return

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from p88.nlq.compile_compare import behind_winner, both_query, difference_query
 from p88.nlq.compile_events import events_query, reads_query
 from p88.nlq.compile_rows import repeat_query, rows_query
 from p88.nlq.compile_shapes import earlier_finish, improved_query, pb_set_query, top_per_group
@@ -33,6 +34,9 @@ from p88.nlq.nodes import (
     text,
     year_of,
 )
+from p88.nlq.standards import standards_query
+
+STARTED = ("finished", "DNF", "DQ")
 
 
 class Builder:
@@ -67,7 +71,9 @@ class Builder:
             conds.append(
                 col(R, "race_id").isin(*(num(i) for i in self.race_ids or [-1]), copy=False)
             )
-        if f.status != "entered" and not self.status_in_numerator():
+        if f.status == "started":  # everyone who crossed the start: all but the DNS
+            conds.append(col(R, "status").isin(*(text(s) for s in STARTED), copy=False))
+        elif f.status != "entered" and not self.status_in_numerator():
             conds.append(col(R, "status").eq(text(f.status)))
         if f.participant_ids:
             conds.append(
@@ -96,10 +102,13 @@ class Builder:
         return conds
 
     def conditions(self) -> list[exp.Expr]:
-        return [
+        conds: list[exp.Expr] = [
             OPS[c.op](this=measure_of(c.measure), expression=interval(c.seconds))
             for c in self.frame.conditions
         ]
+        if self.frame.behind_winner is not None:
+            conds.append(behind_winner(self.frame.behind_winner, self.frame.winner_sex))
+        return conds
 
     def who(self) -> list[exp.Expr]:
         f = self.frame
@@ -112,7 +121,12 @@ class Builder:
             conds.append(exp.LTE(this=col(R, "age"), expression=num(f.age_max)))
         home: list[exp.Expr] = []
         if f.home_state:
-            home.append(exp.column("state").eq(text(f.home_state)))
+            same_state = exp.column("state").eq(text(f.home_state))
+            home.append(
+                exp.NEQ(this=exp.column("state"), expression=text(f.home_state))
+                if f.home_state_not
+                else same_state
+            )
         if f.home_city:
             home.append(exp.column("city").eq(text(f.home_city)))
         if home:
@@ -210,11 +224,15 @@ def compile_frame(frame: Frame, race_ids: list[int] | None, limit: int = 100) ->
         return reads_query(frame, limit)
     if frame.subject == "events":
         return events_query(frame, limit)
+    if frame.subject == "standards":
+        return standards_query(frame, limit)
     b = Builder(frame, race_ids)
     m = frame.metric
     if m == "bq":
         b.need(E)
         b.need(B)
+    if frame.both_distances is not None or frame.both_years:
+        return both_query(b, limit)
     if m == "top" and frame.group_by:
         return top_per_group(b, limit)
     if m == "pb_set":
@@ -225,6 +243,8 @@ def compile_frame(frame: Frame, race_ids: list[int] | None, limit: int = 100) ->
         return rows_query(b, limit)
     if m == "repeat":
         return repeat_query(b, limit)
+    if frame.more_than is not None or frame.more_years is not None:
+        return difference_query(b, limit)
     groups = b.group_columns()
     selects: list[exp.Expr] = [alias(g, name) for g, name in groups]
     conds = b.where(numerator=m != "percent" and not frame.bq_percent)

@@ -52,7 +52,7 @@ def reads_query(frame: Frame, limit: int) -> exp.Select:
         select = select.where(exp.and_(*conds, copy=False), copy=False) if conds else select
         order = exp.Ordered(this=col(T, "read_timestamp"), desc=True)
         select = select.order_by(order, exp.Ordered(this=col(T, "id"), desc=True), copy=False)
-        return select.limit(num(limit), copy=False)
+        return select.limit(num(min(frame.top_n or limit, limit)), copy=False)
     fields: list[exp.Expr] = []
     if "location" in frame.group_by:
         fields.append(alias(col(T, "location_name"), "location"))

@@ -35,12 +35,20 @@ def rows_query(b: Builder, limit: int) -> exp.Select:
     if conds:
         inner = inner.where(exp.and_(*conds, copy=False), copy=False)
     measure = b.measure()
+    extreme = frame.metric == "top" and frame.measure == "age"
+    if extreme:  # the oldest (youngest) runner: everyone at that age, not one of them
+        agg = exp.Max if frame.slowest else exp.Min
+        at = b.source(exp.select(agg(this=col(R, "age"))))
+        if conds:
+            at = at.where(exp.and_(*(c.copy() for c in conds), copy=False), copy=False)
+        inner = inner.where(col(R, "age").eq(exp.Subquery(this=at)), copy=False)
+    top_n = None if extreme else frame.top_n
     if frame.metric != "pr":
         order = [
             exp.Ordered(this=measure.copy(), desc=frame.slowest, nulls_first=False),
             exp.Ordered(this=col(R, "id")),
         ]
-        top = min(frame.top_n or limit, limit)
+        top = min(top_n or limit, limit)
         inner = inner.order_by(*order, copy=False).limit(num(top), copy=False)
     fields: list[exp.Expr] = [
         alias(col(P, "first_name"), "first_name"),
@@ -86,7 +94,7 @@ def rows_query(b: Builder, limit: int) -> exp.Select:
         exp.Ordered(this=col(R, measure_name), desc=frame.slowest, nulls_first=False),
         exp.Ordered(this=col(R, "id")),
     ]
-    return select.order_by(*order, copy=False).limit(num(min(frame.top_n or limit, limit)))
+    return select.order_by(*order, copy=False).limit(num(min(top_n or limit, limit)))
 
 
 def repeat_query(b: Builder, limit: int) -> exp.Select:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from p88.nlq.spelling import respell
 from p88.units import STANDARD_DISTANCES, whole_metres
 
 #: The standard distances as ``ct_races.distance_m`` stores them (whole metres).
@@ -74,10 +75,12 @@ def normalise(question: str) -> str:
     text = re.sub(r"[?!,;]", " ", text)
     text = re.sub(r"(?<=[a-z])'s\b", "", text)
     text = re.sub(r"(?<=[a-z])s'", "s", text)
+    text = respell(text)
     for word, value in sorted(_NUMBER_WORDS.items(), key=lambda kv: -len(kv[0])):
         text = re.sub(rf"\b{word}\b", str(value), text)
     text = re.sub(r"\b(\d+) and a half (hours?|hrs?)", lambda m: f"{m[1]}.5 {m[2]}", text)
     text = _short_years(text)
+    text = re.sub(r"\b(?:1|any) of (our|the|their|its) (races|events)\b", r"\1 \2", text)
     text = re.sub(r"\b(?:broken (?:down|out)|grouped|split|bucketed) by\b", "by", text)
     groups = r"(?=(?:age|sex|gender|year|state|event|race|distance|division)s?\b)"
     text = re.sub(
@@ -124,7 +127,10 @@ _DISTANCES: list[tuple[str, int]] = [
         r"|\b21\.1 ?km?\b",
         HALF,
     ),
-    (r"\bmarathon(?:s|ers?)?\b|\b26\.2(?: ?miles?| ?mi)?\b|\b42\.2 ?k(?:m)?\b", MARATHON),
+    (
+        r"\b(?:full[- ])?marathon(?:s|ers?)?\b|\b26\.2(?: ?miles?| ?mi)?\b|\b42\.2 ?k(?:m)?\b",
+        MARATHON,
+    ),
     (r"\b10 ?k(?:m|s)?\b|\b10 ?kilomet(?:er|re)s?\b|\b6\.2 ?miles?\b", TEN_K),
     (r"\b5 ?k(?:m|s)?\b|\b5 ?kilomet(?:er|re)s?\b|\b3\.1 ?miles?\b", FIVE_K),
 ]
@@ -392,7 +398,9 @@ def _extract_ranks(ent: Entities) -> None:
         ent.take(re.search(r"\bpodium\b", text))  # type: ignore[arg-type]
     m = re.search(
         r"\bwinners?\b|\bwho won\b|\bwon\b|\bfirst (?:\w+ )?across the (?:finish )?line\b"
-        r"|\b(?:finished|came|placed|came in|was) first\b|\bfirst place\b",
+        r"|\b(?:finished|came|placed|came in|was) first\b|\bfirst place\b"
+        r"|\bfirst(?= (?:wom[ae]n|m[ae]n|females?|males?|finishers?|runners?|lady|guy)\b)"
+        r"(?:(?: \w+)? to (?:finish|cross the (?:finish )?line)\b)?",
         text,
     )
     if m:

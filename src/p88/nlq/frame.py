@@ -6,6 +6,7 @@ in one line. The defaults a frame applies are documented here and stated in ever
 * chip time for thresholds, averages and PRs; gun time for placings (top N, winners);
 * "under" is strict, "or better" inclusive, "between" inclusive at both ends;
 * "finished" (and "ran", "finishers") means status 'finished': DNF, DNS and DQ excluded;
+  "started" (starters) means finished, DNF or DQ: everyone but the DNS;
 * "masters" is 40 and over, "over 50" is 50 and over (the age on race day);
 * a count counts results (one per runner per race); "people", "unique" or "different"
   counts each person once;
@@ -18,6 +19,14 @@ in one line. The defaults a frame applies are documented here and stated in ever
 * in a share, the condition asked about is the numerator ("what percent were women"); who
   the share is of ("share of women who broke 4 hours") stays in the denominator too; a
   finish rate is finishers out of every entry;
+* "how many more men than women" is one count minus the other, over the same population
+  ("fewer women than men" the same, men minus women); so is "how many more finishers in
+  2024 than in 2023" (the first year's count minus the second's);
+* "within N minutes of the winner" is gun time at or under the winner's gun time plus N,
+  the winner of the same race (of the same sex only when it says "women's winner");
+* "ran both a marathon and a half" counts each person once who finished both distances
+  in the population (a person's results, any event, within the years asked); "in both
+  2023 and 2024" likewise counts each person once who finished in each of the two years;
 * top N per group (each age group, every division) ranks within the group by gun time;
   ranking groups orders them by the measure, most first for counts and shares, fastest
   first for times, keeping only groups of at least the minimum size asked for.
@@ -54,8 +63,8 @@ class Frame:
 
     metric: Metric = "count"
     measure: Measure = "chip"
-    subject: Literal["results", "events", "reads"] = "results"
-    status: Literal["finished", "entered", "DNF", "DNS", "DQ"] = "finished"
+    subject: Literal["results", "events", "reads", "standards"] = "results"
+    status: Literal["finished", "entered", "started", "DNF", "DNS", "DQ"] = "finished"
     people: bool = False
     series: str | None = None
     event_ids: tuple[int, ...] = ()
@@ -68,6 +77,7 @@ class Frame:
     conditions: list[Condition] = field(default_factory=list)
     percent_of_sex: bool = False
     home_state: str | None = None
+    home_state_not: bool = False
     home_city: str | None = None
     event_state: str | None = None
     participant_ids: tuple[int, ...] = ()
@@ -100,6 +110,12 @@ class Frame:
     who_in_population: bool = False
     conds_in_population: bool = False
     ranked_by: str | None = None
+    more_than: tuple[str, str] | None = None
+    more_years: tuple[int, int] | None = None
+    behind_winner: float | None = None
+    both_distances: tuple[int, int] | None = None
+    both_years: bool = False
+    winner_sex: str | None = None
     notes: list[str] = field(default_factory=list)
     confidence: float = 1.0
 

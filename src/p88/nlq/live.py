@@ -14,6 +14,9 @@ from p88.nlq.frame import Frame, NotUnderstood
 
 __all__ = ["live_frame", "session_named"]
 
+#: Words that only say a tag was read: "chips seen at the finish", "tags detected".
+READ_WORDS = frozenset("seen saw detected picked chips".split())
+
 
 def session_named(text: str, catalog: Catalog) -> int | None:
     for sid, name in sorted(catalog.sessions.items(), key=lambda kv: -len(kv[1] or "")):
@@ -40,11 +43,19 @@ def live_frame(ent: Entities, catalog: Catalog, frame: Frame) -> Frame:
     listing = re.search(r"\b(?:latest|last reads?|most recent|list|show)\b", text)
     if listing and not vocab.COUNT.search(text):
         frame.metric = "list"
-    if re.search(r"\b(?:by|per|each) (?:location|point|mat)\b|timing data", text):
+    grouped = re.search(r"\b(?:by|per|each|at each) (?:location|point|mat)s?\b|timing data", text)
+    if grouped:
         frame.group_by = ["location"]
+        used.append(grouped.span())
+    latest = re.search(
+        r"\b(?:last|latest|most recent) (?P<n>\d{1,3}) (?:reads?|crossings?)\b", text
+    )
+    if latest and not vocab.COUNT.search(text):
+        frame.metric, frame.top_n = "list", int(latest["n"])  # "the last 5 reads": the 5 latest
+        used.append(latest.span())
     live_words = (
         r"\bsession (?:#|no\.? |number )?\d+\b|\b(?:in )?(?:the )?(?:last|past) \d+ ?"
-        r"(?:minutes?|mins?|hours?)\b|\blast\b|\bstart line\b|\bfinish line\b"
+        r"(?:minutes?|mins?|hours?)\b|\blast\b|\bstart line\b|\bfinish line\b|\bso far\b"
     )
     used += [m.span() for m in re.finditer(live_words, text)]
     sid = frame.session_id
@@ -53,7 +64,9 @@ def live_frame(ent: Entities, catalog: Catalog, frame: Frame) -> Frame:
     unknown = [
         w
         for w, s, e in words(text)
-        if w not in vocab.VOCAB and not any(a <= s and e <= b for a, b in used)
+        if w not in vocab.VOCAB
+        and w not in READ_WORDS
+        and not any(a <= s and e <= b for a, b in used)
     ]
     if unknown:  # a word the reads cannot answer ("the 10K mat"): never dropped
         quoted = ", ".join(f"'{w}'" for w in unknown)

@@ -26,6 +26,12 @@ if TYPE_CHECKING:
 def resolve_places(ent: Entities, catalog: Catalog, frame: Frame) -> None:
     text = ent.text
     names = sorted(STATES, key=len, reverse=True)
+    for m in re.finditer(r"\b(?:from outside(?: of)?|not from) (?=((?:[a-z.]+ ?){1,3}))", text):
+        name = next((n for n in names if re.match(rf"{re.escape(n)}\b", m[1])), None)
+        if name and not ent.used(m.start(), m.end() + len(name)):
+            frame.home_state, frame.home_state_not = STATES[name], True  # "from outside Texas"
+            ent.spans.append((m.start(), m.end() + len(name)))
+            break
     for m in re.finditer(r"\b(from|in|of) (?=((?:[a-z.]+ ?){1,3}))", text):
         prep, rest = m[1], m[2]
         for name in names:

@@ -26,6 +26,9 @@ WRITE = re.compile(
 ME = re.compile(
     r"\bhow did i (?:do|run|finish|place)\b|\bmy (?:time|result|results|place|finish|pr|pb)s?\b"
     r"|\bwhat (?:was|is) my\b|\bdid i (?:qualify|bq|finish|pr|win|place)\b"
+    r"|\b(?:was|am|were) i\b|\bdid i\b|\bi (?:ran|finished|placed|got|came)\b"
+    r"|\bmy (?:pace|age ?group|rank|ranking|bib|splits?|best|personal best|finishing time"
+    r"|marathon|half|race time|chip time|gun time)\b"
 )
 SPLITS = re.compile(r"\bsplits?\b|\bhalfway\b|\bhalf[- ]way\b|\bintermediate\b|\bnegative split")
 MISSING = {

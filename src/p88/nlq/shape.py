@@ -13,16 +13,11 @@ from datetime import date
 
 from p88.nlq.entities import Entities
 from p88.nlq.frame import Frame, Group
+from p88.nlq.shape_compare import IMPROVED, read_comparisons
 from p88.nlq.vocab import VOCAB
 
 __all__ = ["read_shape"]
 
-
-IMPROVED = re.compile(
-    r"\b(?:improved|improve|improvements?|got faster|ran faster|were faster|went faster"
-    r"|bettered|lowered)(?: their (?:times?|results?))?"
-    r"(?: (?:the|their|in the) (?:second|next|later) (?:time|year|edition|race|one))?\b"
-)
 
 LISTING = re.compile(r"\b(?:list|show|who|which runners|which people|names?|give me)\b")
 
@@ -47,7 +42,8 @@ def _group_of(noun: str) -> Group:
 def _rank(ent: Entities, frame: Frame) -> None:
     text = ent.text
     patterns = [
-        rf"\b(?:which|what)(?: (?:of|among) (?:our|the|all))?(?: \d{{4}})? (?P<noun>{_NOUN})\b"
+        rf"\b(?:which|what)(?: (?:of|among) (?:our|the|all))?(?: \d{{4}})?(?: (?P<n>\d{{1,2}}))?"
+        rf" (?P<noun>{_NOUN})\b"
         rf"(?=.*\b(?P<sup>{_SUPER})\b)",
         rf"\b(?:top|bottom) (?P<n>\d+) (?P<noun>{_NOUN})\b",
         rf"\b(?:the )?(?P<n>\d+) (?P<sup>{_SUPER}) (?P<noun>{_NOUN})\b",
@@ -74,9 +70,12 @@ def _rank(ent: Entities, frame: Frame) -> None:
             frame.rank_limit = int(m["n"])
         elif n == 0 or n == 4:
             top = re.search(r"\btop (\d+)\b", text)
-            frame.rank_limit = int(top[1]) if top else 1
+            every = re.search(r"\b(?:ranked|in order|all ranked|rank them)\b", text)
+            frame.rank_limit = int(top[1]) if top else (None if every else 1)
             if top:
                 ent.take(top)
+            elif every:  # "which had the most, ranked": every group, in order
+                ent.take(every)
         sup = m.groupdict().get("sup") or ""
         frame.ranked_by = sup or "by"
         if sup in ("biggest", "largest"):
@@ -173,13 +172,23 @@ def _measures(ent: Entities, frame: Frame) -> None:
         frame.metric = "max" if "oldest" in old[0] else "min"
         ent.take(old)
         return
+    who = re.search(
+        r"\b(?:who (?:was|were|is|are) )?the (?P<w>oldest|youngest)"
+        r"(?= (?:finishers?|runners?|wom[ae]n|m[ae]n|athletes?|people|person|entrants?)\b)",
+        text,
+    )
+    if who:  # the runner(s) at the extreme age, ties all listed
+        frame.measure, frame.metric, frame.top_n = "age", "top", 1
+        frame.slowest = who["w"] == "oldest"
+        ent.take(who)
+        return
     km = re.search(
-        r"\b(?:pace )?(?:in )?(?:(?:minutes|mins?) )?(?:per|a|/) ?(?:km|kilomet(?:er|re))\b", text
+        r"\b(?:pace )?(?:in )?(?:(?:minutes|mins?) ?)?(?:per|a|/) ?(?:km|kilomet(?:er|re))\b", text
     )
     if km and re.search(r"\bpace\b", text):
         frame.measure = "pace_km"
         ent.take(km)
-    mile = re.search(r"\b(?:pace )?(?:in )?(?:(?:minutes|mins?) )?per mile\b", text)
+    mile = re.search(r"\b(?:pace )?(?:in )?(?:(?:minutes|mins?) ?)?(?:per |/ ?)mile\b", text)
     if mile and frame.measure != "pace_km":
         frame.measure = "pace"
         ent.take(mile)
@@ -331,7 +340,9 @@ def _every_edition(ent: Entities, frame: Frame) -> None:
         r"edition\b|\bevery single year\b|\bevery year (?:it|that it) (?:was|has been) held\b",
         text,
     )
-    perfect = re.search(r"\b(?:have|has|who've|who have) (?:run|ran|finished|done|raced)\b", text)
+    perfect = re.search(
+        r"\b(?:have|has|who've|who have|who) (?:run|ran|finished|done|did|raced|completed)\b", text
+    )
     if not m and perfect:
         m = re.search(r"\bevery year\b", text)
     if m and re.search(r"\bhow many\b|\bwho\b|\blist\b|\bnumber of\b", text):
@@ -345,6 +356,7 @@ def _every_edition(ent: Entities, frame: Frame) -> None:
 def read_shape(ent: Entities, frame: Frame, today: date) -> None:
     """Fill the frame's shape from the question (before the metric words are read)."""
     del today
+    read_comparisons(ent, frame)
     _population(ent, frame)
     _years(ent, frame)
     _percentiles(ent, frame)

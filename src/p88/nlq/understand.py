@@ -36,6 +36,7 @@ from p88.nlq.names import (
 from p88.nlq.places import resolve_home_words
 from p88.nlq.refuse import refuse_outright
 from p88.nlq.shape import read_shape
+from p88.nlq.standards import standards_frame
 from p88.nlq.typos import forgive_typos, mark_function_words, series_by_typo
 from p88.units import elapsed_text
 
@@ -79,6 +80,8 @@ def understand(
         or ent.minutes_back is not None
     )
     refuse_outright(text, bool(catalog.events), live)
+    if not live and (standards := standards_frame(ent, frame)) is not None:
+        return standards
     if live:
         if named is not None:
             ent.session_no = named
@@ -196,6 +199,13 @@ def _metric(ent: Entities, frame: Frame) -> None:
         frame.metric = "pr"
         _take_all(ent, vocab.PR)
     elif vocab.REPEAT.search(text):
+        if ent.winner:
+            raise NotUnderstood(
+                "repeat winners: p88 counts people with repeat results, not repeat wins; ask "
+                'for the winners of each year instead (e.g. "winners of the X by year")',
+                words=["winners"],
+                suggestions=[],
+            )
         frame.metric = "repeat"
         frame.people = True
         for m in vocab.REPEAT.finditer(text):
@@ -211,6 +221,8 @@ def _metric(ent: Entities, frame: Frame) -> None:
     elif vocab.MIN.search(text):
         frame.metric = "min"
         _take_all(ent, vocab.MIN)
+        if re.search(r"\bwho\b", text) and not vocab.COUNT.search(text):
+            frame.metric, frame.top_n = "top", 1  # "who has the fastest time": the runner
     elif vocab.MAX.search(text):
         frame.metric = "max"
         _take_all(ent, vocab.MAX)
@@ -249,13 +261,34 @@ def _metric(ent: Entities, frame: Frame) -> None:
         frame.top_n = None if frame.metric == "pb_set" else frame.top_n
     if frame.metric == "pb_set" and not vocab.COUNT.search(text) and not frame.bq_percent:
         frame.top_n = 100  # list who set one
-    if len(frame.years) == 2 and frame.metric not in ("improved", "top", "pr", "pb_set"):
+    compared = frame.metric not in ("improved", "top", "pr", "pb_set") and not (
+        frame.both_years or frame.more_years
+    )
+    if len(frame.years) == 2 and compared:
         frame.metric = "count" if frame.metric == "list" else frame.metric
         if "year" not in frame.group_by:
             frame.group_by.append("year")  # a comparison: one row per year
     if frame.metric == "pr" and frame.status == "entered":
         frame.status = "finished"
     frame.sex, frame.age_min, frame.age_max = ent.sex, ent.age_min, ent.age_max
+    if frame.more_than is not None or frame.more_years is not None:
+        if frame.metric != "count" or frame.group_by or frame.people:
+            raise NotUnderstood(
+                '"how many more ... than ..." is answered as one count minus another; '
+                "ask it without a grouping, an average or a share",
+                words=["more", "than"],
+                suggestions=[],
+            )
+        if frame.more_than is not None:
+            frame.sex = None  # both sexes are counted, one minus the other
+    both = frame.both_distances is not None or frame.both_years
+    if both and (frame.metric not in ("count", "list") or frame.group_by):
+        raise NotUnderstood(
+            '"both a ... and a ..." is answered as the people who finished both: count or '
+            "list them, without a grouping or another figure",
+            words=["both"],
+            suggestions=[],
+        )
 
 
 def _take_all(ent: Entities, pattern: re.Pattern[str]) -> None:

@@ -75,6 +75,7 @@ STATUS = [
     ),
     (re.compile(r"\bdns\b|\bdid(?: not|n't) start\b|\bno[- ]shows?\b"), "DNS"),
     (re.compile(r"\bdqs?\b|\bdisqualified\b"), "DQ"),
+    (re.compile(r"\b(?:started|starters?|toed the (?:start(?:ing)? )?line)\b"), "started"),
     (
         re.compile(r"\b(?:entered|registered|entrants?|entries|signed up|participants?)\b"),
         "entered",

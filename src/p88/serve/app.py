@@ -11,21 +11,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 
 from p88 import __version__
-from p88.serve import errors, logs, nl, results_site, stream, timing
+from p88.serve import display as display_api
+from p88.serve import errors, logs, nl, pages, results_site, stream, timing
 from p88.serve.auth import Grant
 from p88.serve.db import Database, DatabaseGone
 from p88.serve.deps import DbDep, HubDep
-from p88.serve.guard import Wall, page_csp
+from p88.serve.display_feed import DisplayFeed
+from p88.serve.guard import PAGE_CSP, Wall
 from p88.serve.hub import Hub
-
-PAGE = Path(__file__).with_name("static") / "index.html"
+from p88.serve.pages import DisplayOptions
 
 
 def _ping(conn: Any) -> None:
@@ -37,11 +37,14 @@ def create_app(
     *,
     tokens: dict[str, Grant] | None = None,
     pool_size: int = 8,
+    display: DisplayOptions | None = None,
 ) -> FastAPI:
     """The p88 HTTP API on ``database_url``; ``tokens`` (see ``auth.load_tokens``) turns
-    on access control, ``None`` leaves it open (loopback only: ``run`` enforces that)."""
+    on access control, ``None`` leaves it open (loopback only: ``run`` enforces that);
+    ``display``: the display pages' colours and logo."""
     db = Database(database_url, max_size=pool_size)
     hub = Hub(db)
+    feed = DisplayFeed(hub, db)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -51,6 +54,7 @@ def create_app(
         try:
             yield
         finally:
+            await feed.stop()
             await hub.stop()
             db.close()
 
@@ -58,18 +62,24 @@ def create_app(
         title="p88 timing API",
         version=__version__,
         description="Live race-timing data from p88's PostgreSQL: the seed's /api/timing "
-        "endpoints, a Server-Sent Events stream of reads, and a display page at /.",
+        "endpoints, a Server-Sent Events stream of reads, crossings for displays, and the "
+        "pages at /, /display, /chipcheck and /announcer.",
         lifespan=lifespan,
+        docs_url=None,  # served offline by pages.install
+        redoc_url=None,
     )
     app.state.db = db
     app.state.hub = hub
     app.state.tokens = tokens
     app.state.partner_ids = {}
-    html = PAGE.read_text(encoding="utf-8")
-    app.add_middleware(Wall, tokens=tokens, page_policy=page_csp(html))
+    app.state.display_feed = feed
+    app.state.display_options = display or DisplayOptions()
+    app.add_middleware(Wall, tokens=tokens, page_policy=PAGE_CSP)
     errors.install(app)
     app.include_router(timing.router)
     app.include_router(stream.router)
+    app.include_router(display_api.router)
+    pages.install(app)
     app.include_router(results_site.router)
     nl.install(app)
 
@@ -94,13 +104,5 @@ def create_app(
             return JSONResponse(body, 503, headers={"Retry-After": str(errors.RETRY_AFTER_S)})
         body["database"] = "ok"
         return body
-
-    @app.api_route(
-        "/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False
-    )
-    async def page() -> HTMLResponse:
-        """The display page. It holds no data (it fetches everything with the caller's
-        token), and on a token server ``guard.Wall`` lets only a token holder load it."""
-        return HTMLResponse(html)
 
     return app

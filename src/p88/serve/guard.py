@@ -4,8 +4,8 @@
 
 1. **Headers**: every response carries ``X-Content-Type-Options: nosniff``,
    ``X-Frame-Options: DENY``, ``Referrer-Policy: no-referrer`` and a Content-Security-Policy
-   (the display page's allows only its own inline script and style, by hash; ``/docs``
-   also allows the Swagger UI it loads from jsDelivr; everything else allows nothing).
+   (the pages and ``/docs`` may run only scripts and styles this server serves: no inline
+   code, no other origin; everything else allows nothing).
 2. **Authentication before the body**: on a token server every path but ``/health`` needs a
    valid token (``Authorization: Bearer``, ``?token=`` or the page's cookie); without one the
    answer is 401 and the body is never read, whatever its size.
@@ -13,16 +13,15 @@
    is counted as it streams and cut off with 413 the moment it passes the cap. Nothing is
    buffered beyond the cap.
 
-The display page: ``GET /?token=T`` (a link a timing crew can put on a screen) answers 303
-to the same address without ``token`` and sets ``T`` as an ``HttpOnly; SameSite=Strict``
-cookie, so the long-lived token leaves the address bar and every later request (the
-page's fetches and its EventSource) carries it in the cookie, not in a URL.
+The pages: ``GET /display?token=T`` (a link a timing crew can put on a screen; the same on
+each of ``PAGE_PATHS``) answers 303 to the same address without ``token`` and sets ``T``
+as an ``HttpOnly; SameSite=Strict`` cookie, so the long-lived token leaves the address bar
+and every later request (the page's scripts, fetches and EventSource) carries it in the
+cookie, not in a URL.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -41,32 +40,17 @@ NL_BODY_LIMIT = 8 * 1024
 #: Every other route (none of them takes a body today).
 BODY_LIMIT = 64 * 1024
 PUBLIC_PATHS = frozenset({"/health"})
+#: Pages a screen opens by a link: ``?token=`` there moves into the cookie.
+PAGE_PATHS = frozenset({"/", "/display", "/chipcheck", "/announcer", "/docs"})
 COOKIE_MAX_AGE_S = 12 * 3600
-_DOCS_CSP = (
-    "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+#: The pages' policy: scripts, styles and images from this server only (they have no
+#: inline code). ``/docs`` too: Swagger UI is served from the fastapi-offline package.
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
 _API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 _COOKIE_SAFE = re.compile(r"^[A-Za-z0-9._~+/=-]+$")  # a token a cookie can carry verbatim
-_INLINE = re.compile(r"<(script|style)>(.*?)</\1>", re.DOTALL)
-
-
-def page_csp(html: str) -> str:
-    """A CSP for a page whose only code is its inline ``<script>``/``<style>`` blocks: each
-    allowed by its SHA-256, so an injected script cannot run."""
-    hashes: dict[str, list[str]] = {"script": [], "style": []}
-    for kind, body in _INLINE.findall(html):
-        digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
-        hashes[kind].append(f"'sha256-{digest}'")
-    scripts = " ".join(hashes["script"]) or "'none'"
-    styles = " ".join(hashes["style"]) or "'none'"
-    return (
-        f"default-src 'none'; script-src {scripts}; style-src {styles}; "
-        "connect-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
-        "form-action 'none'"
-    )
 
 
 def body_limit(path: str) -> int:
@@ -137,8 +121,8 @@ class Wall:
                              "(Authorization: Bearer <token>)",
                              [(b"www-authenticate", b"Bearer")])  # fmt: skip
                 return
-            if path == "/" and _COOKIE_SAFE.match(query.get("token", "")):
-                await _set_cookie(send_with_headers, query)
+            if path in PAGE_PATHS and _COOKIE_SAFE.match(query.get("token", "")):
+                await _set_cookie(send_with_headers, path, query)
                 return
         limit = body_limit(path)
         declared = headers.get("content-length")
@@ -148,10 +132,8 @@ class Wall:
         await self._limited(scope, receive, send_with_headers, limit)
 
     def _policy(self, path: str) -> str:
-        if path == "/":
+        if path in PAGE_PATHS:
             return self.page_policy
-        if path.startswith("/docs") or path.startswith("/redoc"):
-            return _DOCS_CSP
         return _API_CSP
 
     async def _limited(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
@@ -201,13 +183,13 @@ async def _reply(
     await send({"type": "http.response.body", "body": body})
 
 
-async def _set_cookie(send: Send, query: dict[str, str]) -> None:
+async def _set_cookie(send: Send, path: str, query: dict[str, str]) -> None:
     """303 to the page without ``token`` in its address, the token in an HttpOnly cookie."""
     token = query.pop("token")
     rest = urlencode(query)
     cookie = f"{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={COOKIE_MAX_AGE_S}"
     headers = [
-        (b"location", ("/" + ("?" + rest if rest else "")).encode("latin-1")),
+        (b"location", (path + ("?" + rest if rest else "")).encode("latin-1")),
         (b"set-cookie", cookie.encode("latin-1")),
         (b"cache-control", b"no-store"),
         (b"content-length", b"0"),

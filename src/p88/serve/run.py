@@ -28,6 +28,8 @@ class ServeOptions:
     port: int = 8088
     token_file: Path | None = None
     log_level: str = "info"
+    display_colors: str | None = None
+    display_logo: str | None = None
 
 
 def is_loopback(host: str) -> bool:
@@ -93,10 +95,12 @@ def run(options: ServeOptions) -> None:
     import uvicorn
 
     from p88.serve.app import create_app
+    from p88.serve.pages import DisplayOptions
 
     check_port(options.port)
     tokens = check_binding(options.host, options.token_file)
-    app = create_app(options.database_url, tokens=tokens)
+    display = DisplayOptions.parse(options.display_colors, options.display_logo)
+    app = create_app(options.database_url, tokens=tokens, display=display)
     uvicorn.run(
         app,
         host=options.host,

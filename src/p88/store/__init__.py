@@ -99,6 +99,12 @@ from p88.store.results.entryfields import load_entry_fields
 from p88.store.results.follow import follow_race
 from p88.store.results.importdb import load_races, write_rows
 from p88.store.results.importer import _read_csv as read_csv_rows
+from p88.store.results.messages import (
+    MessagesSummary,
+    import_messages,
+    save_messages,
+    set_default_message,
+)
 from p88.store.results.sessionreads import session_label
 from p88.store.results.sheet import (
     CoursePoint,
@@ -146,6 +152,10 @@ __all__ = [
     "catalog_rows",
     "find_partner",
     "follow_race",
+    "MessagesSummary",
+    "import_messages",
+    "save_messages",
+    "set_default_message",
     "forwarding",
     "live",
     "load_races",

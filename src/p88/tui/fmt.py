@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from p88.units import age_text, clock_text, elapsed_text
+from p88.units import age_text, clock_text, elapsed_text, pace_text
 
 
 def clock(at: datetime | None) -> str:
@@ -16,9 +16,19 @@ def clock(at: datetime | None) -> str:
     return "" if at is None else clock_text(at)
 
 
-def elapsed(value: timedelta | None) -> str:
+def due(at: datetime | None) -> str:
+    """A projected time of day, to the second (a projection has no hundredths): ``10:29:30``."""
+    return clock(at).partition(".")[0]
+
+
+def elapsed(value: timedelta | None, *, digits: int = 1) -> str:
     """A race time: ``1:02:03.4`` past the hour, ``25:13.4`` under it (truncated)."""
-    return "" if value is None else elapsed_text(value, digits=1, compact=True)
+    return "" if value is None else elapsed_text(value, digits=digits, compact=True)
+
+
+def pace(value: timedelta | None) -> str:
+    """A pace per mile, to the second: ``7:15/mi``; empty without a distance."""
+    return "" if value is None else pace_text(value)
 
 
 def gap(value: timedelta | None) -> str:

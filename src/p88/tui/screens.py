@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -16,19 +16,30 @@ from p88.tui import fmt
 HELP = """\
 [b]p88 tui[/b] — the live leaderboard. Everything updates as reads are committed.
 
-[b]1[/b] crossings   latest reads, newest first: time, point, bib, name, elapsed
-[b]2[/b] standings   per timing point (first crossing per tag) or per race (results)
-[b]/[/b] search      type a bib or part of a name, Enter: every read at every point
-[b]s[/b] session     pick another timing session
-[b]p[/b] point/race  next timing point or race in the standings
-[b]x[/b] sex         next sex filter (places and gaps are within the filter)
-[b]a[/b] age group   next age-group filter
-[b]r[/b] refresh     reload everything from the database
-[b]?[/b] help        this page      [b]q[/b] quit
+[b]Tabs[/b]
+[b]1[/b] crossings    one row per runner per point (a runner's reads on a mat within
+               its dead time are one crossing, as scoring counts them), newest
+               first: time, point, bib, name, elapsed, place there, pace
+[b]2[/b] standings    per timing point (each runner's crossing) or race (results)
+[b]3[/b] announcer    coming up: the next 10 runners expected at the finish, from
+               their pace at their furthest point; ★ leads their division there
+[b]4[/b] runner card  the last crossing at the card's point (the finish, or the
+               point chosen with p): the name in big letters, the elapsed time
+[b]5[/b] reads        raw reads as the controllers sent them, newest first
+[b]/[/b] search       a bib or part of a name, then Enter: every read, every point
 
-Elapsed times run from the session's gun, or from the runner's first read when
-there is no gun. The mouse works: click tabs, rows, filters and footer keys.
-p88 tui only reads: it never writes to the database.
+[b]Keys[/b]
+[b]s[/b] session      pick another timing session
+[b]p[/b] point/race   next point or race (standings, and the card's point)
+[b]x[/b] sex          next sex filter (places and gaps are within the filter)
+[b]a[/b] age group    next age-group filter
+[b]r[/b] refresh      reload everything from the database
+[b]Esc[/b]            leave the search box (the keys work again)
+[b]?[/b] help         this page      [b]q[/b] quit
+
+Elapsed times run from the runner's gun, else from their start-mat crossing.
+Pace and projections need the race's points saved with distances (p88 results
+points). p88 tui only reads: it never writes to the database.
 
 Press Esc to close."""
 
@@ -43,7 +54,7 @@ class HelpScreen(ModalScreen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="help-box"):
+        with VerticalScroll(id="help-box"):
             yield Static(HELP, id="help-text")
 
     def on_click(self) -> None:

@@ -1,25 +1,30 @@
-"""The leaderboard's own widgets: the status header, the outage banner, and table rows."""
+"""The leaderboard's tables: their columns, and how one row of each reads."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
 from rich.text import Text
-from textual.widgets import Static
 
-from p88.store import HeaderFigures, PointStanding, RankedResult, TimedRead
+from p88.store import ComingUp, Crossing, PointStanding, RankedResult, Roster, TimedRead
 from p88.tui import fmt
 
 # (label, key, width): fixed widths, so columns do not jump about as rows come and go
 CROSSING_COLUMNS = (
     ("Time", "time", 11),
-    ("Point", "point", 12),
-    ("Bib", "bib", 8),
+    ("Point", "point", 10),
+    ("Bib", "bib", 6),
+    ("Name", "name", 24),
+    ("Elapsed", "elapsed", 10),
+    ("Place", "place", 5),
+    ("Pace", "pace", 8),
+)
+READ_COLUMNS = (
+    ("Time", "time", 11),
+    ("Point", "point", 10),
+    ("Tag", "tag", 8),
     ("Name", "name", 24),
     ("Elapsed", "elapsed", 10),
 )
-SEARCH_COLUMNS = (*CROSSING_COLUMNS, ("Reader", "reader", 8), ("Ant", "antenna", 3))
+SEARCH_COLUMNS = (*READ_COLUMNS, ("Reader", "reader", 8), ("Ant", "antenna", 3))
 STANDING_COLUMNS = (
     ("Place", "place", 5),
     ("Bib", "bib", 8),
@@ -29,89 +34,42 @@ STANDING_COLUMNS = (
     ("Time", "time", 10),
     ("Gap", "gap", 10),
 )
-
-
-class StatusBar(Static):
-    """Two lines a crew reads at a glance: where we are, and whether the mats are alive."""
-
-    def __init__(self, clock: Callable[[], datetime], *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._clock = clock
-        self.db_label = ""
-        self.session = "no session"
-        self.figures: HeaderFigures | None = None
-        self.online = False
-
-    def show(
-        self,
-        *,
-        db_label: str | None = None,
-        session: str | None = None,
-        figures: HeaderFigures | None = None,
-        online: bool | None = None,
-    ) -> None:
-        """Change what the header says; omitted parts stay as they were."""
-        if db_label is not None:
-            self.db_label = db_label
-        if session is not None:
-            self.session = session
-        if figures is not None:
-            self.figures = figures
-        if online is not None:
-            self.online = online
-        self.tick()
-
-    def tick(self) -> None:
-        """Re-render (the "last read … ago" figure moves with the clock)."""
-        top = Text.assemble(
-            ("p88 ", "bold"),
-            ("● " if self.online else "○ ", "green" if self.online else "red"),
-            (self.db_label, ""),
-            ("  session ", "dim"),
-            (self.session, "bold"),
-        )
-        f = self.figures
-        if f is None:
-            bottom = Text("waiting for the database…", style="dim")
-        else:
-            bottom = Text.assemble(
-                ("controllers ", "dim"),
-                (str(f.controllers), "bold green" if f.controllers else "bold red"),
-                ("  reads/min ", "dim"),
-                (fmt.count(f.reads_per_minute), "bold"),
-                ("  reads ", "dim"),
-                (fmt.count(f.total_reads), "bold"),
-                ("  rejects ", "dim"),
-                (fmt.count(f.rejects), "bold yellow" if f.rejects else "bold"),
-                ("  last read ", "dim"),
-                (fmt.ago(f.last_read_at, self._clock()), "bold"),
-            )
-        self.update(Text("\n").join([top, bottom]))
-
-
-class Banner(Static):
-    """Shown only while the database link is down; says what happened and that p88 retries."""
-
-    def report(self, reason: str | None, attempt: int = 0) -> None:
-        """``reason`` None hides the banner."""
-        if reason is None:
-            self.display = False
-            return
-        tries = f" (attempt {attempt})" if attempt > 1 else ""
-        self.update(Text(f"Database connection lost: {reason} — reconnecting{tries}…"))
-        self.display = True
+ANNOUNCER_COLUMNS = (
+    ("Due", "due", 8),
+    ("Finish", "projected", 9),
+    ("Bib", "bib", 6),
+    ("", "leader", 1),
+    ("Name", "name", 22),
+    ("City", "city", 16),
+    ("Division", "division", 9),
+    ("Last at", "point", 8),
+    ("Pace", "pace", 8),
+)
+LEADER = "★"
 
 
 def plain(value: str | None) -> str:
     return value or ""
 
 
-def crossing_row(c: TimedRead) -> tuple[str, ...]:
+def crossing_row(c: Crossing) -> tuple[str, ...]:
+    return (
+        fmt.clock(c.at),
+        c.point,
+        c.bib,
+        plain(c.name),
+        fmt.elapsed(c.elapsed),
+        str(c.place),
+        fmt.pace(c.pace),
+    )
+
+
+def read_row(c: TimedRead) -> tuple[str, ...]:
     return (fmt.clock(c.at), plain(c.point), plain(c.tag), plain(c.name), fmt.elapsed(c.elapsed))
 
 
 def search_row(c: TimedRead) -> tuple[str, ...]:
-    return (*crossing_row(c), plain(c.reader), str(c.antenna))
+    return (*read_row(c), plain(c.reader), str(c.antenna))
 
 
 def standing_row(s: PointStanding | RankedResult) -> tuple[str, ...]:
@@ -124,3 +82,42 @@ def standing_row(s: PointStanding | RankedResult) -> tuple[str, ...]:
         fmt.elapsed(s.time),
         fmt.gap(s.gap),
     )
+
+
+def announcer_row(u: ComingUp) -> tuple[str, ...]:
+    c = u.crossing
+    return (
+        fmt.due(u.projected_at),
+        fmt.elapsed(u.projected_elapsed, digits=0),
+        c.bib,
+        LEADER if u.division_leader else "",
+        plain(c.name),
+        plain(c.city),
+        plain(c.division),
+        c.point,
+        fmt.pace(c.pace),
+    )
+
+
+def announcer_summary(rows: list[ComingUp], roster: Roster, finish: str | None) -> Text:
+    """The line above the announcer's list: what it shows, or why it is empty."""
+    if rows:
+        return Text(
+            f"Next {len(rows)} expected at {finish}, projected from each runner's pace at"
+            f" their furthest point  ·  {LEADER} leads their division there"
+        )
+    if not any(p.distance_m for race in roster.timings for p in race.points.values()):
+        return Text(
+            "No projections: no race of this session has saved points with distances"
+            " (p88 results points --race N --split NAME=DIST --finish NAME)",
+            style="yellow",
+        )
+    return Text("Nobody is on the course between a timing point and the finish", style="dim")
+
+
+def search_summary(rows: list[TimedRead], text: str) -> Text:
+    """The line above the search results."""
+    if not rows:
+        return Text(f"nothing matches {text!r} in this session")
+    tags = len({r.tag for r in rows})
+    return Text(f"{len(rows)} read(s) of {tags} runner(s) matching {text!r}")

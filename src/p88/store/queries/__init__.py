@@ -8,9 +8,23 @@ runs on a sync connection (``run``) or an async one (``arun``).
 - ``locations``: a session's points in order, the default point, the start mat.
 - ``races``: race names, official standings (stored places), live ranking.
 - ``timing``: who runs in a session and the gun and crossing rules for their reads.
+- ``crossings``: one row per runner per point, as displays show it; who a tag belongs to.
+- ``ranking``: a live point ranked one batch of reads at a time (for ``crossings``).
+- ``announcer``: runners coming up to the finish, with their projected arrival.
 """
 
+from p88.store.queries.announcer import ComingUp, coming_up
 from p88.store.queries.board import STANDINGS_LIMIT, PointStanding, point_standings
+from p88.store.queries.crossings import (
+    Assignment,
+    Crossing,
+    Ranking,
+    crossings,
+    division_label,
+    is_finish_name,
+    recent_crossings,
+    tag_assignments,
+)
 from p88.store.queries.locations import default_point, location_order, start_point
 from p88.store.queries.plan import (
     DEFAULT_LIMIT,
@@ -39,6 +53,7 @@ from p88.store.queries.reads import (
     format_read_time,
     latest_reads,
     max_read_id,
+    new_reads,
     read_ids_after,
     reads_after,
     reads_by_ids,
@@ -75,6 +90,16 @@ from p88.store.queries.timing import (
 )
 
 __all__ = [
+    "Assignment",
+    "ComingUp",
+    "Crossing",
+    "Ranking",
+    "coming_up",
+    "crossings",
+    "division_label",
+    "is_finish_name",
+    "recent_crossings",
+    "tag_assignments",
     "DEFAULT_LIMIT",
     "LATEST_LIMIT",
     "MAX_LIMIT",
@@ -113,6 +138,7 @@ __all__ = [
     "load_roster",
     "location_order",
     "max_read_id",
+    "new_reads",
     "official_standings",
     "partner_id",
     "point_standings",

@@ -98,4 +98,10 @@ def _in_filter(roster: Roster, tag: str, sex: str | None, age_group: str | None)
 
 def _rank_key(item: tuple[str, Read, timedelta | None]) -> tuple[Any, ...]:
     tag, crossing, time = item
-    return (time is None, time or timedelta(0), crossing.ts, tag)
+    return rank_key(tag, crossing.ts, time)
+
+
+def rank_key(tag: str, crossed_at: datetime, time: timedelta | None) -> tuple[Any, ...]:
+    """The order of the standings at a point: by time, runners without one last; ties by
+    who crossed first, then tag (a live feed ranks one new crossing with it)."""
+    return (time is None, time or timedelta(0), crossed_at, tag)

@@ -222,3 +222,18 @@ def search_reads(
         {"s": session_id, "tags": [text, *roster.tags_named(text)], "limit": limit},
     )
     return (yield from _timed(session_id, rows, roster))
+
+
+def new_reads(session_id: int, after_id: int) -> Plan[tuple[list[int], list[str]]]:
+    """Ids (oldest first) and points of the session's reads with ``id > after_id``: what a
+    live screen has not seen yet, and where (a point may be new)."""
+    rows = yield Query(
+        sql.SQL(
+            "SELECT coalesce(array_agg(id ORDER BY id), '{}'),"
+            " coalesce(array_agg(DISTINCT location_name), '{}')"
+            " FROM timing_reads WHERE session_id = %(s)s AND id > %(after)s"
+        ),
+        {"s": session_id, "after": after_id},
+    )
+    ids, points = rows[0] if rows else ([], [])
+    return [int(i) for i in ids], sorted(points)

@@ -39,9 +39,14 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "sex_place": ("sexplace", "genderplace", "genderrank", "sexrank", "gplace"),
     "age_group_place": ("divisionplace", "divplace", "agegroupplace", "agplace", "divisionrank"),
     "age_group": ("division", "agegroup", "ag", "div"),
+    "message": ("message", "displaymessage", "cheer", "shoutout"),
+    "vip": ("vip", "isvip"),
 }
 REQUIRED = ("bib", "first_name", "last_name")
 _ALIAS = {alias: name for name, aliases in FIELDS.items() for alias in aliases}
+MESSAGE_MAX = 280
+_TRUE = frozenset({"1", "y", "yes", "true", "t", "x", "vip"})
+_FALSE = frozenset({"", "0", "n", "no", "false", "f"})
 _SEX = {"m": "M", "male": "M", "man": "M", "f": "F", "female": "F", "w": "F", "woman": "F",
         "x": "X", "nb": "X", "nonbinary": "X", "n": "X"}  # fmt: skip
 _STATUS = {"finished": "finished", "fin": "finished", "f": "finished", "ok": "finished",
@@ -136,3 +141,21 @@ def parse_date(text: str) -> date:
         except ValueError:
             continue
     raise CellError(f"date {text!r} is not YYYY-MM-DD or MM/DD/YYYY")
+
+
+def parse_vip(text: str) -> bool:
+    """A VIP cell: yes/no, true/false, 1/0, x, or empty (no)."""
+    value = text.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise CellError(f"VIP {text!r} is not yes or no")
+
+
+def parse_message(text: str | None) -> str | None:
+    """A display message: trimmed, empty is none, at most ``MESSAGE_MAX`` characters."""
+    value = (text or "").strip()
+    if len(value) > MESSAGE_MAX:
+        raise CellError(f"message longer than {MESSAGE_MAX} characters")
+    return value or None

@@ -126,12 +126,25 @@ def import_file(
         raise InputError(f"{path.name} has no rows to import", what="file", where=str(path))
     with conn.transaction():
         created, matched = write_rows(conn, rows, results=kind == "results")
+        if fields.keys() & {"message", "vip"}:
+            _save_display(conn, rows, fields.keys() & {"message", "vip"})
         placed = kind == "results" and "overall_place" not in fields
         touched = sorted({r["race_id"] for r in rows})
         if placed:
             for r in touched:
                 update_places(conn, r)
     return ImportSummary(kind, len(rows), created, matched, touched, placed)
+
+
+def _save_display(
+    conn: psycopg.Connection[Any], rows: list[dict[str, Any]], keys: set[str]
+) -> None:
+    """A participants file's Message / VIP columns, to the runner display (migration 018)."""
+    from p88.store.results.messages import save_messages
+
+    for race in sorted({r["race_id"] for r in rows}):
+        mine = [{"bib": r["bib"], **{k: r[k] for k in keys}} for r in rows if r["race_id"] == race]
+        save_messages(conn, race, mine)
 
 
 def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -227,6 +240,8 @@ def _typed(out: dict[str, Any], cell: Any, race_day: date, kind: str) -> None:
         out["birth_year"] = race_day.year - out["age"]
     for name in ("city", "state", "country", "email", "tag", "wave", "external_id"):
         out[name] = cell(name) or None
+    out["message"] = parse("message", col.parse_message)
+    out["vip"] = parse("vip", col.parse_vip) or False
     out["chip_time"] = parse("chip_time", col.parse_duration)
     out["gun_time"] = parse("gun_time", col.parse_duration)
     for name in ("overall_place", "sex_place", "age_group_place"):
