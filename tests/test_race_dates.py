@@ -67,7 +67,8 @@ def test_import_across_midnight_in_both_formats_dated_by_the_race(
         got = json.loads(cli("import", str(path), "--session", "nye", "--json").stdout)
         assert (got["inserted"], got["date_from"]) == (0, "ISO times")
     cli("results", "import", str(mr.participants_csv(tmp_path / "p.csv")), "--race", str(race))
-    cli("results", "score", "--race", str(race), "--session", "nye", "--final")
+    cli("results", "score", "--race", str(race), "--session", "nye")
+    cli("results", "final", "--race", str(race), "--accept", "--by", "crew")
     assert results(conn, race) == {**mr.TRUTH, "106": ("DNF", None, None, None, None)}
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import psycopg
@@ -177,3 +178,51 @@ def test_a_database_outage_is_survived_and_scoring_resumes_where_it_stopped(
     with connect(url, autocommit=True) as conn:
         score_race(conn, b, options=ScoreOptions(full=True))
         assert lr.snapshot(conn, a) == lr.snapshot(conn, b)
+
+
+def test_a_followed_race_applies_corrections_made_mid_race(conn: psycopg.Connection[Any]) -> None:
+    """A DQ, a penalty and a bib swap recorded mid-race: the follower's later steps time the
+    runners involved with the corrections, exactly as a full rescore does."""
+    from p88.store import CorrectionRequest, correct_result
+
+    (a, b), session, reads, sim = lr.make_races(conn)
+    strays = Strays()
+    batches = [reads[i : i + 150] for i in range(0, len(reads), 150)]
+    bibs = [str(r.bib) for r in sim.runners if r.tag not in lr.LATE][:4]
+    fixes = [
+        CorrectionRequest(bib=bibs[0], action="dq", reason="cut the course", made_by="ref"),
+        CorrectionRequest(
+            bib=bibs[1], action="penalty", penalty=timedelta(minutes=2), reason="litter",
+            made_by="ref",
+        ),
+        CorrectionRequest(
+            bib=bibs[2], action="swap", other_bib=bibs[3], reason="wore each other's bibs",
+            made_by="ref",
+        ),
+    ]  # fmt: skip
+    for n, batch in enumerate(batches):
+        lr.feed(conn, session, batch)
+        if n == 2:  # early: most of these runners' reads are still to come
+            for fix in fixes:
+                for race in (a, b):
+                    correct_result(conn, race, fix)
+        score_step(conn, a, strays=strays)
+        score_race(conn, b, options=ScoreOptions(full=True))
+        got, want = _without_ids(lr.snapshot(conn, a)), _without_ids(lr.snapshot(conn, b))
+        diff = {k: (v, want["results"].get(k)) for k, v in got["results"].items()
+                if want["results"].get(k) != v}  # fmt: skip
+        assert not diff and got["splits"] == want["splits"], f"after batch {n}: {diff}"
+    final = lr.snapshot(conn, a)["results"]
+    assert final[bibs[0]][0] == "DQ"
+
+
+def _without_ids(snap: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot with correction ids taken out of notes: the two races record the same
+    corrections under different ids."""
+    import re
+
+    rows = {
+        bib: tuple(re.sub(r"#\d+ ", "#", v) if isinstance(v, str) else v for v in row)
+        for bib, row in snap["results"].items()
+    }
+    return {"results": rows, "splits": snap["splits"]}

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from p88.cli._app import err, is_terminal, out, print_json, state
 from p88.cli.results_live import course_cmd, follow_cmd, session_when_ready
+from p88.cli.results_official import check_cmd, correct_cmd, final_cmd, history_cmd
 from p88.cli.results_setup import new_race, points_cmd, settings_cmd
 from p88.errors import InputError
 
@@ -92,7 +93,7 @@ def score(
     age_groups: Optional[str] = typer.Option(  # noqa: UP045
         None, "--age-groups", help="WIDTH[:FIRST:LAST] years; stored for the race (as settings)."
     ),
-    final: bool = typer.Option(False, "--final", help="Course closed: no finish = DNF/DNS."),
+    final: bool = typer.Option(False, "--final", hidden=True, help="Moved: p88 results final."),
     full: bool = typer.Option(False, "--full", help="Rescore every read, not only new ones."),
     every: float = typer.Option(
         0, "--every", min=0, help="Score again every N seconds until Ctrl-C (race day)."
@@ -109,7 +110,8 @@ def score(
     arrived since the last one, with the race's stored settings. Without --start/--finish
     the race's points (p88 results points) are used; with none set, points are proposed
     from the session's locations for each run (never saved) when they are unambiguous.
-    Flagged results are held (status review) and not placed. --final makes DNF/DNS.
+    Flagged results are held (status review) and not placed. p88 results final closes
+    the course (DNF/DNS) and makes the results official, after p88 results check.
 
     Example: p88 results score --race 1 --session 1 --follow
     """
@@ -124,6 +126,12 @@ def score(
         score_race,
     )
 
+    if final:
+        raise InputError(
+            f"--final moved: p88 results final --race {race} closes the course (DNF/DNS) and "
+            "makes the results official, after running the checks (p88 results check)",
+            where="--final",
+        )
     points = None
     if finish:
         points = [PointRule(finish, "finish")]
@@ -139,7 +147,6 @@ def score(
         dead_time=_seconds(dead_time),
         min_elapsed=_seconds(min_elapsed),
         age_groups=AgeGroups.parse(age_groups) if age_groups else None,
-        final=final,
         full=full,
     )
     tags = read_tag_map(tag_map) if tag_map else {}
@@ -335,3 +342,7 @@ app.command("points")(points_cmd)
 app.command("settings")(settings_cmd)
 app.command("follow")(follow_cmd)
 app.command("course")(course_cmd)
+app.command("correct")(correct_cmd)
+app.command("history")(history_cmd)
+app.command("check")(check_cmd)
+app.command("final")(final_cmd)

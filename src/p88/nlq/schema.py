@@ -62,7 +62,7 @@ HIDDEN: dict[str, tuple[str, ...]] = {
     + ("updated_at",),
     "timing_locations": ("reader_id", "created_at"),
     "ct_events": ("created_at",),
-    "ct_races": ("external_id", "created_at"),
+    "ct_races": ("external_id", "created_at", "official_at", "official_by", "official_open"),
     "ct_results": ("source", "note", "updated_at", "entry_fields"),
     "ct_splits": ("read_id",),
 }

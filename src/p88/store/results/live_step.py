@@ -21,7 +21,6 @@ with the position; when it differs the step is a full ``score_race`` instead.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -29,9 +28,10 @@ from typing import TYPE_CHECKING, Any
 from p88.errors import RefusedError
 from p88.store.results import points as pts
 from p88.store.results.announce import announce
-from p88.store.results.crossings import AMBIGUOUS_TAG, UNKNOWN_TAG, Read, Timing
+from p88.store.results.corrections_apply import RaceCorrections, apply_corrections
+from p88.store.results.crossings import AMBIGUOUS_TAG, UNKNOWN_TAG, Timing
 from p88.store.results.cutoffs import clock_candidates, race_clock
-from p88.store.results.entries import Entry, load_entries, outcome, write_entries
+from p88.store.results.entries import Entry, load_entries, load_tags, write_entries
 from p88.store.results.live_position import (
     Position,
     adoptable,
@@ -236,6 +236,14 @@ def _incremental(
     clock = race_clock(conn, session)
     retag = {tag for _, tag in new}
     retag.update(clock_candidates(conn, race.id, rules, gun, clock))
+    # corrections (a swap, a tag from a time, a hand time, a DQ) apply here exactly as in
+    # score_race: every tag a correction names is timed again with its owners at that time
+    fixes = RaceCorrections.load(conn, race.id)
+    all_tags = load_tags(conn, race.id) if fixes.active else None
+    if all_tags is not None:
+        involved = set(fixes.involved_tags(all_tags))
+        if retag & involved:  # a swapped or reassigned tag read: its partners move too
+            retag |= involved
     if strays.tags:
         known = _owners(conn, race.id, sorted(strays.tags))
         retag.update(t for t, owners in known.items() if len(owners) == 1)
@@ -255,19 +263,17 @@ def _incremental(
     # each statement sees what committed before it: reads newer than ``new`` are scored
     # here too (they get their verdict), so the position moves past them
     upto = max([upto, *(r[0] for r in reads)])
-    grouped: dict[str, dict[str, list[Read]]] = defaultdict(lambda: defaultdict(list))
-    for rid, loc, tag, ts in reads:
-        grouped[tag][loc].append(Read(ts, rid, loc))
-    mine = sorted(tags[t][0][0] for t in grouped if len(tags.get(t, ())) == 1)
+    corrected = apply_corrections(fixes, reads, all_tags if all_tags is not None else tags)
+    mine = sorted(corrected.by_entry)
     entries = load_entries(conn, race.id, race.event_date, mine) if mine else []
     by_id = {e.id: e for e in entries}
-    verdicts, timed = _time_reads(grouped, tags, by_id, rules, waves, gun, settings)
-    strays.tags = (strays.tags - set(grouped)) | {v[3] for v in verdicts if v[1] is None}
+    verdicts, timed = _time_reads(corrected, by_id, rules, waves, gun, settings)
+    strays.tags = (strays.tags - {r[2] for r in reads}) | {v[3] for v in verdicts if v[1] is None}
     changed: list[tuple[Entry, Entry]] = []
     finish_rule = rules[-1]
     for e in entries:
         e_gun = waves.get(e.wave, gun) if e.wave else gun
-        got = outcome(
+        got = corrected.outcome(
             e,
             timed.get(e.id) or Timing(),
             e_gun,

@@ -11,7 +11,7 @@ reads belong to, and re-place the race when a result changed. Each run is record
 from __future__ import annotations
 
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -21,9 +21,10 @@ from p88.errors import InputError, UnknownRace
 from p88.store.results import points as pts
 from p88.store.results.agegroups import AgeGroups
 from p88.store.results.announce import announce
-from p88.store.results.crossings import AMBIGUOUS_TAG, UNKNOWN_TAG, Read, Timing, time_entry
+from p88.store.results.corrections_apply import CorrectedRace, RaceCorrections, apply_corrections
+from p88.store.results.crossings import Timing, time_entry
 from p88.store.results.cutoffs import clock_candidates, race_clock
-from p88.store.results.entries import Entry, load_entries, load_tags, outcome, write_entries
+from p88.store.results.entries import Entry, load_entries, load_tags, write_entries
 from p88.store.results.guns import runner_gun
 from p88.store.results.places import update_places
 from p88.store.results.sessionreads import (
@@ -101,6 +102,7 @@ class _Race:
     start_time: datetime | None
     session_id: int | None
     event_date: Any
+    official_at: datetime | None
 
 
 def score_race(
@@ -135,7 +137,9 @@ def score_race(
         if opts.age_groups is not None and opts.age_groups != settings.age_groups:
             settings = replace(settings, age_groups=opts.age_groups)
             save_settings(conn, race_id, settings)
+        fixes = RaceCorrections.load(conn, race_id)
         digest = signature(rules, settings)
+        final = opts.final or race.official_at is not None  # official: DNF/DNS stay
         gun, gun_source = race_gun(conn, session, race.start_time)
         gun_warning = gun_far_from_start(conn, session, race.start_time)
         if gun_warning:
@@ -149,40 +153,40 @@ def score_race(
         )
         full = (
             opts.full
-            or opts.final
+            or final
             or digest != last_signature(conn, race_id)
             or gun_news(conn, race_id, session)
         )
         tags = load_tags(conn, race_id)
         locations = [r.location for r in rules]
         clock = race_clock(conn, session)
+        news, touched = fixes.news(tags)
         late = (
             []
             if full
             else newly_known_tags(conn, race_id, tags)
+            + fixes.involved_tags(tags)
             + clock_candidates(conn, race_id, rules, gun, clock)
         )
-        reads, new_reads = reads_to_score(conn, race_id, session, locations, full, late)
-        grouped: dict[str, dict[str, list[Read]]] = defaultdict(lambda: defaultdict(list))
-        for rid, loc, tag, ts in reads:
-            grouped[tag][loc].append(Read(ts, rid, loc))
-        mine = None if full else sorted(tags[t][0][0] for t in grouped if len(tags.get(t, ())) == 1)
+        reads, new_reads = reads_to_score(conn, race_id, session, locations, full, late + news)
+        corrected = apply_corrections(fixes, reads, tags, touched)
+        mine = None if full else sorted(corrected.by_entry)
         entries = load_entries(conn, race_id, race.event_date, mine)
         by_id = {e.id: e for e in entries}
-        verdicts, timed = _time_reads(grouped, tags, by_id, rules, waves, gun, settings)
+        verdicts, timed = _time_reads(corrected, by_id, rules, waves, gun, settings)
 
         changed: list[Entry] = []
         finish_rule = rules[-1]
         for e in entries:
             got = timed.get(e.id)
             e_gun = runner_gun(gun, waves, e.wave)
-            new = outcome(
+            new = corrected.outcome(
                 e,
                 got or Timing(),
                 e_gun,
                 finish_rule.distance_m or race.distance_m,
                 settings,
-                final=opts.final,
+                final=final,
                 rules=rules,
                 clock=clock,
             )
@@ -193,6 +197,7 @@ def score_race(
         write_verdicts(conn, race_id, verdicts, [r[0] for r in reads], full)
         places = update_places(conn, race_id) if changed or full else 0
         remember_signature(conn, race_id, digest)
+        fixes.remember(conn, race_id)
         finished, held = conn.execute(
             "SELECT count(*) FILTER (WHERE status = 'finished'),"
             " count(*) FILTER (WHERE status = 'review') FROM ct_results WHERE race_id = %s",
@@ -201,7 +206,7 @@ def score_race(
         conn.execute(
             "INSERT INTO ct_scoring_runs (race_id, session_id, new_reads, changed_results, final, "
             "finished_at) VALUES (%s, %s, %s, %s, %s, clock_timestamp())",
-            (race_id, session, new_reads, len(changed), opts.final),
+            (race_id, session, new_reads, len(changed), final),
         )
         if changed or places or full:  # displays read the race again: only when it changed
             upto = max((r[0] for r in reads), default=0)
@@ -227,38 +232,32 @@ def score_race(
 
 
 def _time_reads(
-    grouped: dict[str, dict[str, list[Read]]],
-    tags: dict[str, list[tuple[int, str]]],
+    corrected: CorrectedRace,
     by_id: dict[int, Entry],
     rules: list[pts.PointRule],
     waves: dict[str, datetime],
     gun: datetime | None,
     settings: RaceSettings,
 ) -> tuple[list[Verdict], dict[int, Timing]]:
-    """Time each tag's reads against its entry; reads of unknown or shared tags are flagged."""
-    verdicts: list[Verdict] = []
+    """Time each entry from the reads the corrections gave it; a verdict for every read
+    (hand times, which are not reads, get none)."""
+    verdicts: list[Verdict] = list(corrected.stray)
     timed: dict[int, Timing] = {}
-    for tag, at in grouped.items():
-        owners = tags.get(tag, [])
-        if len(owners) != 1:
-            code = UNKNOWN_TAG if not owners else AMBIGUOUS_TAG
-            why = (
-                "no entry of this race has this tag"
-                if not owners
-                else "tag of bibs " + ", ".join(sorted(bib for _, bib in owners))
-            )
-            verdicts += [(r.id, None, r.location, tag, code, why) for rs in at.values() for r in rs]
-            continue
-        entry = by_id[owners[0][0]]
+    for eid, at in corrected.by_entry.items():
+        entry = by_id[eid]
         t = time_entry(at, rules, runner_gun(gun, waves, entry.wave), settings.start_rule)
-        timed[entry.id] = t
-        verdicts += [(rid, entry.id, loc, tag, v, why) for rid, loc, v, why in t.verdicts]
+        timed[eid] = t
+        verdicts += [
+            (rid, eid, loc, corrected.tag_of(rid, eid), v, why)
+            for rid, loc, v, why in t.verdicts
+            if rid > 0
+        ]
     return verdicts, timed
 
 
 def _load_race(conn: psycopg.Connection[Any], race_id: int) -> _Race:
     row = conn.execute(
-        "SELECT r.id, r.distance_m, r.start_time, r.session_id, e.event_date "
+        "SELECT r.id, r.distance_m, r.start_time, r.session_id, e.event_date, r.official_at "
         "FROM ct_races r JOIN ct_events e ON e.id = r.event_id WHERE r.id = %s",
         (race_id,),
     ).fetchone()

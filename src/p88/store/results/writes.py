@@ -72,6 +72,8 @@ def write_splits(
             if ref is None:
                 continue
             for loc, (ts, read_id) in t.splits.items():
+                hand = read_id < 0  # a hand time (a correction), not a read
                 copy.write_row(
-                    (rid, race_id, partner[0], loc, distance[loc], ts, ts - ref, read_id)
-                )
+                    (rid, race_id, partner[0], loc, distance[loc], ts, ts - ref,
+                     None if hand else read_id)
+                )  # fmt: skip
