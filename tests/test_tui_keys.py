@@ -134,6 +134,14 @@ def test_footer_and_header_fit_80_by_24(db_url: str, conn: psycopg.Connection[An
             status = app.status_bar
             async with app.run_test(size=(width, height)) as pilot:
                 await wait_for(pilot, lambda: status.figures is not None)  # noqa: B023
+
+                def laid_out() -> bool:
+                    shown = {k.key: k for k in app.query(FooterKey)}  # noqa: B023
+                    return all(
+                        k in shown and shown[k].region.width > 0 for k in ("question_mark", "q")
+                    )
+
+                await wait_for(pilot, laid_out)  # the footer is laid out after the first frame
                 keys = {k.key: k for k in app.query(FooterKey)}
                 for key in ("question_mark", "q"):
                     region = keys[key].region
