@@ -5,9 +5,11 @@ where both exist) turns each such skip into a failure, so CI always runs everyth
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,3 +57,34 @@ def browser_profile() -> Iterator[Path]:
     profile = Path(tempfile.mkdtemp(prefix="p88-chromium-"))
     yield profile
     shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def listener_port(p88_env: str, tmp_path: Path) -> Iterator[int]:
+    """A real listener in a thread (its own event loop), so the CLI can run asyncio itself."""
+    from p88.listener import Listener, ListenOptions
+
+    ready, ports = threading.Event(), []
+    stops: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+
+    def serve() -> None:
+        async def main() -> None:
+            lis = Listener(p88_env, ListenOptions(spool_dir=tmp_path / "spool", port=0))
+            stop, started = asyncio.Event(), asyncio.Event()
+            stops.append((asyncio.get_running_loop(), stop))
+            task = asyncio.create_task(lis.run(stop, ready=started))
+            await started.wait()
+            assert lis.server is not None
+            ports.append(lis.server.bound_port)
+            ready.set()
+            await task
+
+        asyncio.run(main())
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    assert ready.wait(20)
+    yield ports[0]
+    loop, stop = stops[0]
+    loop.call_soon_threadsafe(stop.set)
+    thread.join(30)

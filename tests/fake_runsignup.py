@@ -23,7 +23,6 @@ import json
 import random
 import re
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -347,23 +346,7 @@ def _error(exc: ApiError, as_200: bool = False) -> JSONResponse:
 @contextmanager
 def serving(fake: FakeRunSignUp) -> Iterator[str]:
     """Serve the fake on 127.0.0.1, port 0, in a thread; yield its base URL (…/Rest/)."""
-    import uvicorn
+    from tests.test_serve_fixtures import running
 
-    config = uvicorn.Config(
-        make_app(fake), host="127.0.0.1", port=0, log_level="warning",
-        timeout_graceful_shutdown=1,
-    )  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="fake-runsignup", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}/Rest/"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with running(make_app(fake)) as base:
+        yield base + "/Rest/"

@@ -3,12 +3,9 @@ one-line errors. Real PostgreSQL, real listener, real sockets."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -106,37 +103,6 @@ def _settled(conn: psycopg.Connection[Any], query: str, expected: int) -> int:
         if value == expected or time.monotonic() > deadline:
             return int(value)
         time.sleep(0.02)
-
-
-@pytest.fixture
-def listener_port(p88_env: str, tmp_path: Path) -> Iterator[int]:
-    """A real listener in a thread (its own event loop), so the CLI can run asyncio itself."""
-    from p88.listener import Listener, ListenOptions
-
-    ready, ports = threading.Event(), []
-    stops: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
-
-    def serve() -> None:
-        async def main() -> None:
-            lis = Listener(p88_env, ListenOptions(spool_dir=tmp_path / "spool", port=0))
-            stop, started = asyncio.Event(), asyncio.Event()
-            stops.append((asyncio.get_running_loop(), stop))
-            task = asyncio.create_task(lis.run(stop, ready=started))
-            await started.wait()
-            assert lis.server is not None
-            ports.append(lis.server.bound_port)
-            ready.set()
-            await task
-
-        asyncio.run(main())
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    assert ready.wait(20)
-    yield ports[0]
-    loop, stop = stops[0]
-    loop.call_soon_threadsafe(stop.set)
-    thread.join(30)
 
 
 def test_replay_cli_json_against_the_listener(
