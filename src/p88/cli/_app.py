@@ -7,9 +7,11 @@ anywhere below it prints one line on stderr and exits with the error's code.
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -17,6 +19,9 @@ from typer.core import TyperGroup
 
 from p88 import config
 from p88.errors import P88Error
+
+if TYPE_CHECKING:
+    import asyncio
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -103,3 +108,19 @@ def print_json(data: Any) -> None:
 
 def is_terminal() -> bool:
     return out.is_terminal
+
+
+def stop_on_signals(stop: asyncio.Event, *signals: signal.Signals) -> None:
+    """Set ``stop`` when one of ``signals`` arrives, so a long-running command (listen,
+    forward, results follow) ends between steps and still prints its summary.
+
+    Only the main thread may install signal handlers, and Windows' event loop has none:
+    there nothing is installed and Ctrl-C raises KeyboardInterrupt as usual.
+    """
+    if sys.platform == "win32" or threading.current_thread() is not threading.main_thread():
+        return
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    for sig in signals or (signal.SIGINT,):
+        loop.add_signal_handler(sig, stop.set)

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from p88.cli._app import is_terminal, out, print_json, state
+from p88.cli._app import is_terminal, out, print_json, state, stop_on_signals
 from p88.cli.replay import parse_target
 
 
@@ -62,9 +62,7 @@ def forward(
 
     async def run() -> ForwardSummary:
         stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)  # stop cleanly: the summary still prints
+        stop_on_signals(stop, signal.SIGINT, signal.SIGTERM)  # the summary still prints
         return await forward(url, config, stop)
 
     summary = asyncio.run(run())

@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 import typer
 
-from p88.cli._app import err, is_terminal, state
+from p88.cli._app import err, is_terminal, state, stop_on_signals
 from p88.errors import ConfigError, DatabaseUnavailable
 
 __all__ = ["listen"]
@@ -109,9 +109,7 @@ async def _serve(listener: Any, live: bool) -> None:
     import asyncio
 
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    stop_on_signals(stop, signal.SIGTERM, signal.SIGINT)
     ready = asyncio.Event()
     task = asyncio.create_task(listener.run(stop, ready=ready))
     if not live:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 from rich.table import Table
 
-from p88.cli._app import err, out, print_json, state
+from p88.cli._app import err, out, print_json, state, stop_on_signals
 
 if TYPE_CHECKING:
     import psycopg
@@ -39,7 +39,6 @@ def follow_cmd(
     Example: p88 results follow --race 1
     """
     import asyncio
-    import contextlib
     import signal
 
     from p88.store import connect, follow_results
@@ -58,8 +57,7 @@ def follow_cmd(
 
     async def main() -> None:
         stop = asyncio.Event()
-        with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
-            asyncio.get_running_loop().add_signal_handler(signal.SIGINT, stop.set)
+        stop_on_signals(stop, signal.SIGINT)
         await follow_results(
             url, race, session_id=session_id, wait=wait, report=report, notice=notice, stop=stop
         )
